@@ -1,0 +1,83 @@
+using MnistLab.Cli.Commands;
+using MnistLab.Common;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli;
+
+/// <summary>
+/// The command tree and the exit-code contract: 0 success, 2 bad usage (a message, no trace),
+/// 1 failure (one line; <c>--verbose</c> adds the trace of unexpected errors).
+/// </summary>
+public static class CliApp
+{
+    public const int Ok = 0, Failure = 1, Usage = 2;
+
+    public static CommandApp Build()
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("mnistlab");
+            config.SetApplicationVersion(Experiments.RunInfo.Version);
+            config.PropagateExceptions();
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Get, verify and look at MNIST.");
+                data.AddCommand<DataFetchCommand>("fetch").WithExample("data", "fetch").WithExample("data", "fetch", "--data", "./mnist");
+                data.AddCommand<DataShowCommand>("show").WithExample("data", "show", "--count", "40", "--out", "samples.png");
+            });
+            config.AddBranch("run", run =>
+            {
+                run.SetDescription("Run an experiment end to end and write a report folder.");
+                run.AddCommand<RunLinearityCommand>("linearity")
+                    .WithExample("run", "linearity", "--out", "runs/linearity")
+                    .WithExample("run", "linearity", "--epochs", "20", "--out", "runs/linearity-20");
+            });
+            config.AddCommand<BenchCommand>("bench").WithExample("bench", "--out", "bench.json");
+        });
+        return app;
+    }
+
+    public static int Run(string[] args)
+    {
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            return Build().Run(args);
+        }
+        catch (CommandAppException e)
+        {
+            Error(e.Message);
+            Stderr.MarkupLine("[grey]Run 'mnistlab --help' or 'mnistlab <command> --help' for usage.[/]");
+            return Usage;
+        }
+        catch (InvalidOptionException e)
+        {
+            Error(e.Message);
+            return Usage;
+        }
+        catch (MnistLabException e)
+        {
+            Error(e.Message);
+            if (verbose) Stderr.WriteException(e);
+            return Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            Error("cancelled.");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            Error($"{e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for details)"));
+            if (verbose) Stderr.WriteException(e);
+            return Failure;
+        }
+    }
+
+    // Errors go to standard error, so a piped report or JSON on standard output stays clean.
+    static readonly IAnsiConsole Stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+
+    static void Error(string message) => Stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+}

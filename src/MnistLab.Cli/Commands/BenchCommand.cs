@@ -1,0 +1,36 @@
+using System.ComponentModel;
+using MnistLab.Benchmarks;
+using MnistLab.Cli.Console;
+using MnistLab.Common;
+using MnistLab.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("Measure speed against this machine's matmul ceiling and the PyTorch peers; write JSON.")]
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--out <FILE>")]
+        [Description("JSON file to write. Default bench.json.")]
+        public string Out { get; init; } = "bench.json";
+
+        [CommandOption("--no-peer")]
+        [Description("Skip the PyTorch peers.")]
+        public bool NoPeer { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        int threads = settings.ApplyThreads();
+        var files = MnistLocator.Locate(settings.Source, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        var report = ConsoleProgress.Run(p => Bench.Run(files, threads, new BenchOptions { Peers = !settings.NoPeer }, p));
+        string json = Json.Serialize(report);
+        AtomicFile.WriteAllText(settings.Out, json);
+        AnsiConsole.WriteLine(json);
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(settings.Out)}[/]");
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using MnistLab.Common;
+using MnistLab.Reports;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("Write a labelled grid of digits to a PNG.")]
+public sealed class DataShowCommand : Command<DataShowCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--count <N>")]
+        [Description("Number of digits (1-400). Default 40.")]
+        public int Count { get; init; } = 40;
+
+        [CommandOption("--out <FILE>")]
+        [Description("PNG file to write. Default samples.png.")]
+        public string Out { get; init; } = "samples.png";
+
+        [CommandOption("--split <SPLIT>")]
+        [Description("train or test. Default train.")]
+        public string Split { get; init; } = "train";
+
+        [CommandOption("--seed <N>")]
+        [Description("Pick a seeded random sample instead of the first images.")]
+        public long? Seed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Count is < 1 or > 400) return ValidationResult.Error($"--count must be between 1 and 400, got {Count}.");
+            if (Split is not ("train" or "test")) return ValidationResult.Error($"--split must be train or test, got '{Split}'.");
+            if (!Out.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error($"--out must name a .png file, got '{Out}'.");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyThreads();
+        using var mnist = settings.LoadMnist();
+        var set = settings.Split == "train" ? mnist.Train : mnist.Test;
+        using var scope = NewDisposeScope();
+        using var g = settings.Seed is { } s ? TorchSetup.Generator(s) : null;
+        var idx = (g is null ? arange(set.Count, dtype: ScalarType.Int64) : randperm(set.Count, generator: g, dtype: ScalarType.Int64)).narrow(0, 0, settings.Count);
+        var images = set.Images.index_select(0, idx).reshape(settings.Count, 784);
+        var labels = set.Labels.index_select(0, idx).data<long>().ToArray();
+        long[] indices = idx.data<long>().ToArray();
+        var pictures = Enumerable.Range(0, settings.Count).Select(i => images[i].data<float>().ToArray()).ToList();
+        int cols = Math.Min(10, settings.Count), rows = (settings.Count + cols - 1) / cols;
+        AtomicFile.Write(settings.Out, temp => Plots.GrayGrid(temp, pictures, labels.Select((l, i) => $"#{indices[i]}: {l}").ToList(), rows, cols));
+        AnsiConsole.MarkupLine($"Wrote {settings.Count} {settings.Split} digits to [bold]{Markup.Escape(settings.Out)}[/]");
+        return 0;
+    }
+}

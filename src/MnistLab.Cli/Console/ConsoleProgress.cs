@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using MnistLab.Common;
+using Spectre.Console;
+
+namespace MnistLab.Cli.Console;
+
+/// <summary>
+/// Shows library progress: Spectre.Console bars on an interactive terminal, otherwise plain lines (a
+/// line per task at most every few seconds and one when it ends), so CI logs stay readable.
+/// </summary>
+static class ConsoleProgress
+{
+    /// <summary>Runs <paramref name="work"/> with a sink suited to the current output.</summary>
+    public static T Run<T>(Func<IProgressSink, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+            return work(new PlainSink());
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx => result = work(new SpectreSink(ctx)));
+        return result;
+    }
+
+    sealed class SpectreSink(ProgressContext ctx) : IProgressSink
+    {
+        public IProgressTask Start(string description, double total) => new Task(ctx.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1e-9)), description);
+        public void Info(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+        sealed class Task(ProgressTask task, string name) : IProgressTask
+        {
+            public void Advance(double amount, string? status = null)
+            {
+                task.Increment(amount);
+                if (status is not null) task.Description = Markup.Escape($"{name}  {status}");
+            }
+
+            public void Dispose() => task.Value = task.MaxValue;
+        }
+    }
+
+    sealed class PlainSink : IProgressSink
+    {
+        public IProgressTask Start(string description, double total) => new Task(description, total);
+        public void Info(string message) => System.Console.WriteLine(message);
+
+        sealed class Task(string name, double total) : IProgressTask
+        {
+            static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+            readonly Stopwatch _clock = Stopwatch.StartNew();
+            TimeSpan _last = TimeSpan.Zero;
+            double _done;
+            string? _status;
+
+            public void Advance(double amount, string? status = null)
+            {
+                _done += amount;
+                _status = status ?? _status;
+                if (_clock.Elapsed - _last < Every) return;
+                _last = _clock.Elapsed;
+                System.Console.WriteLine($"{name}: {100 * _done / total:F0}%  {_status}");
+            }
+
+            public void Dispose() { }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using MnistLab.Cli;
+
+return CliApp.Run(args);

@@ -1,0 +1,19 @@
+using TorchSharp;
+
+namespace MnistLab.Common;
+
+/// <summary>Process-wide libtorch settings: thread count and the global seed.</summary>
+public static class TorchSetup
+{
+    /// <summary>Sets libtorch's intra-op threads; <paramref name="threads"/> null means all cores.</summary>
+    public static int SetThreads(int? threads)
+    {
+        int n = threads ?? Environment.ProcessorCount;
+        Require.InRange(n, 1, 1024, "--threads");
+        torch.set_num_threads(n);
+        return n;
+    }
+
+    /// <summary>A generator seeded with <paramref name="seed"/>, for shuffles and initialisation that must repeat.</summary>
+    public static torch.Generator Generator(long seed) => new torch.Generator((ulong)seed);
+}

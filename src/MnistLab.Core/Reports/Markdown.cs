@@ -1,0 +1,21 @@
+using System.Globalization;
+using System.Text;
+
+namespace MnistLab.Reports;
+
+/// <summary>Small helpers for report.md: tables and number formats (invariant culture throughout).</summary>
+public static class Markdown
+{
+    public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var sb = new StringBuilder();
+        sb.Append("| ").Append(string.Join(" | ", header)).AppendLine(" |");
+        sb.Append('|').Append(string.Concat(header.Select(_ => " --- |"))).AppendLine();
+        foreach (var row in rows) sb.Append("| ").Append(string.Join(" | ", row)).AppendLine(" |");
+        return sb.ToString();
+    }
+
+    public static string Pct(double fraction, int decimals = 2) => (fraction * 100).ToString("F" + decimals, CultureInfo.InvariantCulture) + "%";
+    public static string Num(double value, int decimals = 4) => value.ToString("F" + decimals, CultureInfo.InvariantCulture);
+    public static string Image(string alt, string file) => $"![{alt}]({file})";
+}

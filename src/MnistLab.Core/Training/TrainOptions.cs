@@ -1,0 +1,22 @@
+using MnistLab.Common;
+
+namespace MnistLab.Training;
+
+/// <summary>Supervised training with Adam; defaults are seed 003's (batch 256, lr 1e-3, 2 epochs).</summary>
+public sealed record TrainOptions
+{
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 256;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0;
+    public long Seed { get; init; } = 0;
+
+    public TrainOptions Validated()
+    {
+        Require.Positive(Epochs, "--epochs");
+        Require.Positive(BatchSize, "--batch-size");
+        Require.Positive(LearningRate, "--lr");
+        Require.NonNegative(WeightDecay, "weight decay");
+        return this;
+    }
+}
