@@ -13,16 +13,19 @@ public static class Batches
         generator is null ? arange(count, dtype: ScalarType.Int64) : randperm(count, generator: generator, dtype: ScalarType.Int64);
 
     /// <summary>
-    /// Yields (x, y) for each batch. The tensors belong to the caller's dispose scope; open one scope per
-    /// step. The last batch may be smaller, as with PyTorch's DataLoader (drop_last=False).
+    /// Yields (x, y) for each batch, each inside its own dispose scope that closes when the loop moves on:
+    /// the batch and every tensor the loop body makes in that step are freed then, so a training loop needs
+    /// no scope of its own. A tensor that must outlive its step must be detached from the scope.
+    /// The last batch may be smaller, as with PyTorch's DataLoader (drop_last=False).
     /// </summary>
     public static IEnumerable<(Tensor X, Tensor Y)> Of(LabeledImages data, int batchSize, Generator? shuffle)
     {
         using var order = Order(data.Count, shuffle);
         for (int start = 0; start < data.Count; start += batchSize)
         {
+            using var step = NewDisposeScope();
             int n = Math.Min(batchSize, data.Count - start);
-            using var idx = order.narrow(0, start, n);
+            var idx = order.narrow(0, start, n);
             yield return (data.Images.index_select(0, idx), data.Labels.index_select(0, idx));
         }
     }

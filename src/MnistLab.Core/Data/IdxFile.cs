@@ -20,10 +20,11 @@ public static class IdxFile
     public static IdxImages ReadImages(string path)
     {
         byte[] bytes = ReadMaybeGzipped(path);
-        RequireLength(path, bytes, 16, "a 16-byte image header");
+        RequireLength(path, bytes, 4, "a magic number");
         int magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
         if (magic != ImagesMagic)
             throw new DataFormatException($"{path}: magic number {magic}, expected {ImagesMagic} (an IDX image file){HintLabels(magic)}.");
+        RequireLength(path, bytes, 16, "a 16-byte image header");
         int count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
         int rows = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8));
         int cols = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
@@ -38,10 +39,11 @@ public static class IdxFile
     public static byte[] ReadLabels(string path)
     {
         byte[] bytes = ReadMaybeGzipped(path);
-        RequireLength(path, bytes, 8, "an 8-byte label header");
+        RequireLength(path, bytes, 4, "a magic number");
         int magic = BinaryPrimitives.ReadInt32BigEndian(bytes);
         if (magic != LabelsMagic)
             throw new DataFormatException($"{path}: magic number {magic}, expected {LabelsMagic} (an IDX label file){(magic == ImagesMagic ? "; this is an image file" : "")}.");
+        RequireLength(path, bytes, 8, "an 8-byte label header");
         int count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
         if (count < 0) throw new DataFormatException($"{path}: label count {count}, expected a non-negative count.");
         long expected = 8L + count;

@@ -39,6 +39,8 @@ public sealed class Mnist : IDisposable
         var labels = IdxFile.ReadLabels(labelsPath);
         if (labels.Length != images.Count)
             throw new DataFormatException($"{labelsPath}: {labels.Length} labels, but {imagesPath} has {images.Count} images; they must agree.");
+        int bad = Array.FindIndex(labels, l => l >= LabeledImages.Classes);
+        if (bad >= 0) throw new DataFormatException($"{labelsPath}: label {labels[bad]} at index {bad}, expected a digit 0-9.");
         return LabeledImages.FromBytes(images.Pixels, labels, name);
     }
 

@@ -23,7 +23,6 @@ public static class Evaluation
             int offset = 0;
             foreach (var (x, y) in Batches.Of(data, batchSize, shuffle: null))
             {
-                using var scope = NewDisposeScope();
                 var logits = model.call(x);
                 var predicted = logits.argmax(1);
                 lossSum += Losses.Compute(loss, logits, y).item<float>() * y.shape[0];

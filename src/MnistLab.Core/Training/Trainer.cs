@@ -9,7 +9,7 @@ namespace MnistLab.Training;
 /// <summary>
 /// Mini-batch training of a classifier with Adam, as seed 003's <c>run_experiment</c>: per epoch the
 /// mean training loss and accuracy (over the batches as they were trained) and, when given, the
-/// validation loss and accuracy. One dispose scope per step keeps native memory flat.
+/// validation loss and accuracy. Each step runs in the dispose scope of its batch, which keeps native memory flat.
 /// </summary>
 public static class Trainer
 {
@@ -46,7 +46,6 @@ public static class Trainer
                 foreach (var (x, y) in Batches.Of(train, options.BatchSize, shuffle))
                 {
                     cancel.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
                     step++;
                     optimizer.zero_grad();
                     var logits = model.call(x);

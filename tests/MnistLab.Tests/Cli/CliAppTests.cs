@@ -1,0 +1,45 @@
+using MnistLab.Cli;
+using MnistLab.Data;
+using MnistLab.Tests.Support;
+
+namespace MnistLab.Tests.Cli;
+
+public class CliAppTests
+{
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("run", "linearity", "--epochs", "zero")]
+    [InlineData("run", "linearity", "--epochs", "0")]
+    [InlineData("run", "linearity", "--models", "svm")]
+    [InlineData("run", "linearity", "--threads", "0")]
+    [InlineData("data", "show", "--count", "0")]
+    [InlineData("data", "show", "--out", "grid.jpg")]
+    public void Bad_usage_exits_with_2(params string[] args)
+    {
+        Assert.Equal(CliApp.Usage, CliApp.Run(args));
+    }
+
+    [Fact]
+    public void Help_exits_with_0()
+    {
+        Assert.Equal(CliApp.Ok, CliApp.Run(["--help"]));
+    }
+
+    [Fact]
+    public void A_report_folder_that_is_not_a_report_is_refused_before_any_work()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("notes.txt"), "keep me");
+        Assert.Equal(CliApp.Usage, CliApp.Run(["run", "linearity", "--out", dir.Path, "--data", dir.File("none")]));
+        Assert.Equal("keep me", File.ReadAllText(dir.File("notes.txt")));
+    }
+
+    [Fact]
+    public void Corrupt_data_fails_with_1()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path); // well-formed IDX files that are not MNIST: their hashes differ
+        Assert.Equal(CliApp.Failure, CliApp.Run(["data", "fetch", "--data", dir.Path]));
+        Assert.True(File.Exists(Path.Combine(dir.Path, MnistFiles.TrainImagesFile.Name)), "nothing is deleted");
+    }
+}
