@@ -7,6 +7,7 @@ namespace MnistLab.Data;
 /// <summary>
 /// A set of 28x28 grayscale images with digit labels, held as two tensors: <c>Images</c> (N, 1, 28, 28)
 /// float32 in [0, 1] (bytes / 255, as torchvision's ToTensor) and <c>Labels</c> (N) int64. Owns its tensors.
+/// A set made by <see cref="WithFeature"/> holds flat inputs (N, 784 + k) instead: pixels then features.
 /// </summary>
 public sealed class LabeledImages : IDisposable
 {
@@ -21,8 +22,10 @@ public sealed class LabeledImages : IDisposable
 
     public LabeledImages(Tensor images, Tensor labels, string name)
     {
-        if (images.dim() != 4 || images.shape[1] != 1 || images.shape[2] != Side || images.shape[3] != Side)
-            throw new ArgumentException($"{name}: images must have shape (N, 1, 28, 28), got ({string.Join(", ", images.shape)}).");
+        bool isImage = images.dim() == 4 && images.shape[1] == 1 && images.shape[2] == Side && images.shape[3] == Side;
+        bool isFlat = images.dim() == 2 && images.shape[1] >= Pixels;
+        if (!isImage && !isFlat)
+            throw new ArgumentException($"{name}: inputs must have shape (N, 1, 28, 28) or (N, 784 + k), got ({string.Join(", ", images.shape)}).");
         if (labels.dim() != 1 || labels.shape[0] != images.shape[0])
             throw new ArgumentException($"{name}: {labels.shape[0]} labels for {images.shape[0]} images.");
         Images = images.to_type(ScalarType.Float32).DetachFromDisposeScope();
@@ -56,6 +59,18 @@ public sealed class LabeledImages : IDisposable
         using var scope = NewDisposeScope();
         int n = Math.Min(count, Count);
         return new LabeledImages(Images.narrow(0, 0, n).clone(), Labels.narrow(0, 0, n).clone(), name ?? Name);
+    }
+
+    /// <summary>
+    /// A new set whose inputs are the flattened pixels followed by <paramref name="feature"/> (N values, one
+    /// column), as seed 000 appends its ring bit to the 784 pixels.
+    /// </summary>
+    public LabeledImages WithFeature(float[] feature, string name)
+    {
+        if (feature.Length != Count) throw new ArgumentException($"{feature.Length} feature values for {Count} items.");
+        using var scope = NewDisposeScope();
+        var column = tensor(feature, [Count, 1]);
+        return new LabeledImages(cat([Images.reshape(Count, -1), column], 1), Labels.clone(), name);
     }
 
     public long[] LabelArray() => Labels.data<long>().ToArray();

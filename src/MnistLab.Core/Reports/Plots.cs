@@ -45,6 +45,22 @@ public static class Plots
         plot.SavePng(path, width, height);
     }
 
+    /// <summary>Histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins between their min and max.</summary>
+    public static void Histogram(string path, string title, string xLabel, IReadOnlyList<double> values, int bins = 20)
+    {
+        double lo = values.Min(), hi = values.Max();
+        double width = hi > lo ? (hi - lo) / bins : 1;
+        var counts = new double[bins];
+        foreach (var v in values) counts[Math.Min(bins - 1, (int)((v - lo) / width))]++;
+        using var plot = new Plot();
+        var bars = plot.Add.Bars(Enumerable.Range(0, bins).Select(i => lo + (i + 0.5) * width).ToArray(), counts);
+        foreach (var bar in bars.Bars) bar.Size = width * 0.95;
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel("count");
+        plot.SavePng(path, 640, 400);
+    }
+
     /// <summary>
     /// A grid of 28x28 maps (weights, filters) with one diverging colour scale centred on 0, shared by all
     /// panels so that colours compare across them. <paramref name="maps"/>[k] is a row-major 784 vector.

@@ -43,3 +43,28 @@ public class CliAppTests
         Assert.True(File.Exists(Path.Combine(dir.Path, MnistFiles.TrainImagesFile.Name)), "nothing is deleted");
     }
 }
+
+[Collection(RealMnistCollection.Name)]
+public class FeaturesCommandTests(RealMnist mnist)
+{
+    [Fact]
+    public void Exports_one_csv_row_per_image()
+    {
+        _ = mnist.Data; // make sure MNIST is present where the command looks
+        using var dir = new TempDir();
+        Assert.Equal(CliApp.Ok, CliApp.Run(["features", "--kind", "holes", "--split", "test", "--out", dir.File("holes.csv")]));
+        var lines = File.ReadAllLines(dir.File("holes.csv"));
+        Assert.Equal("index,label,value", lines[0]);
+        Assert.Equal(10001, lines.Length);
+        Assert.All(lines.Skip(1).Take(100), l => Assert.Matches(@"^\d+,\d,\d+$", l));
+    }
+
+    [Theory]
+    [InlineData("features", "--kind", "loops", "--out", "x.csv")]
+    [InlineData("features", "--kind", "ring")]
+    [InlineData("run", "ring", "--alpha", "-1")]
+    public void Bad_feature_and_ring_usage_exits_with_2(params string[] args)
+    {
+        Assert.Equal(CliApp.Usage, CliApp.Run(args));
+    }
+}

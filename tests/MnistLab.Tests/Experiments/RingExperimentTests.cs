@@ -1,0 +1,62 @@
+using System.Text.Json;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Experiments;
+using MnistLab.Tests.Support;
+using MnistLab.Training;
+
+namespace MnistLab.Tests.Experiments;
+
+public class RingExperimentTests
+{
+    [Fact]
+    public void Runs_end_to_end_on_tiny_data_and_writes_every_part_of_the_report()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        var options = new RingOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, AblationSeeds = 2 };
+        var result = RingExperiment.Run(mnist, options);
+
+        Assert.Equal(8, result.Ablation.Count); // {pixels, +ring} x {0, alpha} x {linear, MLP}
+        Assert.All(result.Ablation, a => Assert.Equal(2, a.TestAcc.Length));
+        // The main runs are the first ablation seed's runs, not trained again.
+        Assert.Equal(result.Linear.TestAcc, result.Ablation.Single(a => a is { Model: "linear", Input: "pixels+ring", Alpha: > 0 }).TestAcc[0]);
+        Assert.Equal(785, result.Linear.W1[0].Length);
+
+        string outDir = dir.File("report");
+        RingExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, 1), outDir);
+        foreach (var f in new[] { "metrics.json", "report.md", "linear_formula.json", "ring_fraction.png", "ring_weights_linear.png",
+                                  "pixel_weights_linear.png", "ring_to_hidden_mlp.png", "ring_path_mlp.png", "test_acc.png" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var root = doc.RootElement;
+        Assert.Equal("ring", root.GetProperty("experiment").GetString());
+        Assert.Equal(10, root.GetProperty("models").GetProperty("linear").GetProperty("ring_weights").GetArrayLength());
+        Assert.Equal(10, root.GetProperty("ring").GetProperty("fraction_by_class").EnumerateObject().Count());
+        Assert.Equal(8, root.GetProperty("ablation").GetArrayLength());
+        using var formula = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "linear_formula.json")));
+        Assert.Equal("ring", formula.RootElement.GetProperty("inputs")[784].GetString());
+    }
+
+    [Fact]
+    public void The_ring_boost_pushes_the_ring_weights_up()
+    {
+        // With a strong boost and no other signal on the ring input, |W[:, ring]| must grow.
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 100, test: 20);
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        double MeanRingWeight(double alpha) => RingExperiment.Run(mnist, new RingOptions
+        {
+            Train = new TrainOptions { Epochs = 3, BatchSize = 20 }, Alpha = alpha, Beta = alpha, AblationSeeds = 0,
+        }).Linear.W1.Average(row => Math.Abs(row[^1]));
+        Assert.True(MeanRingWeight(1.0) > MeanRingWeight(0) + 0.01);
+    }
+
+    [Fact]
+    public void Invalid_options_name_the_option()
+    {
+        Assert.Contains("--alpha", Assert.Throws<InvalidOptionException>(() => new RingOptions { Alpha = -1 }.Validated()).Message);
+        Assert.Contains("--ablation-seeds", Assert.Throws<InvalidOptionException>(() => new RingOptions { AblationSeeds = -1 }.Validated()).Message);
+    }
+}
