@@ -33,11 +33,15 @@ public static class CliApp
                 run.AddCommand<RunLinearityCommand>("linearity")
                     .WithExample("run", "linearity", "--out", "runs/linearity")
                     .WithExample("run", "linearity", "--epochs", "20", "--out", "runs/linearity-20");
+                run.AddCommand<RunLocalMiCommand>("local-mi")
+                    .WithExample("run", "local-mi", "--out", "runs/local-mi")
+                    .WithExample("run", "local-mi", "--mi", "hard", "--order", "sequential", "--out", "runs/local-mi-seed");
                 run.AddCommand<RunRingCommand>("ring")
                     .WithExample("run", "ring", "--out", "runs/ring")
                     .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");
             });
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
+            config.AddCommand<MiCommand>("mi").WithExample("mi", "--csv", "holes.csv", "--label-column", "label", "--min", "0", "--max", "10");
             config.AddCommand<BenchCommand>("bench").WithExample("bench", "--out", "bench.json");
         });
         return app;

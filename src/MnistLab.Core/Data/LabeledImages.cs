@@ -7,7 +7,8 @@ namespace MnistLab.Data;
 /// <summary>
 /// A set of 28x28 grayscale images with digit labels, held as two tensors: <c>Images</c> (N, 1, 28, 28)
 /// float32 in [0, 1] (bytes / 255, as torchvision's ToTensor) and <c>Labels</c> (N) int64. Owns its tensors.
-/// A set made by <see cref="WithFeature"/> holds flat inputs (N, 784 + k) instead: pixels then features.
+/// A set may hold flat inputs (N, D) instead: pixels then features (<see cref="WithFeature"/>), or the
+/// outputs of a layer.
 /// </summary>
 public sealed class LabeledImages : IDisposable
 {
@@ -23,9 +24,9 @@ public sealed class LabeledImages : IDisposable
     public LabeledImages(Tensor images, Tensor labels, string name)
     {
         bool isImage = images.dim() == 4 && images.shape[1] == 1 && images.shape[2] == Side && images.shape[3] == Side;
-        bool isFlat = images.dim() == 2 && images.shape[1] >= Pixels;
+        bool isFlat = images.dim() == 2 && images.shape[1] >= 1;
         if (!isImage && !isFlat)
-            throw new ArgumentException($"{name}: inputs must have shape (N, 1, 28, 28) or (N, 784 + k), got ({string.Join(", ", images.shape)}).");
+            throw new ArgumentException($"{name}: inputs must have shape (N, 1, 28, 28) or (N, D), got ({string.Join(", ", images.shape)}).");
         if (labels.dim() != 1 || labels.shape[0] != images.shape[0])
             throw new ArgumentException($"{name}: {labels.shape[0]} labels for {images.shape[0]} images.");
         Images = images.to_type(ScalarType.Float32).DetachFromDisposeScope();

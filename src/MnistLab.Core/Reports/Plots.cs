@@ -45,6 +45,31 @@ public static class Plots
         plot.SavePng(path, width, height);
     }
 
+    /// <summary>
+    /// One heatmap of a rows x cols matrix given row-major, row 0 at the top, with a colour bar. Diverging
+    /// maps are centred on 0; others run from the minimum to the maximum.
+    /// </summary>
+    public static void Heatmap(string path, string title, IReadOnlyList<double> values, int rows, int cols, bool diverging = false)
+    {
+        var cells = new double[rows, cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                cells[r, c] = values[r * cols + c];
+        using var plot = new Plot();
+        var map = plot.Add.Heatmap(cells);
+        if (diverging)
+        {
+            double limit = Math.Max(values.Max(v => Math.Abs(v)), 1e-12);
+            map.Colormap = new ScottPlot.Colormaps.Balance();
+            map.ManualRange = new ScottPlot.Range(-limit, limit);
+        }
+        else map.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(map);
+        plot.Title(title);
+        plot.Axes.SquareUnits();
+        plot.SavePng(path, 620, 540);
+    }
+
     /// <summary>Histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins between their min and max.</summary>
     public static void Histogram(string path, string title, string xLabel, IReadOnlyList<double> values, int bins = 20)
     {

@@ -1,0 +1,135 @@
+using MnistLab.Analysis;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Models;
+using static TorchSharp.torch;
+
+namespace MnistLab.Training;
+
+/// <summary>What one layer's local training measured.</summary>
+public sealed record LocalLayerStats(int Layer, double[] MiBefore, double[] MiAfter, double MeanMiGradNorm, double MeanRedundancyGradNorm, double[] LossPerEpoch, double Seconds);
+
+/// <summary>
+/// Seed 002's rule: for neuron i, L_i = -I(y_i; c) + lambda * sum_{j != i} w_i . w_j, and only w_i, b_i move
+/// (plain SGD). Because y_i depends only on row i, the MI gradients of all neurons come from one backward
+/// pass of the summed MI; the redundancy gradient of row i is lambda * (S - w_i) with S the sum of all rows.
+/// The sequential order, where neuron i sees the rows already moved in this batch, is a linear recurrence
+/// in those moves, solved here exactly by one (K x K) lower-triangular matrix product.
+/// </summary>
+public static class LocalMiRule
+{
+    /// <summary>
+    /// Gradients of -MI with respect to W (K, D) and b (K), and MI per neuron, for one batch. The hard
+    /// estimator bins with bucketize, which has no gradient: its MI gradient is exactly zero, as in the seed.
+    /// </summary>
+    public static (Tensor GradW, Tensor GradB, Tensor Mi) MiGradients(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o)
+    {
+        using var scope = NewDisposeScope();
+        if (o.Estimator == MiEstimator.Hard)
+        {
+            using var _ = no_grad();
+            var y = layer.call(x);
+            var mi = tensor(MutualInformation.Hard(y, c, o.Bins, LabeledImages.Classes));
+            return (zeros_like(layer.Weight).MoveToOuterDisposeScope(), zeros_like(layer.Bias).MoveToOuterDisposeScope(), mi.MoveToOuterDisposeScope());
+        }
+        var w = layer.Weight.detach().requires_grad_(true);
+        var b = layer.Bias.detach().requires_grad_(true);
+        var ySoft = x.flatten(1).matmul(w.t()) + b; // (B, K)
+        var miSoft = MutualInformation.Soft(ySoft, c, o.Bins, LabeledImages.Classes, o.SoftWidth); // (K)
+        miSoft.sum().neg().backward();
+        return (w.grad!.detach().MoveToOuterDisposeScope(), b.grad!.detach().MoveToOuterDisposeScope(), miSoft.detach().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// One batch of the rule. Returns the Frobenius norms of the MI and redundancy gradient terms and the mean
+    /// local loss (-MI_i + lambda * sum_{j != i} w_i . w_j, averaged over neurons, at the weights before the step).
+    /// </summary>
+    public static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o)
+    {
+        using var scope = NewDisposeScope();
+        var (gMi, gB, mi) = MiGradients(layer, x, c, o);
+        using var _ = no_grad();
+        var w = layer.Weight;
+        var sum = w.sum(0, keepdim: true);             // S: (1, D)
+        var gRed = (sum - w).mul(o.Lambda);             // lambda * (S - w_i): (K, D)
+        double redundancy = (w * (sum - w)).sum(1, keepdim: false).mean().item<float>();
+        double loss = -mi.to_type(ScalarType.Float64).mean().item<double>() + o.Lambda * redundancy;
+
+        var move = (gMi + gRed).mul(-o.LearningRate); // each row's move if it saw no other move (simultaneous)
+        if (o.Order == UpdateOrder.Sequential)
+        {
+            // Row i also sees the moves d_j of rows j < i through S: d_i = v_i - a * sum_{j<i} d_j with
+            // a = lr * lambda. The prefix sums obey D_{i+1} = (1 - a) D_i + v_i, so D = M v with
+            // M_ij = (1 - a)^(i - 1 - j) for j < i.
+            int k = (int)w.shape[0];
+            double a = o.LearningRate * o.Lambda;
+            var m = new float[k * k];
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < i; j++)
+                    m[i * k + j] = (float)Math.Pow(1 - a, i - 1 - j);
+            var prefix = tensor(m, [k, k]).matmul(move);
+            move = move - prefix.mul(a);
+        }
+        w.add_(move);
+        layer.Bias.add_(gB.mul(-o.LearningRate));
+        return (gMi.norm().item<float>(), gRed.norm().item<float>(), loss);
+    }
+
+    /// <summary>
+    /// The seed's inner loop body for one neuron, kept as the plain reference: gradient of L_i with respect
+    /// to row i only, SGD step on row i and b_i. <see cref="Step"/> in sequential order equals calling this
+    /// for i = 0..K-1.
+    /// </summary>
+    public static void StepNeuron(LocalLayer layer, Tensor x, Tensor c, int i, LocalMiOptions o)
+    {
+        using var scope = NewDisposeScope();
+        var (gMi, gB, _) = MiGradients(layer, x, c, o);
+        using var _ = no_grad();
+        var w = layer.Weight;
+        var others = w.sum(0, keepdim: false) - w[i]; // not sum(0): a literal 0 binds to sum(ScalarType)
+        w[i].add_((gMi[i] + others.mul(o.Lambda)).mul(-o.LearningRate));
+        layer.Bias[i].add_(gB[i].mul(-o.LearningRate));
+    }
+
+    /// <summary>Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle.</summary>
+    public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double[] before = MiOn(layer, data, o.Bins);
+        using var shuffle = TorchSetup.Generator(o.Seed + index);
+        double miNorm = 0, redNorm = 0;
+        int steps = 0;
+        var losses = new List<double>();
+        int perEpoch = Batches.CountOf(data.Count, o.BatchSize);
+        for (int epoch = 1; epoch <= o.EpochsPerLayer; epoch++)
+        {
+            double lossSum = 0;
+            int n = 0;
+            using var task = progress.Start($"layer {index} ({o.Estimator.ToString().ToLowerInvariant()} MI, {o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{o.EpochsPerLayer}", perEpoch);
+            foreach (var (x, y) in Batches.Of(data, o.BatchSize, shuffle))
+            {
+                var (gm, gr, loss) = Step(layer, x, y, o);
+                miNorm += gm; redNorm += gr; lossSum += loss; steps++; n++;
+                if (n % 50 == 0 || n == perEpoch) task.Advance(n % 50 == 0 ? 50 : n % 50, $"local loss {lossSum / n:F4}");
+            }
+            losses.Add(lossSum / n);
+        }
+        return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), miNorm / steps, redNorm / steps, losses.ToArray(), clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Hard-binned MI of every neuron over the whole set in one pass.</summary>
+    public static double[] MiOn(LocalLayer layer, LabeledImages data, MiBins bins)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return MutualInformation.Hard(layer.call(data.Images), data.Labels, bins, LabeledImages.Classes);
+    }
+
+    /// <summary>The layer's outputs for every item, as a new set with the same labels (the next layer's input).</summary>
+    public static LabeledImages Encode(LocalLayer layer, LabeledImages data, string name)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return new LabeledImages(layer.call(data.Images), data.Labels.clone(), name);
+    }
+}
