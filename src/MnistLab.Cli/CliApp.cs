@@ -36,11 +36,18 @@ public static class CliApp
                 run.AddCommand<RunLocalMiCommand>("local-mi")
                     .WithExample("run", "local-mi", "--out", "runs/local-mi")
                     .WithExample("run", "local-mi", "--mi", "hard", "--order", "sequential", "--out", "runs/local-mi-seed");
+                run.AddCommand<RunVaeProbeCommand>("vae-probe")
+                    .WithExample("run", "vae-probe", "--out", "runs/vae-probe");
                 run.AddCommand<RunRingCommand>("ring")
                     .WithExample("run", "ring", "--out", "runs/ring")
                     .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");
             });
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
+            config.AddBranch("export", export =>
+            {
+                export.SetDescription("Export results for other tools.");
+                export.AddCommand<ExportLeanCommand>("lean").WithExample("export", "lean", "--run", "runs/vae-probe", "--out", "Probe.lean");
+            });
             config.AddCommand<MiCommand>("mi").WithExample("mi", "--csv", "holes.csv", "--label-column", "label", "--min", "0", "--max", "10");
             config.AddCommand<BenchCommand>("bench").WithExample("bench", "--out", "bench.json");
         });

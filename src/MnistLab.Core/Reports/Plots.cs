@@ -70,6 +70,22 @@ public static class Plots
         plot.SavePng(path, 620, 540);
     }
 
+    /// <summary>Scatter of points (markers only) with the line y = x for reference.</summary>
+    public static void Scatter(string path, string title, string xLabel, string yLabel, IReadOnlyList<double> xs, IReadOnlyList<double> ys)
+    {
+        using var plot = new Plot();
+        var points = plot.Add.ScatterPoints(xs.ToArray(), ys.ToArray());
+        points.MarkerSize = 2;
+        double lo = Math.Min(xs.Min(), ys.Min()), hi = Math.Max(xs.Max(), ys.Max());
+        var line = plot.Add.Line(lo, lo, hi, hi);
+        line.LineColor = Colors.Black.WithAlpha(0.6);
+        line.LinePattern = LinePattern.Dashed;
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.SavePng(path, 560, 520);
+    }
+
     /// <summary>Histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins between their min and max.</summary>
     public static void Histogram(string path, string title, string xLabel, IReadOnlyList<double> values, int bins = 20)
     {

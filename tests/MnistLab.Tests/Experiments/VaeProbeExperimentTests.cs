@@ -1,0 +1,46 @@
+using System.Text.Json;
+using MnistLab.Cli;
+using MnistLab.Data;
+using MnistLab.Experiments;
+using MnistLab.Tests.Support;
+using MnistLab.Training;
+
+namespace MnistLab.Tests.Experiments;
+
+public class VaeProbeExperimentTests
+{
+    [Fact]
+    public void Runs_on_tiny_data_writes_a_checked_lean_file_and_export_reproduces_it_byte_for_byte()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        var options = new VaeProbeOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, LambdaSweep = [1e-3, 1], Folds = 2 };
+        var result = VaeProbeExperiment.Run(mnist, options);
+        Assert.Equal(2, result.LossPerEpoch.Length);
+        Assert.Equal(50, result.Test.Samples);
+
+        string run = dir.File("run");
+        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, 1), run);
+        foreach (var f in new[] { "metrics.json", "report.md", "probe.lean", "probe.json", "vae.bin", "vae.options.json", "reconstructions.png", "traversals.png", "probe_slant.png" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        Assert.Equal("vae-probe", doc.RootElement.GetProperty("experiment").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("probe").GetProperty("test").GetProperty("r2").EnumerateObject().Count());
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(run, "vae.bin")))),
+            File.ReadAllText(Path.Combine(run, "probe.lean")));
+
+        Assert.Equal(CliApp.Ok, CliApp.Run(["export", "lean", "--run", run, "--out", dir.File("Probe.lean")]));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run, "probe.lean")), File.ReadAllBytes(dir.File("Probe.lean")));
+    }
+
+    [Fact]
+    public void Export_of_a_folder_that_is_not_a_run_fails_with_1_and_a_corrupt_probe_file_too()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(CliApp.Failure, CliApp.Run(["export", "lean", "--run", dir.Path, "--out", dir.File("P.lean")]));
+        File.WriteAllText(dir.File("probe.json"), "{ not json");
+        Assert.Equal(CliApp.Failure, CliApp.Run(["export", "lean", "--run", dir.Path, "--out", dir.File("P.lean")]));
+        Assert.False(File.Exists(dir.File("P.lean")));
+    }
+}
