@@ -38,6 +38,9 @@ public static class CliApp
                     .WithExample("run", "local-mi", "--mi", "hard", "--order", "sequential", "--out", "runs/local-mi-seed");
                 run.AddCommand<RunVaeProbeCommand>("vae-probe")
                     .WithExample("run", "vae-probe", "--out", "runs/vae-probe");
+                run.AddCommand<RunRotatedCommand>("rotated")
+                    .WithExample("run", "rotated", "--out", "runs/rotated")
+                    .WithExample("run", "rotated", "--amat", "mnist_rotation_back_image_new.zip", "--out", "runs/rotated-lisa");
                 run.AddCommand<RunRingCommand>("ring")
                     .WithExample("run", "ring", "--out", "runs/ring")
                     .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");

@@ -10,7 +10,7 @@ namespace MnistLab.Cli.Commands;
 [Description("Write a labelled grid of digits to a PNG.")]
 public sealed class DataShowCommand : Command<DataShowCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : RotBackSettings
     {
         [CommandOption("--count <N>")]
         [Description("Number of digits (1-400). Default 40.")]
@@ -24,6 +24,10 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
         [Description("train or test. Default train.")]
         public string Split { get; init; } = "train";
 
+        [CommandOption("--dataset <NAME>")]
+        [Description("mnist or rot-back (rotated digits on backgrounds). Default mnist.")]
+        public string Dataset { get; init; } = "mnist";
+
         [CommandOption("--seed <N>")]
         [Description("Pick a seeded random sample instead of the first images.")]
         public long? Seed { get; init; }
@@ -31,6 +35,7 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
         public override ValidationResult Validate()
         {
             if (Count is < 1 or > 400) return ValidationResult.Error($"--count must be between 1 and 400, got {Count}.");
+            if (Dataset is not ("mnist" or "rot-back")) return ValidationResult.Error($"--dataset must be mnist or rot-back, got '{Dataset}'.");
             if (Split is not ("train" or "test")) return ValidationResult.Error($"--split must be train or test, got '{Split}'.");
             if (!Out.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error($"--out must name a .png file, got '{Out}'.");
             return base.Validate();
@@ -40,8 +45,9 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
-        using var mnist = settings.LoadMnist();
-        var set = settings.Split == "train" ? mnist.Train : mnist.Test;
+        using var mnist = settings.Dataset == "mnist" ? settings.LoadMnist() : null;
+        using var rot = settings.Dataset == "rot-back" ? settings.LoadRotBack() : null;
+        var set = mnist is not null ? (settings.Split == "train" ? mnist.Train : mnist.Test) : (settings.Split == "train" ? rot!.TrainValid : rot!.Test);
         using var scope = NewDisposeScope();
         using var g = settings.Seed is { } s ? TorchSetup.Generator(s) : null;
         var idx = (g is null ? arange(set.Count, dtype: ScalarType.Int64) : randperm(set.Count, generator: g, dtype: ScalarType.Int64)).narrow(0, 0, settings.Count);

@@ -51,7 +51,7 @@ public sealed class RunLinearityCommand : Command<RunLinearityCommand.Settings>
         int threads = settings.ApplyThreads();
         using var mnist = settings.LoadMnist();
         var result = ConsoleProgress.Run(progress => LinearityExperiment.Run(mnist, options, progress));
-        LinearityExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, threads), settings.Out);
+        LinearityExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
 
         var table = new Table().AddColumns("model", "test acc", "train time");
         foreach (var m in result.Models) table.AddRow(m.Title, $"{m.TestAcc:P2}", $"{m.TrainSeconds:F1} s");

@@ -71,7 +71,7 @@ public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
         int threads = settings.ApplyThreads();
         using var mnist = settings.LoadMnist();
         var result = ConsoleProgress.Run(p => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p));
-        LocalMiExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, threads), settings.Out);
+        LocalMiExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
         var table = new Table().AddColumns("configuration", "test acc", "train time");
         foreach (var c in result.Configs) table.AddRow(c.Key, $"{c.TestAcc:P2}", $"{c.TrainSeconds:F1} s");
         AnsiConsole.Write(table);

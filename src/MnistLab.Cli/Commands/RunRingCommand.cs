@@ -63,7 +63,7 @@ public sealed class RunRingCommand : Command<RunRingCommand.Settings>
         int threads = settings.ApplyThreads();
         using var mnist = settings.LoadMnist();
         var result = ConsoleProgress.Run(progress => RingExperiment.Run(mnist, options, progress));
-        RingExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, threads), settings.Out);
+        RingExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
 
         var table = new Table().AddColumns("model", "input", "ring boost", "test acc (mean ± sd)");
         foreach (var a in result.Ablation) table.AddRow(a.Model, a.Input, a.Alpha.ToString("0.####"), $"{a.Mean:P2} ± {a.Std * 100:F2}");

@@ -54,7 +54,7 @@ public sealed class RunVaeProbeCommand : Command<RunVaeProbeCommand.Settings>
         int threads = settings.ApplyThreads();
         using var mnist = settings.LoadMnist();
         var result = ConsoleProgress.Run(p => VaeProbeExperiment.Run(mnist, options, p));
-        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, threads), settings.Out);
+        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
         var table = new Table().AddColumns("concept", "R² train", "R² test", "δ train", "δ test");
         for (int k = 0; k < Concepts.Names.Count; k++)
             table.AddRow(Concepts.Names[k], $"{result.Train.R2[k]:F3}", $"{result.Test.R2[k]:F3}", $"{result.Train.Delta[k]:F3}", $"{result.Test.Delta[k]:F3}");

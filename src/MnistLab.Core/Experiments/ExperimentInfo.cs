@@ -6,7 +6,8 @@ namespace MnistLab.Experiments;
 /// <summary>What makes a report folder self-describing: version, machine, threads, data hashes.</summary>
 public sealed record RunInfo(string MnistlabVersion, string Machine, int Cores, int Threads, IReadOnlyDictionary<string, string> DataSha256, DateTimeOffset Started)
 {
-    public static RunInfo Capture(MnistFiles files, int threads) => new(
+    /// <summary>This machine and run; the data hashes are those every MNIST file was verified against.</summary>
+    public static RunInfo Capture(int threads) => new(
         Version,
         $"{Environment.OSVersion.VersionString}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}",
         Environment.ProcessorCount,

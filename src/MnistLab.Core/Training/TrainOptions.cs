@@ -11,12 +11,16 @@ public sealed record TrainOptions
     public double WeightDecay { get; init; } = 0;
     public long Seed { get; init; } = 0;
 
+    /// <summary>Batch size of the validation pass (memory, not maths: large for MLPs, small for CNNs).</summary>
+    public int EvalBatchSize { get; init; } = 2000;
+
     public TrainOptions Validated()
     {
         Require.Positive(Epochs, "--epochs");
         Require.Positive(BatchSize, "--batch-size");
         Require.Positive(LearningRate, "--lr");
         Require.NonNegative(WeightDecay, "weight decay");
+        Require.Positive(EvalBatchSize, "evaluation batch size");
         return this;
     }
 }

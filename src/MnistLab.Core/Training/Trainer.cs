@@ -67,7 +67,7 @@ public static class Trainer
                 }
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
-            EvaluationResult? val = validation is null ? null : Evaluation.Run(model, validation, loss);
+            EvaluationResult? val = validation is null ? null : Evaluation.Run(model, validation, loss, options.EvalBatchSize);
             history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, val?.Loss, val?.Accuracy,
                 clock.Elapsed.TotalSeconds, seen / trainSeconds));
             progress.Info($"{name} epoch {epoch}: train loss {lossSum / seen:F4} acc {(double)correct / seen:F4}" +

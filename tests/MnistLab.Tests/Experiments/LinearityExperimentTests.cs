@@ -19,7 +19,7 @@ public class LinearityExperimentTests(RealMnist mnist)
 
         using var dir = new TempDir();
         string outDir = dir.File("run");
-        LinearityExperiment.WriteReport(result, RunInfo.Capture(mnist.Data.Files, 2), outDir);
+        LinearityExperiment.WriteReport(result, RunInfo.Capture(2), outDir);
         foreach (var f in new[] { "metrics.json", "report.md", "val_loss.png", "templates_linear_ce.png", "confusion_linear_ce.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
 

@@ -24,7 +24,7 @@ public class LocalMiExperimentTests
         Assert.Equal(0, hard.Layers[0].MeanMiGradNorm);
         Assert.True(result.Configs[2].Layers[0].MeanMiGradNorm > 0);
 
-        LocalMiExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, 1), dir.File("r"));
+        LocalMiExperiment.WriteReport(result, RunInfo.Capture(1), dir.File("r"));
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("r/metrics.json")));
         var mi = doc.RootElement.GetProperty("configs").GetProperty("local_hard_sequential").GetProperty("mi_per_neuron");
         Assert.Equal(2, mi.GetArrayLength());

@@ -25,7 +25,7 @@ public class RingExperimentTests
         Assert.Equal(785, result.Linear.W1[0].Length);
 
         string outDir = dir.File("report");
-        RingExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, 1), outDir);
+        RingExperiment.WriteReport(result, RunInfo.Capture(1), outDir);
         foreach (var f in new[] { "metrics.json", "report.md", "linear_formula.json", "ring_fraction.png", "ring_weights_linear.png",
                                   "pixel_weights_linear.png", "ring_to_hidden_mlp.png", "ring_path_mlp.png", "test_acc.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);

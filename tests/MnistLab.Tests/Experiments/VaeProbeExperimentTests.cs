@@ -21,7 +21,7 @@ public class VaeProbeExperimentTests
         Assert.Equal(50, result.Test.Samples);
 
         string run = dir.File("run");
-        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(mnist.Files, 1), run);
+        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(1), run);
         foreach (var f in new[] { "metrics.json", "report.md", "probe.lean", "probe.json", "vae.bin", "vae.options.json", "reconstructions.png", "traversals.png", "probe_slant.png" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));

@@ -1,0 +1,25 @@
+using MnistLab.Common;
+using MnistLab.Training;
+
+namespace MnistLab.Experiments;
+
+/// <summary>
+/// Options of the rotated-digits experiment (seed 001): Adam lr 1e-4, weight decay 1e-4, batch 32, 5 epochs,
+/// a seeded 80/20 train/validation split of the train+valid set.
+/// </summary>
+public sealed record RotatedOptions
+{
+    public TrainOptions Train { get; init; } = new() { Epochs = 5, BatchSize = 32, LearningRate = 1e-4, WeightDecay = 1e-4, EvalBatchSize = 250 };
+    public double ValidationFraction { get; init; } = 0.2;
+
+    /// <summary>The linear model trained on the same data for comparison (Adam 1e-3, batch 128).</summary>
+    public int LinearEpochs { get; init; } = 10;
+
+    public RotatedOptions Validated()
+    {
+        Train.Validated();
+        if (!(ValidationFraction is > 0 and < 1)) throw new InvalidOptionException($"validation fraction must be in (0, 1), got {ValidationFraction}.");
+        Require.Positive(LinearEpochs, "linear baseline epochs");
+        return this;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using MnistLab.Data;
+using MnistLab.Experiments;
+using MnistLab.Tests.Support;
+using MnistLab.Training;
+
+namespace MnistLab.Tests.Experiments;
+
+public class RotatedExperimentTests
+{
+    [Fact]
+    public void Runs_end_to_end_on_tiny_generated_data_and_reports_every_convolution()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 60, test: 20);
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        using var data = RotBack.Generate(mnist, new RotBackOptions { TrainValidCount = 50, TestCount = 20 }, dir.File("cache"));
+        var options = new RotatedOptions { Train = new RotatedOptions().Train with { Epochs = 1, BatchSize = 16 }, LinearEpochs = 1 };
+        var result = RotatedExperiment.Run(data, options);
+        Assert.Equal((40, 10, 20), (result.TrainCount, result.ValCount, result.TestCount));
+        Assert.Equal(12, result.Filters.Count);
+        Assert.Equal(20, result.Confusion.Total); // the whole test set, never cut
+
+        RotatedExperiment.WriteReport(result, RunInfo.Capture(1), dir.File("r"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("r/metrics.json")));
+        var root = doc.RootElement;
+        Assert.Equal("generated", root.GetProperty("data").GetProperty("source").GetString());
+        var layer = root.GetProperty("filters").GetProperty("res3.conv2");
+        Assert.Equal(64, layer.GetProperty("filters").GetInt32());
+        Assert.True(layer.GetProperty("init").GetProperty("effective_rank").GetDouble() > 1);
+        Assert.Equal(10, root.GetProperty("per_class_acc").GetArrayLength());
+        Assert.Contains("## Are the filters diverse or redundant?", File.ReadAllText(dir.File("r/report.md")));
+    }
+}
