@@ -71,7 +71,10 @@ public static class Bench
         }
         report["training"] = training;
 
-        report["ring"] = RingWorkloads(mnist, files, threads, options, progress);
+        report["ring"] = RingBench.Run(mnist, files, threads, options, progress);
+        report["local_mi"] = LocalMiBench.Run(mnist, files, threads, options, progress);
+        report["vae_probe"] = VaeBench.Run(mnist, files, threads, options, progress);
+        report["rotated_resnet"] = ResNetBench.Run(files, threads, ceiling, options, progress);
 
         if (!options.Peers) report["peer"] = new { skipped = "--no-peer" };
         else
@@ -86,48 +89,6 @@ public static class Bench
             }
         }
         return report;
-    }
-
-    /// <summary>
-    /// Seed 000's workloads: the topology features of all 70,000 images (cold, then best of 5 warm), the
-    /// default ring run without the ablation (5 epochs of linear and MLP), and the seed's Python feature.
-    /// </summary>
-    static Dictionary<string, object?> RingWorkloads(Mnist mnist, MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
-    {
-        progress.Info("ring features of all 70,000 images ...");
-        double All() => Stopwatches.Seconds(() => { Topology.Compute(mnist.Train.Images); Topology.Compute(mnist.Test.Images); });
-        double cold = All();
-        double warm = Enumerable.Range(0, 5).Select(_ => All()).Min();
-        var result = new Dictionary<string, object?> { ["features_seconds_cold"] = cold, ["features_seconds"] = warm };
-
-        progress.Info("ring experiment, default 5 epochs of linear + MLP (no ablation) ...");
-        var sw = Stopwatch.StartNew();
-        var ring = RingExperiment.Run(mnist, new RingOptions { AblationSeeds = 0 }, progress);
-        result["default_run_seconds"] = sw.Elapsed.TotalSeconds;
-        result["test_acc"] = new { linear = ring.Linear.TestAcc, mlp = ring.Mlp.TestAcc };
-
-        if (options.Peers)
-        {
-            progress.Info("PyTorch peer: the seed's Python ring feature on 10,000 test images ...");
-            var (peer, skipped) = PythonPeer.Run("ring_peer.py", files, threads, ["--count", "10000"], options.PeerTimeout);
-            if (peer is null) result["peer"] = new { skipped };
-            else
-            {
-                var p = peer.Value;
-                double perImage = p.GetProperty("seconds_per_image").GetDouble();
-                var seedValues = p.GetProperty("ring").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
-                result["peer"] = new
-                {
-                    images = seedValues.Length,
-                    seconds = p.GetProperty("seconds").GetDouble(),
-                    seconds_per_image = perImage,
-                    seconds_70000_extrapolated = perImage * 70000,
-                    agree_with_mnistlab = seedValues.Where((v, i) => v == ring.TestFeatures.Ring[i]).Count(),
-                };
-                result["features_speedup"] = perImage * 70000 / warm;
-            }
-        }
-        return result;
     }
 
     static Dictionary<string, double> Ratios(JsonElement peer, double total, Dictionary<string, Throughput> training, double load, double ceiling)

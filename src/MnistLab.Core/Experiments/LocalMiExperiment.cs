@@ -54,7 +54,8 @@ public static class LocalMiExperiment
 
     public static void WriteReport(LocalMiResult result, RunInfo info, string outDir) => LocalMiReport.Write(result, info, outDir);
 
-    static LocalMiConfigResult RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress)
+    /// <summary>One local configuration: layers trained greedily, then the readout; inputs flat (N, 784).</summary>
+    public static LocalMiConfigResult RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress)
     {
         string key = Key(o.Estimator, o.Order);
         var clock = Stopwatch.StartNew();
@@ -118,7 +119,7 @@ public static class LocalMiExperiment
         return (hard.Zip(soft).Average(p => Math.Abs(p.First - p.Second)), seconds);
     }
 
-    static LabeledImages Flat(LabeledImages set, string name)
+    public static LabeledImages Flat(LabeledImages set, string name)
     {
         using var scope = NewDisposeScope();
         return new LabeledImages(set.Images.reshape(set.Count, -1), set.Labels.clone(), name);

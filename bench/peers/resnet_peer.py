@@ -1,0 +1,82 @@
+"""PyTorch peer for `mnistlab bench`: seed 001's ResNet trained the seed's way (Adam 1e-4, wd 1e-4, batch 32).
+
+ResBlock and ResNet are the seed's. Random inputs of the data's shape (the speed does not depend on the
+pixels); --warmup batches untimed, then --batches timed. Prints images per second.
+"""
+import argparse, json, time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class ResBlock(nn.Module):
+    def __init__(self, indim, outdim, ksize=3, s=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(indim, outdim, kernel_size=ksize, stride=s, padding=1)
+        self.bn = nn.BatchNorm2d(outdim)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(outdim, outdim, kernel_size=ksize, stride=s, padding=1)
+
+    def forward(self, x):
+        return x + self.conv2(self.relu(self.bn(self.conv1(x))))
+
+
+class ResNet(nn.Module):
+    def __init__(self, conv_dim=64, fc_dim=256):
+        super().__init__()
+        self.res1 = ResBlock(1, conv_dim)
+        self.res2 = ResBlock(conv_dim, conv_dim)
+        self.max_pool = nn.MaxPool2d(2)
+        self.res3 = ResBlock(conv_dim, conv_dim)
+        self.res4 = ResBlock(conv_dim, conv_dim)
+        self.res5 = ResBlock(conv_dim, conv_dim)
+        self.res6 = ResBlock(conv_dim, conv_dim)
+        self.bn2d = nn.BatchNorm2d(conv_dim)
+        self.drop = nn.Dropout(0.5)
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(7 * 7 * conv_dim, fc_dim)
+        self.bn1d = nn.BatchNorm1d(fc_dim)
+        self.fc2 = nn.Linear(fc_dim, 10)
+        self.relu = nn.ReLU()
+        with torch.no_grad():
+            self.fc2.weight *= 0.001
+            self.fc2.bias *= 0.001
+
+    def forward(self, x):
+        x = self.res2(self.res1(x))
+        x = self.drop(self.max_pool(x))
+        x = self.res4(self.res3(x))
+        x = self.drop(self.max_pool(x))
+        x = self.res6(self.res5(x))
+        x = self.relu(self.bn2d(x))
+        return self.fc2(self.relu(self.bn1d(self.fc1(self.flatten(x)))))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=False)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--batches", type=int, default=40)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    net = ResNet()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-4, weight_decay=1e-4)
+    x = torch.rand(32, 1, 28, 28)
+    y = torch.randint(0, 10, (32,))
+    net.train()
+    for i in range(args.warmup + args.batches):
+        if i == args.warmup:
+            t0 = time.perf_counter()
+        loss = F.cross_entropy(net(x.view(-1, 1, 28, 28)), y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    secs = time.perf_counter() - t0
+    print(json.dumps({"torch": torch.__version__, "images_per_second": args.batches * 32 / secs, "batches": args.batches}))
+
+
+if __name__ == "__main__":
+    main()

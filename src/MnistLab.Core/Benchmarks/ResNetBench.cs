@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Models;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Benchmarks;
+
+/// <summary>
+/// Seed 001's workload: training steps of the seed's ResNet at batch 32 (Adam 1e-4, weight decay 1e-4), the same
+/// loop as the peer script, on inputs of the data's shape. About 0.74 GFLOP per image for forward and backward.
+/// </summary>
+static class ResNetBench
+{
+    public const double GflopPerImage = 0.74;
+
+    public static Dictionary<string, object?> Run(MnistFiles files, int threads, double ceiling, BenchOptions options, IProgressSink progress, int warmup = 5, int batches = 40)
+    {
+        progress.Info($"ResNet training throughput ({batches} batches of 32) ...");
+        manual_seed(0);
+        using var net = new RotResNet();
+        using var opt = optim.Adam(net.parameters(), 1e-4, weight_decay: 1e-4);
+        using var g = new Generator(0);
+        using var x = rand([32, 1, 28, 28], generator: g);
+        using var y = randint(0, 10, [32], generator: g);
+        net.train();
+        var sw = new Stopwatch();
+        using (var task = progress.Start("resnet steps", warmup + batches))
+            for (int i = 0; i < warmup + batches; i++)
+            {
+                if (i == warmup) sw.Start();
+                using var scope = NewDisposeScope();
+                functional.cross_entropy(net.call(x), y).backward();
+                opt.step();
+                opt.zero_grad();
+                task.Advance(1);
+            }
+        double ips = batches * 32 / sw.Elapsed.TotalSeconds;
+        var result = new Dictionary<string, object?>
+        {
+            ["images_per_second"] = ips,
+            ["gflops_per_second"] = ips * GflopPerImage,
+            ["fraction_of_ceiling"] = ips * GflopPerImage / ceiling,
+        };
+        progress.Info("PyTorch peer: the seed's ResNet, same loop ...");
+        var (peer, report) = Peer.Run("resnet_peer.py", files, threads, options, "--batches", batches.ToString());
+        result["peer"] = report;
+        if (peer is { } p) result["speedup"] = ips / p.Get("images_per_second");
+        return result;
+    }
+}
