@@ -40,8 +40,10 @@ static class ResNetBench
         var result = new Dictionary<string, object?>
         {
             ["images_per_second"] = ips,
-            ["gflops_per_second"] = ips * GflopPerImage,
-            ["fraction_of_ceiling"] = ips * GflopPerImage / ceiling,
+            // Nominal: direct-convolution FLOPs. libtorch's 3x3 kernels do fewer multiplies than that (a lone
+            // 64->64 conv measures above the matmul ceiling), so this fraction can exceed 1.
+            ["nominal_gflops_per_second"] = ips * GflopPerImage,
+            ["nominal_fraction_of_ceiling"] = ips * GflopPerImage / ceiling,
         };
         progress.Info("PyTorch peer: the seed's ResNet, same loop ...");
         var (peer, report) = Peer.Run("resnet_peer.py", files, threads, options, "--batches", batches.ToString());

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace MnistLab.Experiments;
 
-public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained);
+/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
+public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange);
 
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
@@ -38,12 +39,19 @@ public static class RotatedExperiment
         manual_seed(options.Train.Seed);
         using var model = new RotResNet();
         var init = model.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
+        var initWeights = model.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
         var history = Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet");
         var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
         var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
-        var filters = model.ConvWeights().Select((c, i) => new LayerFilters(c.Name, init[i].Item2, FilterDiversity.Compute(c.Weight))).ToList();
+        var filters = model.ConvWeights().Select((c, i) =>
+        {
+            using var scope = NewDisposeScope();
+            double change = (c.Weight.detach() - initWeights[i]).norm().item<float>() / initWeights[i].norm().item<float>();
+            return new LayerFilters(c.Name, init[i].Item2, FilterDiversity.Compute(c.Weight), change);
+        }).ToList();
+        initWeights.ForEach(w => w.Dispose());
 
         // The baseline the ResNet has to beat: a linear model on the same pixels.
         manual_seed(options.Train.Seed);

@@ -6,12 +6,14 @@ namespace MnistLab.Reports;
 /// <summary>Small helpers for report.md: tables and number formats (invariant culture throughout).</summary>
 public static class Markdown
 {
+    /// <summary>A table; a '|' inside a cell (as in |cos|) is escaped so it does not split the cell.</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
+        static string Cells(IEnumerable<string> cells) => "| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|"))) + " |";
         var sb = new StringBuilder();
-        sb.Append("| ").Append(string.Join(" | ", header)).AppendLine(" |");
+        sb.AppendLine(Cells(header));
         sb.Append('|').Append(string.Concat(header.Select(_ => " --- |"))).AppendLine();
-        foreach (var row in rows) sb.Append("| ").Append(string.Join(" | ", row)).AppendLine(" |");
+        foreach (var row in rows) sb.AppendLine(Cells(row));
         return sb.ToString();
     }
 
