@@ -47,7 +47,7 @@ public static class RidgeProbe
         var zt = cat([tensor(z), ones(n, 1, dtype: ScalarType.Float64)], 1); // (N, d+1)
         var a = zt.t().matmul(zt) + eye(d + 1, dtype: ScalarType.Float64).mul(lambda);
         var w = linalg.solve(a, zt.t().matmul(tensor(c))); // (d+1, k)
-        return new RidgeProbeResult(To2D(w), lambda);
+        return new RidgeProbeResult(TensorData.Matrix(w), lambda);
     }
 
     /// <summary>R^2 = 1 - SSR / (SST + 1e-8) and delta = max_i |c_i - w(z_i)|, per output (the seed's formulas).</summary>
@@ -109,13 +109,4 @@ public static class RidgeProbe
         return r;
     }
 
-    public static double[,] To2D(Tensor t)
-    {
-        using var d = t.to_type(ScalarType.Float64).contiguous();
-        var flat = d.data<double>().ToArray();
-        int rows = (int)d.shape[0], cols = (int)d.shape[1];
-        var m = new double[rows, cols];
-        Buffer.BlockCopy(flat, 0, m, 0, flat.Length * sizeof(double));
-        return m;
-    }
 }

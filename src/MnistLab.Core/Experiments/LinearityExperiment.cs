@@ -56,7 +56,7 @@ public static class LinearityExperiment
 
             // Analyse: confusions, and the class templates of the linear models.
             var confusion = ConfusionMatrix.Compute(testLabels, test.Predictions);
-            float[][]? templates = model is LinearClassifier linear ? Rows(linear.Weight) : null;
+            float[][]? templates = model is LinearClassifier linear ? TensorData.Rows(linear.Weight) : null;
             results.Add(new LinearityModelResult(spec.Key, spec.Title, test.Accuracy, history, history.Seconds, confusion, templates));
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
         }
@@ -67,9 +67,4 @@ public static class LinearityExperiment
     public static void WriteReport(LinearityResult result, RunInfo info, string outDir) =>
         LinearityReport.Write(result, info, outDir);
 
-    static float[][] Rows(Tensor weight)
-    {
-        using var w = weight.detach().cpu();
-        return Enumerable.Range(0, (int)w.shape[0]).Select(r => w[r].data<float>().ToArray()).ToArray();
-    }
 }

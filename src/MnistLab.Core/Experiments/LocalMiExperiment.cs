@@ -70,8 +70,8 @@ public static class LocalMiExperiment
             // Greedy: train this layer alone, freeze it, and re-encode the data for the next one.
             using var layer = new LocalLayer(inputs, o.Layers[l]);
             stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress));
-            weights.Add(Rows(layer.Weight));
-            using (var scope = NewDisposeScope()) grams.Add(Rows(layer.Weight.matmul(layer.Weight.t())));
+            weights.Add(TensorData.Rows(layer.Weight));
+            using (var scope = NewDisposeScope()) grams.Add(TensorData.Rows(layer.Weight.matmul(layer.Weight.t())));
             var nextTrain = LocalMiRule.Encode(layer, trainIn, $"train/layer{l + 1}");
             var nextTest = LocalMiRule.Encode(layer, testIn, $"test/layer{l + 1}");
             if (l > 0) { trainIn.Dispose(); testIn.Dispose(); }
@@ -125,9 +125,4 @@ public static class LocalMiExperiment
         return new LabeledImages(set.Images.reshape(set.Count, -1), set.Labels.clone(), name);
     }
 
-    static float[][] Rows(Tensor t)
-    {
-        using var w = t.detach().cpu();
-        return Enumerable.Range(0, (int)w.shape[0]).Select(r => w[r].data<float>().ToArray()).ToArray();
-    }
 }

@@ -102,8 +102,8 @@ public static class RingExperiment
         var eval = Evaluation.Run(net, test, LossKind.CrossEntropy);
 
         var (w1, b1, w2) = net is LinearClassifier lin
-            ? (Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)
-            : (Rows(((Mlp)net).Weight1), Array.Empty<float>(), Rows(((Mlp)net).Weight2));
+            ? (TensorData.Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)
+            : (TensorData.Rows(((Mlp)net).Weight1), Array.Empty<float>(), TensorData.Rows(((Mlp)net).Weight2));
         return new RingModelResult(model, eval.Accuracy, history, w1, b1, w2, SplitByRing(test.LabelArray(), eval.Predictions, testRing));
     }
 
@@ -124,9 +124,4 @@ public static class RingExperiment
         return Enumerable.Range(0, 10).Select(c => count[c] == 0 ? 0 : (double)with[c] / count[c]).ToArray();
     }
 
-    static float[][] Rows(Tensor weight)
-    {
-        using var w = weight.detach().cpu();
-        return Enumerable.Range(0, (int)w.shape[0]).Select(r => w[r].data<float>().ToArray()).ToArray();
-    }
 }

@@ -34,8 +34,8 @@ public static class VaeProbeExperiment
         double[,] trainC, testC;
         using (var scope = NewDisposeScope())
         {
-            trainC = RidgeProbe.To2D(Concepts.Compute(mnist.Train.Images));
-            testC = RidgeProbe.To2D(Concepts.Compute(mnist.Test.Images));
+            trainC = TensorData.Matrix(Concepts.Compute(mnist.Train.Images));
+            testC = TensorData.Matrix(Concepts.Compute(mnist.Test.Images));
         }
         double conceptsSeconds = clock.Elapsed.TotalSeconds;
         progress.Info($"concept scores for {mnist.Train.Count + mnist.Test.Count:N0} images in {conceptsSeconds * 1000:F0} ms");
@@ -90,10 +90,9 @@ public static class VaeProbeExperiment
         vae.eval();
         var x = test.Images.narrow(0, 0, 10);
         var recon = vae.call(x);
-        float[][] Rows(Tensor t) => Enumerable.Range(0, (int)t.shape[0]).Select(i => t[i].reshape(-1).data<float>().ToArray()).ToArray();
         var steps = linspace(-3, 3, 9);
         var z = zeros(d * 9, d);
         for (int i = 0; i < d; i++) z.narrow(0, i * 9, 9).select(1, i).copy_(steps);
-        return (Rows(x), Rows(recon), Rows(vae.Decode(z)));
+        return (TensorData.Rows(x), TensorData.Rows(recon), TensorData.Rows(vae.Decode(z)));
     }
 }

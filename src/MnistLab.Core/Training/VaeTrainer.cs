@@ -48,6 +48,6 @@ public static class VaeTrainer
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         model.eval();
-        return Analysis.RidgeProbe.To2D(model.Encode(data.Images).Mu);
+        return TensorData.Matrix(model.Encode(data.Images).Mu);
     }
 }

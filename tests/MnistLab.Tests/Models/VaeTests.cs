@@ -1,4 +1,5 @@
 using MnistLab.Analysis;
+using MnistLab.Common;
 using MnistLab.Features;
 using MnistLab.Models;
 using static TorchSharp.torch;
@@ -24,9 +25,9 @@ public class VaeTests
 
         using var c = Concepts.Compute(x);
         Assert.Equal([128L, 3], c.shape);
-        var probe = RidgeProbe.Fit(RidgeProbe.To2D(mu.detach()), RidgeProbe.To2D(c));
+        var probe = RidgeProbe.Fit(TensorData.Matrix(mu.detach()), TensorData.Matrix(c));
         Assert.Equal((9, 3), (probe.Weights.GetLength(0), probe.Weights.GetLength(1)));
-        var m = RidgeProbe.Evaluate(probe, RidgeProbe.To2D(mu.detach()), RidgeProbe.To2D(c));
+        var m = RidgeProbe.Evaluate(probe, TensorData.Matrix(mu.detach()), TensorData.Matrix(c));
         Assert.Equal(3, m.R2.Length);
         Assert.All(m.Delta, d => Assert.True(d >= 0));
     }
