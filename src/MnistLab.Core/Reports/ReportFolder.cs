@@ -33,7 +33,7 @@ public sealed class ReportFolder : IDisposable
         }
     }
 
-    /// <summary>Fails early (before any training) when <paramref name="target"/> could not be replaced.</summary>
+    /// <summary>Fails early (before any training) when <paramref name="fullPath"/> could not be replaced.</summary>
     public static void CheckReplaceable(string fullPath, string given)
     {
         if (File.Exists(fullPath)) throw new InvalidOptionException($"--out {given}: is a file, expected a folder.");
