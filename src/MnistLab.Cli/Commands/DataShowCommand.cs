@@ -10,7 +10,7 @@ namespace MnistLab.Cli.Commands;
 [Description("Write a labelled grid of digits to a PNG.")]
 public sealed class DataShowCommand : Command<DataShowCommand.Settings>
 {
-    public sealed class Settings : RotBackSettings
+    public sealed class Settings : CommonSettings
     {
         [CommandOption("--count <N>")]
         [Description("Number of digits (1-400). Default 40.")]
@@ -25,7 +25,7 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
         public string Split { get; init; } = "train";
 
         [CommandOption("--dataset <NAME>")]
-        [Description("mnist or rot-back (rotated digits on backgrounds). Default mnist.")]
+        [Description("mnist or rot-back (rotated digits on backgrounds, generated as 'run rotated' does by default). Default mnist.")]
         public string Dataset { get; init; } = "mnist";
 
         [CommandOption("--seed <N>")]
@@ -46,7 +46,7 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
     {
         settings.ApplyThreads();
         using var mnist = settings.Dataset == "mnist" ? settings.LoadMnist() : null;
-        using var rot = settings.Dataset == "rot-back" ? settings.LoadRotBack() : null;
+        using var rot = settings.Dataset == "rot-back" ? RunRotatedCommand.GenerateRotBack(settings, new Data.RotBackOptions()) : null;
         var set = mnist is not null ? (settings.Split == "train" ? mnist.Train : mnist.Test) : (settings.Split == "train" ? rot!.TrainValid : rot!.Test);
         using var scope = NewDisposeScope();
         using var g = settings.Seed is { } s ? TorchSetup.Generator(s) : null;

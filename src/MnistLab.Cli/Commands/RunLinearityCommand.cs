@@ -11,11 +11,8 @@ namespace MnistLab.Cli.Commands;
 [Description("Limits of linearity (seed 003): linear+MSE, linear+CE and an MLP, with templates and confusions.")]
 public sealed class RunLinearityCommand : Command<RunLinearityCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : RunSettings
     {
-        [CommandOption("--out <DIR>")]
-        [Description("Report folder (created; files in it are replaced only when the run succeeds).")]
-        public string Out { get; init; } = "runs/linearity";
 
         [CommandOption("--epochs <N>")]
         [Description("Epochs per model. Default 2 (the seed's).")]
@@ -28,10 +25,6 @@ public sealed class RunLinearityCommand : Command<RunLinearityCommand.Settings>
         [CommandOption("--lr <X>")]
         [Description("Adam learning rate. Default 0.001.")]
         public double LearningRate { get; init; } = new TrainOptions().LearningRate;
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the split, the shuffles and the initial weights. Default 0.")]
-        public long Seed { get; init; }
 
         [CommandOption("--models <LIST>")]
         [Description("Comma-separated subset of linear_mse,linear_ce,mlp_ce. Default all three.")]
@@ -47,16 +40,11 @@ public sealed class RunLinearityCommand : Command<RunLinearityCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out), settings.Out); // before training, not after
-        int threads = settings.ApplyThreads();
-        using var mnist = settings.LoadMnist();
-        var result = ConsoleProgress.Run(progress => LinearityExperiment.Run(mnist, options, progress));
-        LinearityExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
-
+        var result = ExperimentRunner.Run(settings, "linearity", settings.LoadMnist,
+            (mnist, p) => LinearityExperiment.Run(mnist, options, p), LinearityExperiment.WriteReport);
         var table = new Table().AddColumns("model", "test acc", "train time");
         foreach (var m in result.Models) table.AddRow(m.Title, $"{m.TestAcc:P2}", $"{m.TrainSeconds:F1} s");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.md"))}[/]");
         return 0;
     }
 }

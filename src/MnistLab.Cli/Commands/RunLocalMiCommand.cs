@@ -12,13 +12,9 @@ namespace MnistLab.Cli.Commands;
 [Description("A layer-local learning rule driven by mutual information (seed 002), against backprop and a pixel readout.")]
 public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : RunSettings
     {
         static readonly LocalMiOptions Defaults = new();
-
-        [CommandOption("--out <DIR>")]
-        [Description("Report folder. Default runs/local-mi.")]
-        public string Out { get; init; } = "runs/local-mi";
 
         [CommandOption("--mi <KIND>")]
         [Description("hard (the seed's binned estimator), soft (differentiable) or both. Default both.")]
@@ -44,10 +40,6 @@ public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
         [Description("Kernel sd of the soft estimator. Default 0.3.")]
         public double SoftWidth { get; init; } = Defaults.SoftWidth;
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed. Default 0.")]
-        public long Seed { get; init; }
-
         public override ValidationResult Validate()
         {
             if (Mi is not ("hard" or "soft" or "both")) return ValidationResult.Error($"--mi must be hard, soft or both, got '{Mi}'.");
@@ -67,15 +59,11 @@ public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out), settings.Out);
-        int threads = settings.ApplyThreads();
-        using var mnist = settings.LoadMnist();
-        var result = ConsoleProgress.Run(p => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p));
-        LocalMiExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
+        var result = ExperimentRunner.Run(settings, "local-mi", settings.LoadMnist,
+            (mnist, p) => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p), LocalMiExperiment.WriteReport);
         var table = new Table().AddColumns("configuration", "test acc", "train time");
         foreach (var c in result.Configs) table.AddRow(c.Key, $"{c.TestAcc:P2}", $"{c.TrainSeconds:F1} s");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.md"))}[/]");
         return 0;
     }
 }

@@ -11,13 +11,9 @@ namespace MnistLab.Cli.Commands;
 [Description("The ring feature against pixels (seed 000): linear and MLP with the ring bit, formulas, and an ablation.")]
 public sealed class RunRingCommand : Command<RunRingCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : RunSettings
     {
         static readonly RingOptions Defaults = new();
-
-        [CommandOption("--out <DIR>")]
-        [Description("Report folder. Default runs/ring.")]
-        public string Out { get; init; } = "runs/ring";
 
         [CommandOption("--epochs <N>")]
         [Description("Epochs per model. Default 5 (the seed's).")]
@@ -31,16 +27,12 @@ public sealed class RunRingCommand : Command<RunRingCommand.Settings>
         [Description("Adam learning rate. Default 0.001.")]
         public double LearningRate { get; init; } = Defaults.Train.LearningRate;
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the first run; the ablation uses seed, seed+1, ... Default 0.")]
-        public long Seed { get; init; }
-
         [CommandOption("--alpha <X>")]
-        [Description("Ring boost of the linear model, -alpha * mean|W[:, ring]|. Default 0.001.")]
+        [Description("Ring boost of the linear model, -alpha * mean|W[[:, ring]]|. Default 0.001.")]
         public double Alpha { get; init; } = Defaults.Alpha;
 
         [CommandOption("--beta <X>")]
-        [Description("Ring boost of the MLP, -beta * mean|W1[:, ring]|. Default 0.001.")]
+        [Description("Ring boost of the MLP, -beta * mean|W1[[:, ring]]|. Default 0.001.")]
         public double Beta { get; init; } = Defaults.Beta;
 
         [CommandOption("--ablation-seeds <N>")]
@@ -59,17 +51,12 @@ public sealed class RunRingCommand : Command<RunRingCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out), settings.Out);
-        int threads = settings.ApplyThreads();
-        using var mnist = settings.LoadMnist();
-        var result = ConsoleProgress.Run(progress => RingExperiment.Run(mnist, options, progress));
-        RingExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
-
+        var result = ExperimentRunner.Run(settings, "ring", settings.LoadMnist,
+            (mnist, p) => RingExperiment.Run(mnist, options, p), RingExperiment.WriteReport);
         var table = new Table().AddColumns("model", "input", "ring boost", "test acc (mean ± sd)");
         foreach (var a in result.Ablation) table.AddRow(a.Model, a.Input, a.Alpha.ToString("0.####"), $"{a.Mean:P2} ± {a.Std * 100:F2}");
         if (result.Ablation.Count > 0) AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"linear {result.Linear.TestAcc:P2}, MLP {result.Mlp.TestAcc:P2}; ring feature for 70,000 images in {result.Ring.Seconds * 1000:F0} ms");
-        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.md"))}[/]");
         return 0;
     }
 }

@@ -12,13 +12,9 @@ namespace MnistLab.Cli.Commands;
 [Description("A beta-VAE on MNIST, concept scores, a ridge probe with held-out R² and δ, and an exact Lean export (seed 004).")]
 public sealed class RunVaeProbeCommand : Command<RunVaeProbeCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : RunSettings
     {
         static readonly VaeProbeOptions Defaults = new();
-
-        [CommandOption("--out <DIR>")]
-        [Description("Report folder. Default runs/vae-probe.")]
-        public string Out { get; init; } = "runs/vae-probe";
 
         [CommandOption("--epochs <N>")]
         [Description("VAE training epochs. Default 10.")]
@@ -36,10 +32,6 @@ public sealed class RunVaeProbeCommand : Command<RunVaeProbeCommand.Settings>
         [Description("Ridge penalty of the probe (weights and bias). Default 0.001.")]
         public double Lambda { get; init; } = Defaults.Lambda;
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed. Default 0.")]
-        public long Seed { get; init; }
-
         public VaeProbeOptions ToOptions() => new VaeProbeOptions
         {
             Train = Defaults.Train with { Epochs = Epochs, Seed = Seed },
@@ -50,16 +42,12 @@ public sealed class RunVaeProbeCommand : Command<RunVaeProbeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out), settings.Out);
-        int threads = settings.ApplyThreads();
-        using var mnist = settings.LoadMnist();
-        var result = ConsoleProgress.Run(p => VaeProbeExperiment.Run(mnist, options, p));
-        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(threads), settings.Out);
+        var result = ExperimentRunner.Run(settings, "vae-probe", settings.LoadMnist,
+            (mnist, p) => VaeProbeExperiment.Run(mnist, options, p), VaeProbeExperiment.WriteReport);
         var table = new Table().AddColumns("concept", "R² train", "R² test", "δ train", "δ test");
         for (int k = 0; k < Concepts.Names.Count; k++)
             table.AddRow(Concepts.Names[k], $"{result.Train.R2[k]:F3}", $"{result.Test.R2[k]:F3}", $"{result.Train.Delta[k]:F3}", $"{result.Test.Delta[k]:F3}");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.md"))}[/]; Lean: [bold]{Markup.Escape(Path.Combine(settings.Out, "probe.lean"))}[/]");
         return 0;
     }
 }
