@@ -129,8 +129,8 @@ static class RotatedReport
         double moved = deep.Average(f => f.RelativeChange);
         double ratio = deep.Average(f => f.Trained.MeanAbsCos / RandomMeanAbsCos(FanIn(f)));
         var most = deep.MaxBy(f => f.Trained.MeanAbsCos)!;
-        yield return $"Training moved the 64-channel convolutions by {Pct(moved, 1)} of their weight norm on average (lr {r.Options.Train.LearningRate}, " +
-                     $"{r.Options.Train.Epochs} epochs): the filters are still mostly their random initialisation.";
+        yield return $"Training moved the 64-channel convolutions by {Pct(moved, 1)} of their initial weight norm on average (lr {r.Options.Train.LearningRate}, " +
+                     $"{r.Options.Train.Epochs} epochs), the first convolution by {Pct(first.RelativeChange, 1)}.";
         yield return $"Their mean |cos| is {ratio:F2} times that of random directions in 576 dimensions ({RandomMeanAbsCos(576):F3}); the most alike, {most.Layer}, " +
                      $"went from {most.Init.MeanAbsCos:F3} to {most.Trained.MeanAbsCos:F3}. " +
                      (ratio < 1.5 ? "So the filters are diverse, but mostly because random filters are: training has added only a little shared structure, more in the deeper blocks."
