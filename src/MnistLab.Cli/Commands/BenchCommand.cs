@@ -17,6 +17,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("JSON file to write. Default bench.json.")]
         public string Out { get; init; } = "bench.json";
 
+        [CommandOption("--only <LIST>")]
+        [Description("Comma-separated sections: linearity, ring, local-mi, vae-probe, rotated. Default all.")]
+        public string? Only { get; init; }
+
         [CommandOption("--no-peer")]
         [Description("Skip the PyTorch peers.")]
         public bool NoPeer { get; init; }
@@ -26,7 +30,12 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         int threads = settings.ApplyThreads();
         var files = MnistLocator.Locate(settings.Source, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
-        var report = ConsoleProgress.Run(p => Bench.Run(files, threads, new BenchOptions { Peers = !settings.NoPeer }, p));
+        var options = new BenchOptions
+        {
+            Peers = !settings.NoPeer,
+            Sections = settings.Only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? BenchOptions.AllSections,
+        }.Validated();
+        var report = ConsoleProgress.Run(p => Bench.Run(files, threads, options, p));
         string json = Json.Serialize(report);
         AtomicFile.WriteAllText(settings.Out, json);
         AnsiConsole.WriteLine(json);
