@@ -54,14 +54,6 @@ public sealed class LabeledImages : IDisposable
         return new LabeledImages(Images.index_select(0, indices), Labels.index_select(0, indices), name);
     }
 
-    /// <summary>The first <paramref name="count"/> items (or all, if fewer).</summary>
-    public LabeledImages Take(int count, string? name = null)
-    {
-        using var scope = NewDisposeScope();
-        int n = Math.Min(count, Count);
-        return new LabeledImages(Images.narrow(0, 0, n).clone(), Labels.narrow(0, 0, n).clone(), name ?? Name);
-    }
-
     /// <summary>
     /// A new set whose inputs are the flattened pixels followed by <paramref name="feature"/> (N values, one
     /// column), as seed 000 appends its ring bit to the 784 pixels.
