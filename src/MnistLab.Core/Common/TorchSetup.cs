@@ -5,11 +5,15 @@ namespace MnistLab.Common;
 /// <summary>Process-wide libtorch settings: thread count and the global seed.</summary>
 public static class TorchSetup
 {
-    /// <summary>Sets libtorch's intra-op threads; <paramref name="threads"/> null means all cores.</summary>
+    /// <summary>
+    /// Sets libtorch's intra-op threads (<paramref name="threads"/> null means all cores) and tunes the native
+    /// allocator (<see cref="AllocatorTuning"/>); every command calls this before any work.
+    /// </summary>
     public static int SetThreads(int? threads)
     {
         int n = threads ?? Environment.ProcessorCount;
         Require.InRange(n, 1, 1024, "--threads");
+        AllocatorTuning.Apply();
         torch.set_num_threads(n);
         return n;
     }
