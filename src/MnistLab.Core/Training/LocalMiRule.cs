@@ -46,6 +46,13 @@ public static class LocalMiRule
     /// </summary>
     public static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o)
     {
+        using var mix = SequentialMix(layer.Neurons, o);
+        return Step(layer, x, c, o, mix);
+    }
+
+    /// <summary><see cref="Step"/> with the order's mixing matrix made once per layer, not once per batch.</summary>
+    static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o, Tensor? mix)
+    {
         using var scope = NewDisposeScope();
         var (gMi, gB, mi) = MiGradients(layer, x, c, o);
         using var _ = no_grad();
@@ -56,23 +63,26 @@ public static class LocalMiRule
         double loss = -mi.to_type(ScalarType.Float64).mean().item<double>() + o.Lambda * redundancy;
 
         var move = (gMi + gRed).mul(-o.LearningRate); // each row's move if it saw no other move (simultaneous)
-        if (o.Order == UpdateOrder.Sequential)
-        {
-            // Row i also sees the moves d_j of rows j < i through S: d_i = v_i - a * sum_{j<i} d_j with
-            // a = lr * lambda. The prefix sums obey D_{i+1} = (1 - a) D_i + v_i, so D = M v with
-            // M_ij = (1 - a)^(i - 1 - j) for j < i.
-            int k = (int)w.shape[0];
-            double a = o.LearningRate * o.Lambda;
-            var m = new float[k * k];
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < i; j++)
-                    m[i * k + j] = (float)Math.Pow(1 - a, i - 1 - j);
-            var prefix = tensor(m, [k, k]).matmul(move);
-            move = move - prefix.mul(a);
-        }
+        if (mix is not null) move = move - mix.matmul(move).mul(o.LearningRate * o.Lambda);
         w.add_(move);
         layer.Bias.add_(gB.mul(-o.LearningRate));
         return (gMi.norm().item<float>(), gRed.norm().item<float>(), loss);
+    }
+
+    /// <summary>
+    /// The sequential order's coupling, null for the simultaneous one. Row i also sees the moves d_j of rows
+    /// j &lt; i through S: d_i = v_i - a * sum_{j&lt;i} d_j with a = lr * lambda. The prefix sums obey
+    /// D_{i+1} = (1 - a) D_i + v_i, so D = M v with M_ij = (1 - a)^(i - 1 - j) for j &lt; i, and d = v - a M v.
+    /// </summary>
+    static Tensor? SequentialMix(int k, LocalMiOptions o)
+    {
+        if (o.Order != UpdateOrder.Sequential) return null;
+        double a = o.LearningRate * o.Lambda;
+        var m = new float[k * k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < i; j++)
+                m[i * k + j] = (float)Math.Pow(1 - a, i - 1 - j);
+        return tensor(m, [k, k]).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -101,6 +111,7 @@ public static class LocalMiRule
         int steps = 0;
         var losses = new List<double>();
         int perEpoch = Batches.CountOf(data.Count, o.BatchSize);
+        using var mix = SequentialMix(layer.Neurons, o);
         for (int epoch = 1; epoch <= o.EpochsPerLayer; epoch++)
         {
             double lossSum = 0;
@@ -108,7 +119,7 @@ public static class LocalMiRule
             using var task = progress.Start($"layer {index} ({o.Estimator.ToString().ToLowerInvariant()} MI, {o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{o.EpochsPerLayer}", perEpoch);
             foreach (var (x, y) in Batches.Of(data, o.BatchSize, shuffle))
             {
-                var (gm, gr, loss) = Step(layer, x, y, o);
+                var (gm, gr, loss) = Step(layer, x, y, o, mix);
                 miNorm += gm; redNorm += gr; lossSum += loss; steps++; n++;
                 if (n % 50 == 0 || n == perEpoch) task.Advance(n % 50 == 0 ? 50 : n % 50, $"local loss {lossSum / n:F4}");
             }
