@@ -11,7 +11,7 @@ namespace MnistLab.Cli.Commands;
 [Description("Write a vae-probe run's probes as a Lean 4 file, checked first in exact arithmetic.")]
 public sealed class ExportLeanCommand : Command<ExportLeanCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ToolSettings
     {
         [CommandOption("--run <DIR>")]
         [Description("A report folder written by 'mnistlab run vae-probe'.")]
@@ -22,7 +22,7 @@ public sealed class ExportLeanCommand : Command<ExportLeanCommand.Settings>
         public string Out { get; init; } = "Probe.lean";
 
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run DIR is required.") : ValidationResult.Success();
+            string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run DIR is required.") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ public sealed class ExportLeanCommand : Command<ExportLeanCommand.Settings>
         string lean = LeanExport.Render(export);
         var checks = LeanExport.Check(lean, export.Concepts, export.Z, export.C);
         foreach (var c in checks)
-            AnsiConsole.MarkupLine($"{c.Concept}: max residual {c.MaxResidual.ToDouble():G9} <= δ {c.Delta.ToDouble():G9} over {c.Samples:N0} samples: " +
+            AnsiConsole.MarkupLine($"{Markup.Escape(c.Concept)}: max residual {c.MaxResidual.ToDouble():G9} <= δ {c.Delta.ToDouble():G9} over {c.Samples:N0} samples: " +
                                    (c.Holds ? "[green]holds[/]" : "[red]FAILS[/]"));
         if (checks.Any(c => !c.Holds)) throw new MnistLabException("an exported δ does not bound every residual; nothing written.");
         AtomicFile.WriteAllText(settings.Out, lean);

@@ -11,7 +11,7 @@ namespace MnistLab.Cli.Commands;
 [Description("Print I(column; label) for every other column of a CSV, with seed 002's binned estimator.")]
 public sealed class MiCommand : Command<MiCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ToolSettings
     {
         [CommandOption("--csv <FILE>")]
         [Description("CSV with a header row; every column but the label must be numeric.")]
@@ -37,13 +37,14 @@ public sealed class MiCommand : Command<MiCommand.Settings>
         {
             if (string.IsNullOrWhiteSpace(Csv)) return ValidationResult.Error("--csv FILE is required.");
             if (string.IsNullOrWhiteSpace(LabelColumn)) return ValidationResult.Error("--label-column NAME is required.");
-            return ValidationResult.Success();
+            return base.Validate();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var bins = new MiBins(settings.Bins, settings.Min, settings.Max).Validated();
+        settings.ApplyThreads();
         var table = CsvTable.Read(settings.Csv!, settings.LabelColumn!);
         using var scope = NewDisposeScope();
         var y = tensor(table.Values, [table.Rows, table.Columns.Count]);
@@ -53,7 +54,8 @@ public sealed class MiCommand : Command<MiCommand.Settings>
         foreach (var (name, v) in table.Columns.Zip(mi).OrderByDescending(p => p.Second))
             output.AddRow(Markup.Escape(name), v.ToString("F4"), (v / Math.Log(2)).ToString("F4"));
         AnsiConsole.Write(output);
-        AnsiConsole.MarkupLine($"[grey]{table.Rows:N0} rows, {table.Classes} classes (H(label) = {MutualInformation.Entropy(table.Labels):F4} nats, the most any column can carry), {bins.Count} bins on [{bins.Min}, {bins.Max}][/]");
+        string summary = $"{table.Rows:N0} rows, {table.Classes} classes (H(label) = {MutualInformation.Entropy(table.Labels):F4} nats, the most any column can carry), {bins.Count} bins on [{bins.Min}, {bins.Max}]";
+        AnsiConsole.MarkupLine($"[grey]{Markup.Escape(summary)}[/]");
         return 0;
     }
 }

@@ -48,6 +48,16 @@ public class CliAppTests
     }
 
     [Fact]
+    public void Commands_that_read_no_mnist_still_take_threads_and_verbose()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("f.csv"), "x,label\n-2,a\n2,b\n-2.1,a\n2.2,b\n");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["mi", "--csv", dir.File("f.csv"), "--label-column", "label", "--threads", "1", "--verbose"]));
+        Assert.Equal(CliApp.Usage, CliApp.Run(["mi", "--csv", dir.File("f.csv"), "--label-column", "label", "--threads", "0"]));
+        Assert.Equal(CliApp.Failure, CliApp.Run(["export", "lean", "--run", dir.Path, "--out", dir.File("P.lean"), "--threads", "1"]));
+    }
+
+    [Fact]
     public void Corrupt_data_fails_with_1()
     {
         using var dir = new TempDir();
