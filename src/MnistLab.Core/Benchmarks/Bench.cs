@@ -46,12 +46,13 @@ public static class Bench
         report["matmul_gflops"] = ceiling;
 
         using var mnist = Mnist.Load(files);
+        using var peer = options.Peers ? PythonPeer.Prepare(files) : null;
         bool Wanted(string section) => options.Sections.Contains(section);
-        if (Wanted("linearity")) report["linearity"] = LinearityBench.Run(mnist, files, threads, ceiling, options, progress);
-        if (Wanted("ring")) report["ring"] = RingBench.Run(mnist, files, threads, options, progress);
-        if (Wanted("local-mi")) report["local_mi"] = LocalMiBench.Run(mnist, files, threads, options, progress);
-        if (Wanted("vae-probe")) report["vae_probe"] = VaeBench.Run(mnist, files, threads, options, progress);
-        if (Wanted("rotated")) report["rotated_resnet"] = ResNetBench.Run(files, threads, ceiling, options, progress);
+        if (Wanted("linearity")) report["linearity"] = LinearityBench.Run(mnist, files, peer, threads, ceiling, options, progress);
+        if (Wanted("ring")) report["ring"] = RingBench.Run(mnist, files, peer, threads, options, progress);
+        if (Wanted("local-mi")) report["local_mi"] = LocalMiBench.Run(mnist, files, peer, threads, options, progress);
+        if (Wanted("vae-probe")) report["vae_probe"] = VaeBench.Run(mnist, files, peer, threads, options, progress);
+        if (Wanted("rotated")) report["rotated_resnet"] = ResNetBench.Run(peer, threads, ceiling, options, progress);
         return report;
     }
 }

@@ -15,7 +15,7 @@ namespace MnistLab.Benchmarks;
 /// </summary>
 static class LinearityBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, int threads, double ceiling, BenchOptions options, IProgressSink progress)
+    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress)
     {
         var report = new Dictionary<string, object?>();
         progress.Info("IDX load of all 70,000 images ...");
@@ -44,9 +44,9 @@ static class LinearityBench
         report["training"] = training;
 
         progress.Info("PyTorch peer: seed 003's way (torchvision MNIST + DataLoader, batch 256, 2 epochs x 3 models) ...");
-        var (peer, peerReport) = Peer.Run("linearity_peer.py", files, threads, options);
+        var (seedRun, peerReport) = Peer.Run(peer, "linearity_peer.py", threads, options);
         report["peer"] = peerReport;
-        if (peer is { } p) report["ratios"] = Ratios(p, total, training, load, ceiling);
+        if (seedRun is { } p) report["ratios"] = Ratios(p, total, training, load, ceiling);
         return report;
     }
 

@@ -10,7 +10,7 @@ namespace MnistLab.Benchmarks;
 /// <summary>Seed 002's workloads: the seed-faithful local configuration end to end, one MI pass, the pixel map.</summary>
 static class LocalMiBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
+    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
     {
         using var train = LocalMiExperiment.Flat(mnist.Train, "train");
         using var test = LocalMiExperiment.Flat(mnist.Test, "test");
@@ -34,9 +34,9 @@ static class LocalMiBench
         layerOut.Dispose();
 
         progress.Info("PyTorch peer: the seed's local rule (20 batches of layer 1) and backprop baseline (1 epoch) ...");
-        var (peer, report) = Peer.Run("local_mi_peer.py", files, threads, options, "--batches", "20");
+        var (seedRun, report) = Peer.Run(peer, "local_mi_peer.py", threads, options, "--batches", "20");
         result["peer"] = report;
-        if (peer is { } p)
+        if (seedRun is { } p)
         {
             result["seed_faithful_speedup"] = p.Get("local_two_layers_two_epochs_seconds_extrapolated") / (double)result["seed_faithful_seconds"]!;
         }

@@ -2,13 +2,13 @@ using System.Text.Json;
 
 namespace MnistLab.Benchmarks;
 
-/// <summary>Runs a peer script and returns its JSON, or a record of why it was skipped.</summary>
+/// <summary>Runs a peer script if peers are on, and returns its JSON or a record of why it was skipped.</summary>
 static class Peer
 {
-    public static (JsonElement? Result, object Report) Run(string script, Data.MnistFiles files, int threads, BenchOptions options, params string[] args)
+    public static (JsonElement? Result, object Report) Run(PythonPeer? peer, string script, int threads, BenchOptions options, params string[] args)
     {
-        if (!options.Peers) return (null, new { skipped = "--no-peer" });
-        var (result, skipped) = PythonPeer.Run(script, files, threads, args, options.PeerTimeout);
+        if (peer is null) return (null, new { skipped = "--no-peer" });
+        var (result, skipped) = peer.Run(script, threads, args, options.PeerTimeout);
         return result is null ? (null, new { skipped }) : (result, result.Value);
     }
 

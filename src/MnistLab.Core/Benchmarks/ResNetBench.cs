@@ -17,7 +17,7 @@ static class ResNetBench
 {
     public const double GflopPerImage = 0.74;
 
-    public static Dictionary<string, object?> Run(MnistFiles files, int threads, double ceiling, BenchOptions options, IProgressSink progress,
+    public static Dictionary<string, object?> Run(PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress,
         int rounds = 3, int warmup = 5, int batches = 40)
     {
         var ours = new List<double>();
@@ -28,9 +28,9 @@ static class ResNetBench
             progress.Info($"ResNet training throughput, round {round}/{rounds} ({batches} batches of 32) ...");
             ours.Add(Throughput(warmup, batches, progress));
             if (!options.Peers) continue;
-            var (peer, report) = Peer.Run("resnet_peer.py", files, threads, options, "--batches", batches.ToString());
+            var (seedRun, report) = Peer.Run(peer, "resnet_peer.py", threads, options, "--batches", batches.ToString());
             peerReport = report;
-            if (peer is { } p) peers.Add(p.Get("images_per_second"));
+            if (seedRun is { } p) peers.Add(p.Get("images_per_second"));
         }
         double ips = Median(ours);
         var result = new Dictionary<string, object?>

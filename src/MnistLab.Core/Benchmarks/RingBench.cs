@@ -12,7 +12,7 @@ static class RingBench
     /// Seed 000's workloads: the topology features of all 70,000 images (cold, then best of 5 warm), the
     /// default ring run without the ablation (5 epochs of linear and MLP), and the seed's Python feature.
     /// </summary>
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
+    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
     {
         progress.Info("ring features of all 70,000 images ...");
         double All() => Stopwatches.Seconds(() => { Topology.Compute(mnist.Train.Images); Topology.Compute(mnist.Test.Images); });
@@ -26,28 +26,24 @@ static class RingBench
         result["default_run_seconds"] = sw.Elapsed.TotalSeconds;
         result["test_acc"] = new { linear = ring.Linear.TestAcc, mlp = ring.Mlp.TestAcc };
 
-        if (options.Peers)
+        progress.Info("PyTorch peer: the seed's Python ring feature on 10,000 test images ...");
+        var (seedRun, report) = Peer.Run(peer, "ring_peer.py", threads, options, "--count", "10000");
+        if (seedRun is not { } p)
         {
-            progress.Info("PyTorch peer: the seed's Python ring feature on 10,000 test images ...");
-            var (peer, skipped) = PythonPeer.Run("ring_peer.py", files, threads, ["--count", "10000"], options.PeerTimeout);
-            if (peer is null) result["peer"] = new { skipped };
-            else
-            {
-                var p = peer.Value;
-                double perImage = p.GetProperty("seconds_per_image").GetDouble();
-                var seedValues = p.GetProperty("ring").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
-                result["peer"] = new
-                {
-                    images = seedValues.Length,
-                    seconds = p.GetProperty("seconds").GetDouble(),
-                    seconds_per_image = perImage,
-                    seconds_70000_extrapolated = perImage * 70000,
-                    agree_with_mnistlab = seedValues.Where((v, i) => v == ring.TestFeatures.Ring[i]).Count(),
-                };
-                result["features_speedup"] = perImage * 70000 / warm;
-            }
+            result["peer"] = report;
+            return result;
         }
+        double perImage = p.Get("seconds_per_image");
+        var seedValues = p.GetProperty("ring").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
+        result["peer"] = new
+        {
+            images = seedValues.Length,
+            seconds = p.Get("seconds"),
+            seconds_per_image = perImage,
+            seconds_70000_extrapolated = perImage * 70000,
+            agree_with_mnistlab = seedValues.Where((v, i) => v == ring.TestFeatures.Ring[i]).Count(),
+        };
+        result["features_speedup"] = perImage * 70000 / warm;
         return result;
     }
-
 }

@@ -10,7 +10,7 @@ namespace MnistLab.Benchmarks;
 /// <summary>Seed 004's workloads: concept scores of all 70,000 images, VAE training throughput.</summary>
 static class VaeBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
+    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
     {
         var result = new Dictionary<string, object?>();
         progress.Info("concept scores of all 70,000 images ...");
@@ -29,9 +29,9 @@ static class VaeBench
         result["vae_images_per_second"] = mnist.Train.Count / epoch;
 
         progress.Info("PyTorch peer: the seed's concept scores and VAE (100 batches) ...");
-        var (peer, report) = Peer.Run("vae_peer.py", files, threads, options, "--batches", "100");
+        var (seedRun, report) = Peer.Run(peer, "vae_peer.py", threads, options, "--batches", "100");
         result["peer"] = report;
-        if (peer is { } p)
+        if (seedRun is { } p)
         {
             result["concepts_speedup"] = p.Get("concepts_seconds_70000") / concepts;
             result["vae_throughput_speedup"] = (mnist.Train.Count / epoch) / p.Get("vae_images_per_second");

@@ -28,6 +28,7 @@ static class VaeProbeReport
         if (checks.Any(c => !c.Holds)) throw new InvalidOperationException("exported delta does not bound every residual: " + string.Join(", ", checks.Select(c => c.Concept)));
         folder.WriteText(LeanFile, lean);
 
+        var slant = SlantLimits(r);
         Plots.Lines(folder.PathOf("loss.png"), "VAE loss per image (BCE sum + beta KL)", "epoch", "loss", [("train", r.LossPerEpoch)]);
         Plots.GrayGrid(folder.PathOf("reconstructions.png"), [.. r.Originals, .. r.Reconstructions],
             [.. r.Originals.Select((_, i) => $"test {i}"), .. r.Reconstructions.Select((_, i) => $"recon {i}")], 2, 10);
@@ -55,13 +56,13 @@ static class VaeProbeReport
                 lean_delta = checks.ToDictionary(c => c.Concept, c => c.Delta.ToDouble()),
                 lean_check = checks.All(c => c.Holds) ? "every test residual <= delta in exact arithmetic" : "FAILED",
             },
-            slant = SlantLimits(r),
+            slant,
             concepts_seconds = r.ConceptsSeconds,
             checkpoint_sha256 = checkpointSha,
             options = r.Options,
             run = info,
         });
-        folder.WriteText("report.md", Markdown(r, info, checks, checkpointSha));
+        folder.WriteText("report.md", Markdown(r, info, checks, checkpointSha, slant));
         folder.Commit();
     }
 
@@ -94,7 +95,7 @@ static class VaeProbeReport
 
     static double[] Column(double[,] m, int k) => Enumerable.Range(0, m.GetLength(0)).Select(i => m[i, k]).ToArray();
 
-    static string Markdown(VaeProbeResult r, RunInfo info, IReadOnlyList<ConceptCheck> checks, string sha)
+    static string Markdown(VaeProbeResult r, RunInfo info, IReadOnlyList<ConceptCheck> checks, string sha, SlantLimit slant)
     {
         var o = r.Options;
         var names = Concepts.Names;
@@ -114,7 +115,6 @@ static class VaeProbeReport
                       string.Join(", ", names.Select((n, k) => $"{n} x{r.Test.P99[k] / r.Train.P99[k]:F2}")) +
                       ". The percentile compares like with like; a ratio near 1 means the probe holds off the fitting set.").AppendLine();
 
-        var slant = SlantLimits(r);
         sb.AppendLine("## What limits slant").AppendLine();
         sb.AppendLine($"Slant is an angle that wraps at ±π/2: for a digit wider than tall the sign of a tiny cross moment flips it from +π/2 to -π/2, " +
                       $"and no linear map of the latents can follow that jump. {Pct(slant.ShareNearWrap, 1)} of test digits have |slant| ≥ π/4; they carry " +
