@@ -27,6 +27,8 @@ public sealed record RotBackOptions
         Require.Positive(TestCount, "--test-size");
         if (TrainValidCount + TestCount > 70000) throw new InvalidOptionException($"--train-size + --test-size must be at most 70,000 (the MNIST digits), got {TrainValidCount + TestCount}.");
         if (!(MinPatchStd is >= 0 and < 0.5)) throw new InvalidOptionException($"minimum patch std must be in [0, 0.5), got {MinPatchStd}.");
+        if (BackgroundsDir is not null && !Directory.Exists(BackgroundsDir))
+            throw new InvalidOptionException($"--backgrounds {BackgroundsDir}: no such folder.");
         return this;
     }
 }

@@ -66,6 +66,13 @@ public class RotBackTests
     }
 
     [Fact]
+    public void A_background_folder_that_does_not_exist_is_refused_before_any_work()
+    {
+        var e = Assert.Throws<InvalidOptionException>(() => new RotBackOptions { BackgroundsDir = "/nonexistent/backgrounds" }.Validated());
+        Assert.Contains("--backgrounds /nonexistent/backgrounds", e.Message);
+    }
+
+    [Fact]
     public void A_background_folder_without_images_is_a_clear_error()
     {
         using var dir = new TempDir();
