@@ -57,8 +57,12 @@ public static class CliApp
         return app;
     }
 
+    /// <summary>The arguments of the current invocation, recorded in every run's metrics.json.</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
     public static int Run(string[] args)
     {
+        Arguments = args;
         bool verbose = args.Contains("--verbose");
         try
         {

@@ -27,4 +27,7 @@ public class CommonSettings : ToolSettings
         AnsiConsole.MarkupLine($"[grey]MNIST: {mnist.Train.Count:N0} train + {mnist.Test.Count:N0} test images from {Markup.Escape(Path.GetDirectoryName(files.TrainImages)!)}[/]");
         return mnist;
     }
+
+    /// <summary><see cref="LoadMnist"/>, with the record of what was loaded.</summary>
+    public (Mnist, DataProvenance) LoadVerifiedMnist() => (LoadMnist(), DataProvenance.VerifiedMnist);
 }

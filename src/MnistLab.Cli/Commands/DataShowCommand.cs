@@ -46,7 +46,7 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
     {
         settings.ApplyThreads();
         using var mnist = settings.Dataset == "mnist" ? settings.LoadMnist() : null;
-        using var rot = settings.Dataset == "rot-back" ? RunRotatedCommand.GenerateRotBack(settings, new Data.RotBackOptions()) : null;
+        using var rot = settings.Dataset == "rot-back" ? RunRotatedCommand.GenerateRotBack(settings, new Data.RotBackOptions()).Item1 : null;
         var set = mnist is not null ? (settings.Split == "train" ? mnist.Train : mnist.Test) : (settings.Split == "train" ? rot!.TrainValid : rot!.Test);
         using var scope = NewDisposeScope();
         using var g = settings.Seed is { } s ? TorchSetup.Generator(s) : null;

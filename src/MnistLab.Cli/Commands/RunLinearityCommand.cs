@@ -40,8 +40,8 @@ public sealed class RunLinearityCommand : Command<RunLinearityCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var result = ExperimentRunner.Run(settings, "linearity", settings.LoadMnist,
-            (mnist, p) => LinearityExperiment.Run(mnist, options, p), LinearityExperiment.WriteReport);
+        var result = ExperimentRunner.Run(settings, "linearity", options, settings.LoadVerifiedMnist,
+            (mnist, p, c) => LinearityExperiment.Run(mnist, options, p, c), LinearityExperiment.WriteReport);
         var table = new Table().AddColumns("model", "test acc", "train time");
         foreach (var m in result.Models) table.AddRow(m.Title, $"{m.TestAcc:P2}", $"{m.TrainSeconds:F1} s");
         AnsiConsole.Write(table);

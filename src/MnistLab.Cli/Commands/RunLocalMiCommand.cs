@@ -59,8 +59,8 @@ public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var result = ExperimentRunner.Run(settings, "local-mi", settings.LoadMnist,
-            (mnist, p) => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p), LocalMiExperiment.WriteReport);
+        var result = ExperimentRunner.Run(settings, "local-mi", new { options, estimators = settings.Estimators, orders = settings.Orders }, settings.LoadVerifiedMnist,
+            (mnist, p, c) => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p, c), LocalMiExperiment.WriteReport);
         var table = new Table().AddColumns("configuration", "test acc", "train time");
         foreach (var c in result.Configs) table.AddRow(c.Key, $"{c.TestAcc:P2}", $"{c.TrainSeconds:F1} s");
         AnsiConsole.Write(table);

@@ -51,8 +51,8 @@ public sealed class RunRingCommand : Command<RunRingCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var result = ExperimentRunner.Run(settings, "ring", settings.LoadMnist,
-            (mnist, p) => RingExperiment.Run(mnist, options, p), RingExperiment.WriteReport);
+        var result = ExperimentRunner.Run(settings, "ring", options, settings.LoadVerifiedMnist,
+            (mnist, p, c) => RingExperiment.Run(mnist, options, p, c), RingExperiment.WriteReport);
         var table = new Table().AddColumns("model", "input", "ring boost", "test acc (mean ± sd)");
         foreach (var a in result.Ablation) table.AddRow(a.Model, a.Input, a.Alpha.ToString("0.####"), $"{a.Mean:P2} ± {a.Std * 100:F2}");
         if (result.Ablation.Count > 0) AnsiConsole.Write(table);

@@ -66,24 +66,31 @@ public sealed class RunRotatedCommand : Command<RunRotatedCommand.Settings>
     {
         var options = settings.ToOptions();
         var dataOptions = settings.DataOptions();
-        var result = ExperimentRunner.Run(settings, "rotated",
+        var result = ExperimentRunner.Run(settings, "rotated", options,
             () => settings.Amat is null ? GenerateRotBack(settings, dataOptions) : LoadAmat(settings.Amat, settings.Transpose),
-            (data, p) => RotatedExperiment.Run(data, options, p), RotatedExperiment.WriteReport);
+            (data, p, c) => RotatedExperiment.Run(data, options, p, c), RotatedExperiment.WriteReport);
         AnsiConsole.MarkupLine($"ResNet test accuracy [bold]{result.TestAcc:P2}[/] (linear on the same data {result.LinearTestAcc:P2})");
         return 0;
     }
 
     /// <summary>LISA's files from a folder or .zip.</summary>
-    public static RotBack LoadAmat(string path, bool transpose)
+    public static (RotBack, DataProvenance) LoadAmat(string path, bool transpose)
     {
         var (tv, test) = Amat.Load(path, transpose);
-        return new RotBack(tv, test, "amat");
+        var files = File.Exists(path) ? [path] : new[] { Amat.TrainValidName, Amat.TestName }.Select(n => Path.Combine(path, n));
+        return (new RotBack(tv, test, "amat"), DataProvenance.OfFiles("rot-back (LISA .amat)", files) with { Generator = new { transpose } });
     }
 
     /// <summary>The generated variant (cached after the first build).</summary>
-    public static RotBack GenerateRotBack(CommonSettings settings, RotBackOptions options)
+    public static (RotBack, DataProvenance) GenerateRotBack(CommonSettings settings, RotBackOptions options)
     {
         using var mnist = settings.LoadMnist();
+        return (Generate(mnist, options), DataProvenance.VerifiedMnist with { Name = "rot-back (generated from MNIST)", Generator = options });
+    }
+
+    /// <summary>The generated variant (cached after the first build) from MNIST already in memory.</summary>
+    public static RotBack Generate(Mnist mnist, RotBackOptions options)
+    {
         var data = ConsoleProgress.Run(p => RotBack.Generate(mnist, options, progress: p));
         AnsiConsole.MarkupLine($"[grey]rot-back (generated): {data.TrainValid.Count:N0} train+valid, {data.Test.Count:N0} test[/]");
         return data;

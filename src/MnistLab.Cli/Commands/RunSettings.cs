@@ -13,4 +13,8 @@ public class RunSettings : CommonSettings
     [CommandOption("--seed <N>")]
     [Description("Seed of the splits, shuffles and initial weights. Default 0.")]
     public long Seed { get; init; }
+
+    [CommandOption("--resume")]
+    [Description("Continue an interrupted run into --out from its last checkpoints (saved at the end of every epoch); it ends with the numbers an uninterrupted run would give.")]
+    public bool Resume { get; init; }
 }

@@ -42,8 +42,8 @@ public sealed class RunVaeProbeCommand : Command<RunVaeProbeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var result = ExperimentRunner.Run(settings, "vae-probe", settings.LoadMnist,
-            (mnist, p) => VaeProbeExperiment.Run(mnist, options, p), VaeProbeExperiment.WriteReport);
+        var result = ExperimentRunner.Run(settings, "vae-probe", options, settings.LoadVerifiedMnist,
+            (mnist, p, c) => VaeProbeExperiment.Run(mnist, options, p, c), VaeProbeExperiment.WriteReport);
         var table = new Table().AddColumns("concept", "R² train", "R² test", "δ train", "δ test");
         for (int k = 0; k < Concepts.Names.Count; k++)
             table.AddRow(Concepts.Names[k], $"{result.Train.R2[k]:F3}", $"{result.Test.R2[k]:F3}", $"{result.Train.Delta[k]:F3}", $"{result.Test.Delta[k]:F3}");

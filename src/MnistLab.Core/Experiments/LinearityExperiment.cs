@@ -32,7 +32,7 @@ public static class LinearityExperiment
         new("mlp_ce", "MLP 784-256-10 ReLU + cross-entropy", LossKind.CrossEntropy, o => new Mlp(hidden: o.MlpHidden)),
     ];
 
-    public static LinearityResult Run(Mnist mnist, LinearityOptions options, IProgressSink? progress = null)
+    public static LinearityResult Run(Mnist mnist, LinearityOptions options, IProgressSink? progress = null, Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
@@ -51,7 +51,7 @@ public static class LinearityExperiment
             using var model = spec.Create(options);
 
             // Train, then test on all 10,000 test images.
-            var history = Trainer.Train(model, train, validation, spec.Loss, options.Train, progress, spec.Key);
+            var history = Trainer.Train(model, train, validation, spec.Loss, options.Train, progress, spec.Key, checkpoints: checkpoints);
             var test = Evaluation.Run(model, mnist.Test, spec.Loss);
 
             // Analyse: confusions, and the class templates of the linear models.

@@ -46,7 +46,7 @@ static class LinearityReport
                 most_confused = m.Confusion.MostConfused(5),
             }),
         });
-        folder.WriteText("report.md", Markdown(result, info));
+        folder.WriteReport(Markdown(result, info));
         folder.Commit();
     }
 

@@ -27,7 +27,8 @@ public static class LocalMiExperiment
 
     public static string Key(MiEstimator e, UpdateOrder o) => $"local_{e.ToString().ToLowerInvariant()}_{o.ToString().ToLowerInvariant()}";
 
-    public static LocalMiResult Run(Mnist mnist, LocalMiOptions options, IReadOnlyList<MiEstimator> estimators, IReadOnlyList<UpdateOrder> orders, IProgressSink? progress = null)
+    public static LocalMiResult Run(Mnist mnist, LocalMiOptions options, IReadOnlyList<MiEstimator> estimators, IReadOnlyList<UpdateOrder> orders, IProgressSink? progress = null,
+        Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
@@ -42,9 +43,9 @@ public static class LocalMiExperiment
         var configs = new List<LocalMiConfigResult>();
         foreach (var estimator in estimators)
             foreach (var order in orders)
-                configs.Add(RunLocal(train, test, options with { Estimator = estimator, Order = order }, progress));
-        configs.Add(Supervised("backprop", new Func<Mlp>(() => new Mlp(784, 64)), train, test, options, progress));
-        configs.Add(Supervised("pixels_readout", new Func<LinearClassifier>(() => new LinearClassifier(784)), train, test, options, progress));
+                configs.Add(RunLocal(train, test, options with { Estimator = estimator, Order = order }, progress, checkpoints));
+        configs.Add(Supervised("backprop", new Func<Mlp>(() => new Mlp(784, 64)), train, test, options, progress, checkpoints));
+        configs.Add(Supervised("pixels_readout", new Func<LinearClassifier>(() => new LinearClassifier(784)), train, test, options, progress, checkpoints));
 
         // How close the soft estimate stays to the hard one, on the first layer of the first local configuration,
         // and what one MI pass of 16 neurons over all 60,000 training images costs.
@@ -55,7 +56,8 @@ public static class LocalMiExperiment
     public static void WriteReport(LocalMiResult result, RunInfo info, string outDir) => LocalMiReport.Write(result, info, outDir);
 
     /// <summary>One local configuration: layers trained greedily, then the readout; inputs flat (N, 784).</summary>
-    public static LocalMiConfigResult RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress)
+    public static LocalMiConfigResult RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress,
+        Checkpointing? checkpoints = null)
     {
         string key = Key(o.Estimator, o.Order);
         var clock = Stopwatch.StartNew();
@@ -69,7 +71,7 @@ public static class LocalMiExperiment
         {
             // Greedy: train this layer alone, freeze it, and re-encode the data for the next one.
             using var layer = new LocalLayer(inputs, o.Layers[l]);
-            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress));
+            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, $"{key} layer{l + 1}", checkpoints));
             weights.Add(TensorData.Rows(layer.Weight));
             using (var scope = NewDisposeScope()) grams.Add(TensorData.Rows(layer.Weight.matmul(layer.Weight.t())));
             var nextTrain = LocalMiRule.Encode(layer, trainIn, $"train/layer{l + 1}");
@@ -82,7 +84,7 @@ public static class LocalMiExperiment
         manual_seed(o.Seed);
         using var readout = new LinearClassifier(inputs);
         Trainer.Train(readout, trainIn, null, LossKind.CrossEntropy,
-            new TrainOptions { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed }, progress, $"{key} readout");
+            new TrainOptions { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed }, progress, $"{key} readout", checkpoints: checkpoints);
         double acc = Evaluation.Run(readout, testIn, LossKind.CrossEntropy).Accuracy;
         trainIn.Dispose();
         testIn.Dispose();
@@ -90,14 +92,14 @@ public static class LocalMiExperiment
         return new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, stats, weights, grams);
     }
 
-    static LocalMiConfigResult Supervised<T>(string key, Func<T> create, LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress)
-        where T : nn.Module<Tensor, Tensor>
+    static LocalMiConfigResult Supervised<T>(string key, Func<T> create, LabeledImages train, LabeledImages test, LocalMiOptions o, IProgressSink progress,
+        Checkpointing? checkpoints) where T : nn.Module<Tensor, Tensor>
     {
         var clock = Stopwatch.StartNew();
         manual_seed(o.Seed);
         using var model = create();
         Trainer.Train(model, train, null, LossKind.CrossEntropy,
-            new TrainOptions { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed }, progress, key);
+            new TrainOptions { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed }, progress, key, checkpoints: checkpoints);
         double acc = Evaluation.Run(model, test, LossKind.CrossEntropy).Accuracy;
         progress.Info($"{key}: test accuracy {acc:P2}");
         return new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, [], [], []);

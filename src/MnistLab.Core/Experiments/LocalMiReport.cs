@@ -46,7 +46,7 @@ static class LocalMiReport
             mi_16_neurons_60000_seconds = r.Mi16Seconds,
             soft_vs_hard_mean_abs_diff = r.SoftHardMeanAbsDiff,
         });
-        folder.WriteText("report.md", Markdown(r, info));
+        folder.WriteReport(Markdown(r, info));
         folder.Commit();
     }
 

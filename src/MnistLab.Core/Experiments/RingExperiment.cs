@@ -36,7 +36,7 @@ public static class RingExperiment
 {
     public const string PixelsOnly = "pixels", PixelsAndRing = "pixels+ring";
 
-    public static RingResult Run(Mnist mnist, RingOptions options, IProgressSink? progress = null)
+    public static RingResult Run(Mnist mnist, RingOptions options, IProgressSink? progress = null, Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
@@ -63,7 +63,7 @@ public static class RingExperiment
             var key = (input, strength, model, seed);
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
-            var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, progress);
+            var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, progress, checkpoints);
             return cache[key] = result;
         }
         long s0 = options.Train.Seed;
@@ -86,7 +86,7 @@ public static class RingExperiment
     public static void WriteReport(RingResult result, RunInfo info, string outDir) => RingReport.Write(result, info, outDir);
 
     static RingModelResult TrainModel(string model, string input, LabeledImages train, LabeledImages test, byte[] testRing, double strength,
-        RingOptions options, long seed, IProgressSink progress)
+        RingOptions options, long seed, IProgressSink progress, Checkpointing? checkpoints)
     {
         manual_seed(seed);
         int inputs = (int)train.Images.shape[1];
@@ -98,7 +98,7 @@ public static class RingExperiment
             ? m => -strength * (m is LinearClassifier l ? l.Weight : ((Mlp)m).Weight1)[.., -1].abs().mean()
             : null;
         string name = $"{model} {input} a={strength:0.###} seed {seed}";
-        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train with { Seed = seed }, progress, name, boost);
+        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train with { Seed = seed }, progress, name, boost, checkpoints);
         var eval = Evaluation.Run(net, test, LossKind.CrossEntropy);
 
         var (w1, b1, w2) = net is LinearClassifier lin

@@ -56,7 +56,7 @@ static class RingReport
             },
             ablation = r.Ablation.Select(a => new { input = a.Input, alpha = a.Alpha, model = a.Model, seeds = a.Seeds, test_acc = a.TestAcc, test_acc_mean = a.Mean, test_acc_std = a.Std }),
         });
-        folder.WriteText("report.md", Markdown(r, info, ringWeights, pathStrength, ringToHidden));
+        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden));
         folder.Commit();
     }
 

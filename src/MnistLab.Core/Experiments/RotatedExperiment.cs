@@ -22,7 +22,7 @@ public sealed record RotatedResult(
 /// </summary>
 public static class RotatedExperiment
 {
-    public static RotatedResult Run(RotBack data, RotatedOptions options, IProgressSink? progress = null)
+    public static RotatedResult Run(RotBack data, RotatedOptions options, IProgressSink? progress = null, Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
@@ -42,7 +42,7 @@ public static class RotatedExperiment
         var initWeights = model.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
-        var history = Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet");
+        var history = Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: checkpoints);
         var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
         var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
         var filters = model.ConvWeights().Select((c, i) =>
@@ -56,7 +56,7 @@ public static class RotatedExperiment
         // The baseline the ResNet has to beat: a linear model on the same pixels.
         manual_seed(options.Train.Seed);
         using var linear = new LinearClassifier();
-        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128, Seed = options.Train.Seed }, progress, "linear");
+        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128, Seed = options.Train.Seed }, progress, "linear", checkpoints: checkpoints);
         double linearAcc = Evaluation.Run(linear, data.Test, LossKind.CrossEntropy).Accuracy;
         progress.Info($"ResNet test accuracy {test.Accuracy:P2}; linear {linearAcc:P2}");
 

@@ -49,7 +49,7 @@ static class RotatedReport
             options = r.Options,
             run = info,
         });
-        folder.WriteText("report.md", Markdown(r, info));
+        folder.WriteReport(Markdown(r, info));
         folder.Commit();
     }
 

@@ -24,7 +24,7 @@ public sealed record VaeProbeResult(
 /// </summary>
 public static class VaeProbeExperiment
 {
-    public static VaeProbeResult Run(Mnist mnist, VaeProbeOptions options, IProgressSink? progress = null)
+    public static VaeProbeResult Run(Mnist mnist, VaeProbeOptions options, IProgressSink? progress = null, Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
@@ -44,7 +44,7 @@ public static class VaeProbeExperiment
         manual_seed(options.Train.Seed);
         using var vae = new Vae(options.LatentDim);
         clock.Restart();
-        double[] losses = VaeTrainer.Train(vae, mnist.Train, options.Beta, options.Train, progress);
+        double[] losses = VaeTrainer.Train(vae, mnist.Train, options.Beta, options.Train, progress, checkpoints);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         byte[] checkpoint = Checkpoint(vae);
 

@@ -62,7 +62,7 @@ static class VaeProbeReport
             options = r.Options,
             run = info,
         });
-        folder.WriteText("report.md", Markdown(r, info, checks, checkpointSha, slant));
+        folder.WriteReport(Markdown(r, info, checks, checkpointSha, slant));
         folder.Commit();
     }
 

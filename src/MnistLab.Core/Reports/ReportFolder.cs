@@ -4,13 +4,16 @@ namespace MnistLab.Reports;
 
 /// <summary>
 /// A report folder that appears whole or not at all. Files are written into a hidden staging folder
-/// beside the target; <see cref="Commit"/> swaps it in with two renames. A run that fails or is killed
-/// leaves the previous report as it was, with no half-written file and no file left from an older run.
-/// Only an empty folder or an earlier report (one holding metrics.json) is ever replaced.
+/// beside the target (<c>.NAME.partial</c>); <see cref="Commit"/> swaps it in with two renames. A run that
+/// fails or is killed leaves the previous report as it was, with no half-written file and no file left from
+/// an older run. Only an empty folder or an earlier report (one holding metrics.json) is ever replaced.
+/// The staging folder's <c>checkpoints</c> subfolder is where the run's trainings save their epochs: it
+/// outlives a failed or killed run (so the run can resume) and becomes part of the report on commit.
 /// </summary>
 public sealed class ReportFolder : IDisposable
 {
     public const string Marker = "metrics.json";
+    public const string CheckpointsFolder = "checkpoints";
 
     public string Target { get; }
     public string Staging { get; }
@@ -20,17 +23,42 @@ public sealed class ReportFolder : IDisposable
     {
         Target = Path.GetFullPath(target);
         CheckReplaceable(Target, target);
-        string parent = Path.GetDirectoryName(Target)!;
+        Staging = StagingOf(Target);
         try
         {
-            Directory.CreateDirectory(parent);
-            Staging = Path.Combine(parent, $".{Path.GetFileName(Target)}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
             Directory.CreateDirectory(Staging);
+            ClearExceptCheckpoints(Staging); // files of an earlier attempt that died while writing its report
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new MnistLabException($"--out {target}: cannot write there ({e.Message}).", e);
         }
+    }
+
+    /// <summary>The staging folder of a target folder: hidden, beside it, the same for every attempt.</summary>
+    public static string StagingOf(string target)
+    {
+        string full = Path.GetFullPath(target);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial");
+    }
+
+    /// <summary>Where the trainings of a run into <paramref name="target"/> keep their checkpoints until it is committed.</summary>
+    public static string CheckpointsOf(string target) => Path.Combine(StagingOf(target), CheckpointsFolder);
+
+    /// <summary>Removes what an interrupted run into <paramref name="target"/> left (its checkpoints included); true if there was any.</summary>
+    public static bool DiscardInterrupted(string target)
+    {
+        string staging = StagingOf(target);
+        if (!Directory.Exists(staging)) return false;
+        Directory.Delete(staging, recursive: true);
+        return true;
+    }
+
+    static void ClearExceptCheckpoints(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder)) File.Delete(file);
+        foreach (var dir in Directory.EnumerateDirectories(folder))
+            if (Path.GetFileName(dir) != CheckpointsFolder) Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>Fails early (before any training) when <paramref name="fullPath"/> could not be replaced.</summary>
@@ -52,6 +80,13 @@ public sealed class ReportFolder : IDisposable
     public void WriteText(string name, string text) => File.WriteAllText(PathOf(name), text);
     public void WriteJson<T>(string name, T value) => WriteText(name, Json.Serialize(value));
 
+    /// <summary>Writes the report twice: report.md, and report.html rendered from it for the browser.</summary>
+    public void WriteReport(string markdown)
+    {
+        WriteText("report.md", markdown);
+        WriteText("report.html", HtmlPage.FromMarkdown(markdown));
+    }
+
     /// <summary>Puts the staged folder in place of the target; the old report, if any, is removed after.</summary>
     public void Commit()
     {
@@ -59,7 +94,7 @@ public sealed class ReportFolder : IDisposable
         string? old = null;
         if (Directory.Exists(Target))
         {
-            old = Staging + ".old";
+            old = $"{Staging}.old-{Guid.NewGuid():N}";
             Directory.Move(Target, old);
         }
         Directory.Move(Staging, Target);
@@ -67,9 +102,17 @@ public sealed class ReportFolder : IDisposable
         if (old is not null) Directory.Delete(old, recursive: true);
     }
 
+    /// <summary>Without a commit: the staged files go, the checkpoints stay for a resumed run.</summary>
     public void Dispose()
     {
         if (_committed) return;
-        try { Directory.Delete(Staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try
+        {
+            if (!Directory.Exists(Staging)) return;
+            ClearExceptCheckpoints(Staging);
+            if (!Directory.EnumerateFileSystemEntries(Staging).Any()) Directory.Delete(Staging);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -101,29 +101,51 @@ public static class LocalMiRule
         layer.Bias[i].add_(gB[i].mul(-o.LearningRate));
     }
 
-    /// <summary>Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle.</summary>
-    public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress)
+    /// <summary>Running sums of a layer's training, kept in its checkpoint so a resumed layer reports the same figures.</summary>
+    sealed record LayerProgress(double MiNorm, double RedNorm, int Steps, List<double> Losses);
+
+    /// <summary>
+    /// Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle. With
+    /// <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after every epoch and resumes from it.
+    /// </summary>
+    public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress,
+        string? name = null, Checkpointing? checkpoints = null)
     {
+        name ??= $"layer{index}";
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double[] before = MiOn(layer, data, o.Bins);
         using var shuffle = TorchSetup.Generator(o.Seed + index);
-        double miNorm = 0, redNorm = 0;
-        int steps = 0;
-        var losses = new List<double>();
+        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle };
+        var run = new LayerProgress(0, 0, 0, []);
+        int first = 1;
+        if (checkpoints?.Resumable(name, o.EpochsPerLayer) is { } saved)
+        {
+            saved.Restore(layer, null, generators);
+            run = saved.State<LayerProgress>();
+            first = saved.Header.Epoch + 1;
+            progress.Info($"{name}: resumed after epoch {saved.Header.Epoch} of {o.EpochsPerLayer}");
+        }
+        double miNorm = run.MiNorm, redNorm = run.RedNorm;
+        int steps = run.Steps;
+        var losses = run.Losses;
         int perEpoch = Batches.CountOf(data.Count, o.BatchSize);
         using var mix = SequentialMix(layer.Neurons, o);
-        for (int epoch = 1; epoch <= o.EpochsPerLayer; epoch++)
+        for (int epoch = first; epoch <= o.EpochsPerLayer; epoch++)
         {
             double lossSum = 0;
             int n = 0;
-            using var task = progress.Start($"layer {index} ({o.Estimator.ToString().ToLowerInvariant()} MI, {o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{o.EpochsPerLayer}", perEpoch);
-            foreach (var (x, y) in Batches.Of(data, o.BatchSize, shuffle))
+            using (var task = progress.Start($"layer {index} ({o.Estimator.ToString().ToLowerInvariant()} MI, {o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{o.EpochsPerLayer}", perEpoch))
             {
-                var (gm, gr, loss) = Step(layer, x, y, o, mix);
-                miNorm += gm; redNorm += gr; lossSum += loss; steps++; n++;
-                if (n % 50 == 0 || n == perEpoch) task.Advance(n % 50 == 0 ? 50 : n % 50, $"local loss {lossSum / n:F4}");
+                foreach (var (x, y) in Batches.Of(data, o.BatchSize, shuffle))
+                {
+                    var (gm, gr, loss) = Step(layer, x, y, o, mix);
+                    if (!double.IsFinite(loss)) throw Trainer.NonFinite(name, (float)loss, epoch, n + 1, checkpoints);
+                    miNorm += gm; redNorm += gr; lossSum += loss; steps++; n++;
+                    if (n % 50 == 0 || n == perEpoch) task.Advance(n % 50 == 0 ? 50 : n % 50, $"local loss {lossSum / n:F4}");
+                }
             }
             losses.Add(lossSum / n);
+            checkpoints?.Save(name, epoch, o.EpochsPerLayer, layer, null, generators, new LayerProgress(miNorm, redNorm, steps, losses));
         }
         return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), miNorm / steps, redNorm / steps, losses.ToArray(), clock.Elapsed.TotalSeconds);
     }

@@ -25,6 +25,7 @@ public static class Trainer
         IProgressSink? progress = null,
         string name = "model",
         LossTerm? extraLoss = null,
+        Checkpointing? checkpoints = null,
         CancellationToken cancel = default)
     {
         options.Validated();
@@ -32,9 +33,21 @@ public static class Trainer
         var history = new TrainingHistory();
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         using var shuffle = TorchSetup.Generator(options.Seed);
+        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle };
         int steps = Batches.CountOf(train.Count, options.BatchSize);
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        // Resume: weights, Adam's moments and the shuffle's state as they were after the saved epoch, so the
+        // remaining epochs see the same batches and end with the same numbers as an uninterrupted run.
+        int first = 1;
+        if (checkpoints?.Resumable(name, options.Epochs) is { } saved)
+        {
+            saved.Restore(model, optimizer, generators);
+            history = TrainingHistory.From(saved.State<List<EpochMetrics>>());
+            first = saved.Header.Epoch + 1;
+            progress.Info($"{name}: resumed after epoch {saved.Header.Epoch} of {options.Epochs}");
+        }
+
+        for (int epoch = first; epoch <= options.Epochs; epoch++)
         {
             model.train();
             var clock = Stopwatch.StartNew();
@@ -56,7 +69,7 @@ public static class Trainer
 
                     float value = objective.item<float>();
                     if (!float.IsFinite(value))
-                        throw new MnistLabException($"{name}: the loss became {value} at epoch {epoch}, step {step}; lower --lr or check the data.");
+                        throw NonFinite(name, value, epoch, step, checkpoints);
                     long n = y.shape[0];
                     lossSum += value * n;
                     correct += logits.argmax(1).eq(y).sum().item<long>();
@@ -72,7 +85,13 @@ public static class Trainer
                 clock.Elapsed.TotalSeconds, seen / trainSeconds));
             progress.Info($"{name} epoch {epoch}: train loss {lossSum / seen:F4} acc {(double)correct / seen:F4}" +
                 (val is null ? "" : $", val loss {val.Loss:F4} acc {val.Accuracy:F4}") + $" ({trainSeconds:F1} s, {seen / trainSeconds:N0} img/s)");
+            checkpoints?.Save(name, epoch, options.Epochs, model, optimizer, generators, history.Epochs);
         }
         return history;
     }
+
+    /// <summary>The error for a loss that is NaN or infinite: where it happened and which checkpoint is still good.</summary>
+    internal static MnistLabException NonFinite(string name, float value, int epoch, int step, Checkpointing? checkpoints) =>
+        new($"{name}: the loss became {value} at epoch {epoch}, step {step}; lower --lr or check the data." +
+            (checkpoints is not null && epoch > 1 ? $" The checkpoint of epoch {epoch - 1} is kept: {checkpoints.PathOf(name)}." : ""));
 }

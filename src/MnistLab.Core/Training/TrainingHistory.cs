@@ -16,4 +16,12 @@ public sealed class TrainingHistory
     public double Seconds => _epochs.Sum(e => e.Seconds);
 
     internal void Add(EpochMetrics metrics) => _epochs.Add(metrics);
+
+    /// <summary>A history that continues from saved epochs (a resumed training).</summary>
+    public static TrainingHistory From(IEnumerable<EpochMetrics> epochs)
+    {
+        var history = new TrainingHistory();
+        history._epochs.AddRange(epochs);
+        return history;
+    }
 }

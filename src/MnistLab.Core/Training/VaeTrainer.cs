@@ -8,17 +8,30 @@ namespace MnistLab.Training;
 /// <summary>Trains a <see cref="Vae"/> with Adam on the seed's loss; returns the mean loss per image of each epoch.</summary>
 public static class VaeTrainer
 {
-    public static double[] Train(Vae model, LabeledImages data, double beta, TrainOptions options, IProgressSink? progress = null)
+    public const string Name = "vae";
+
+    public static double[] Train(Vae model, LabeledImages data, double beta, TrainOptions options, IProgressSink? progress = null,
+        Checkpointing? checkpoints = null)
     {
         options.Validated();
         progress ??= ProgressSink.None;
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         using var shuffle = TorchSetup.Generator(options.Seed);
         using var noise = TorchSetup.Generator(options.Seed + 1);
+        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle, ["noise"] = noise };
         int steps = Batches.CountOf(data.Count, options.BatchSize);
         var losses = new double[options.Epochs];
+        int first = 1;
+        if (checkpoints?.Resumable(Name, options.Epochs) is { } saved)
+        {
+            saved.Restore(model, optimizer, generators);
+            double[] done = saved.State<double[]>();
+            Array.Copy(done, losses, Math.Min(done.Length, losses.Length));
+            first = saved.Header.Epoch + 1;
+            progress.Info($"VAE: resumed after epoch {saved.Header.Epoch} of {options.Epochs}");
+        }
         model.train();
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        for (int epoch = first; epoch <= options.Epochs; epoch++)
         {
             double sum = 0;
             int step = 0;
@@ -32,12 +45,13 @@ public static class VaeTrainer
                 optimizer.step();
                 float value = loss.item<float>();
                 if (!float.IsFinite(value))
-                    throw new MnistLabException($"VAE: the loss became {value} at epoch {epoch}, step {step}; lower --lr.");
+                    throw Trainer.NonFinite(Name, value, epoch, step, checkpoints);
                 sum += value;
                 if (step % 50 == 0 || step == steps) task.Advance(step % 50 == 0 ? 50 : step % 50, $"loss/image {sum / Math.Min(data.Count, step * options.BatchSize):F2}");
             }
             losses[epoch - 1] = sum / data.Count;
             progress.Info($"VAE epoch {epoch}: loss per image {losses[epoch - 1]:F2}");
+            checkpoints?.Save(Name, epoch, options.Epochs, model, optimizer, generators, losses[..epoch]);
         }
         return losses;
     }
