@@ -30,6 +30,9 @@ public static class CliApp
             config.AddBranch("run", run =>
             {
                 run.SetDescription("Run an experiment end to end and write a report folder.");
+                run.AddCommand<RunAllCommand>("all")
+                    .WithExample("run", "all", "--quick", "--out", "runs/all")
+                    .WithExample("run", "all", "--out", "runs/all", "--resume");
                 run.AddCommand<RunLinearityCommand>("linearity")
                     .WithExample("run", "linearity", "--out", "runs/linearity")
                     .WithExample("run", "linearity", "--epochs", "20", "--out", "runs/linearity-20");
@@ -45,6 +48,7 @@ public static class CliApp
                     .WithExample("run", "ring", "--out", "runs/ring")
                     .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");
             });
+            config.AddCommand<ReportCommand>("report").WithExample("report", "--runs", "runs/all", "runs/all-seed1", "--out", "runs/compare");
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
             config.AddBranch("export", export =>
             {

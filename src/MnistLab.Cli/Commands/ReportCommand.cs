@@ -1,0 +1,47 @@
+using System.ComponentModel;
+using MnistLab.Common;
+using MnistLab.Reports;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("An index.html (and index.md) comparing run folders side by side: `run all` folders or single experiment reports.")]
+public sealed class ReportCommand : Command<ReportCommand.Settings>
+{
+    public sealed class Settings : ToolSettings
+    {
+        [CommandOption("--runs <DIR>")]
+        [Description("Run folders to compare, in column order (give the option once with several folders, or repeat it).")]
+        public string[] Runs { get; init; } = [];
+
+        [CommandOption("--out <DIR>")]
+        [Description("Folder for index.html and index.md; its links to the runs' pages are relative, so keep them where they are.")]
+        public string? Out { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Runs.Length == 0) return ValidationResult.Error("--runs: give at least one run folder.");
+            if (Out is null) return ValidationResult.Error("--out: give the folder for the index.");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        settings.ApplyThreads();
+        var runs = settings.Runs.Select(r => RunIndex.Read(r)).ToList();
+        // Two folders with the same name get their paths as labels, so the columns stay distinguishable.
+        if (runs.Select(r => r.Label).Distinct().Count() < runs.Count) runs = runs.Select(r => r with { Label = r.Folder }).ToList();
+        string outDir = settings.Out!;
+        if (File.Exists(outDir)) throw new InvalidOptionException($"--out {outDir}: is a file, expected a folder.");
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MnistLabException($"--out {outDir}: cannot write there ({e.Message}).", e);
+        }
+        RunIndex.Write(outDir, runs, runs.Count == 1 ? $"MnistLab: {runs[0].Label}" : "MnistLab: runs compared");
+        AnsiConsole.MarkupLine($"Index of {runs.Count} run(s): [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
+        return 0;
+    }
+}

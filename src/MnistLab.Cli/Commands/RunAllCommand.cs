@@ -1,0 +1,128 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Experiments;
+using MnistLab.Reports;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("Every experiment in turn, each into its own subfolder of --out, then index.html across them.")]
+public sealed class RunAllCommand : Command<RunAllCommand.Settings>
+{
+    public sealed class Settings : RunSettings
+    {
+        [CommandOption("--quick")]
+        [Description("Reduced budgets (fewer epochs and seeds, smaller rotated sets): the whole lab in a few minutes, every finding still visible.")]
+        public bool Quick { get; init; }
+    }
+
+    /// <summary>The experiments finished so far by an interrupted `run all`, so --resume can skip them.</summary>
+    sealed record LabProgress(bool Quick, long Seed, List<string> Done);
+
+    const string ProgressFile = ".run-all.json";
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string outDir = settings.Out ?? Path.Combine("runs", "all");
+        CheckLabFolder(outDir);
+        var plan = new LabPlan(settings.Quick, settings.Seed);
+        string progressPath = Path.Combine(outDir, ProgressFile);
+        var progress = settings.Resume ? ReadProgress(progressPath, plan) : null;
+        progress ??= new LabProgress(plan.Quick, plan.Seed, []);
+        int threads = settings.ApplyThreads();
+        var total = Stopwatch.StartNew();
+
+        var clock = Stopwatch.StartNew();
+        var (mnist, provenance) = settings.LoadVerifiedMnist();
+        using var _ = mnist;
+        double loadSeconds = clock.Elapsed.TotalSeconds;
+        var stages = new Dictionary<string, double> { ["load_data"] = loadSeconds };
+
+        RunTarget Target(string name) => new(Path.Combine(outDir, name), settings.Resume, settings.Seed, threads);
+        var steps = new (string Name, Action Run)[]
+        {
+            ("linearity", () => ExperimentRunner.RunLoaded(Target("linearity"), "linearity", plan.Linearity, mnist, provenance, loadSeconds,
+                (m, p, c) => LinearityExperiment.Run(m, plan.Linearity, p, c), LinearityExperiment.WriteReport)),
+            ("ring", () => ExperimentRunner.RunLoaded(Target("ring"), "ring", plan.Ring, mnist, provenance, loadSeconds,
+                (m, p, c) => RingExperiment.Run(m, plan.Ring, p, c), RingExperiment.WriteReport)),
+            ("local-mi", () => ExperimentRunner.RunLoaded(Target("local-mi"), "local-mi",
+                new { options = plan.LocalMi, estimators = LocalMiExperiment.Estimators, orders = LocalMiExperiment.Orders }, mnist, provenance, loadSeconds,
+                (m, p, c) => LocalMiExperiment.Run(m, plan.LocalMi, LocalMiExperiment.Estimators, LocalMiExperiment.Orders, p, c), LocalMiExperiment.WriteReport)),
+            ("vae-probe", () => ExperimentRunner.RunLoaded(Target("vae-probe"), "vae-probe", plan.VaeProbe, mnist, provenance, loadSeconds,
+                (m, p, c) => VaeProbeExperiment.Run(m, plan.VaeProbe, p, c), VaeProbeExperiment.WriteReport)),
+            ("rotated", () =>
+            {
+                var generate = Stopwatch.StartNew();
+                using var data = RunRotatedCommand.Generate(mnist, plan.RotatedData);
+                var rotProvenance = provenance with { Name = "rot-back (generated from MNIST)", Generator = plan.RotatedData };
+                ExperimentRunner.RunLoaded(Target("rotated"), "rotated", plan.Rotated, data, rotProvenance, loadSeconds + generate.Elapsed.TotalSeconds,
+                    (d, p, c) => RotatedExperiment.Run(d, plan.Rotated, p, c), RotatedExperiment.WriteReport);
+            }),
+        };
+
+        foreach (var (name, run) in steps)
+        {
+            if (progress.Done.Contains(name) && File.Exists(Path.Combine(outDir, name, ReportFolder.Marker)))
+            {
+                AnsiConsole.MarkupLine($"[grey]{name}: finished before the interruption, kept[/]");
+                continue;
+            }
+            AnsiConsole.Write(new Rule($"[bold]{name}[/]").LeftJustified());
+            clock.Restart();
+            run();
+            stages[name] = clock.Elapsed.TotalSeconds;
+            progress.Done.Add(name);
+            AtomicFile.WriteAllText(progressPath, Json.Serialize(progress));
+        }
+
+        // The lab's own record and the index: what ran, how long each stage took, and the headline figures.
+        var info = RunInfo.Capture(threads, provenance) with { Seed = settings.Seed, Command = CliApp.Arguments, StageSeconds = stages };
+        var lab = RunIndex.Read(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, ReportFolder.Marker), Json.Serialize(new
+        {
+            lab = "run all",
+            quick = settings.Quick,
+            seed = settings.Seed,
+            total_seconds = total.Elapsed.TotalSeconds,
+            run = info,
+            headlines = lab.Experiments.ToDictionary(e => e.Experiment,
+                e => RunIndex.Headlines.Where(h => h.Experiment == e.Experiment).ToDictionary(h => h.Path, h => RunIndex.Value(e.Metrics, h.Path))),
+        }));
+        RunIndex.Write(outDir, [RunIndex.Read(outDir)], settings.Quick ? "MnistLab: the five experiments (--quick)" : "MnistLab: the five experiments");
+        File.Delete(progressPath);
+
+        var table = new Table().AddColumns("experiment", "figure", "value");
+        foreach (var e in lab.Experiments)
+            foreach (var h in RunIndex.Headlines.Where(h => h.Experiment == e.Experiment))
+                table.AddRow(e.Experiment, Markup.Escape(h.Label), RunIndex.Value(e.Metrics, h.Path) is { } v ? (h.Percent ? $"{v:P2}" : $"{v:F3}") : "–");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"All five in {total.Elapsed.TotalSeconds:F0} s. Index: [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
+        return 0;
+    }
+
+    /// <summary>--out must be new, empty, an earlier `run all` folder, or one an interrupted `run all` left.</summary>
+    static void CheckLabFolder(string outDir)
+    {
+        string full = Path.GetFullPath(outDir);
+        if (File.Exists(full)) throw new InvalidOptionException($"--out {outDir}: is a file, expected a folder.");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()
+            && !File.Exists(Path.Combine(full, ReportFolder.Marker)) && !File.Exists(Path.Combine(full, ProgressFile)))
+            throw new InvalidOptionException($"--out {outDir}: the folder exists and is not a MnistLab run (no {ReportFolder.Marker}); choose a new or empty folder.");
+    }
+
+    static LabProgress? ReadProgress(string path, LabPlan plan)
+    {
+        if (!File.Exists(path)) return null;
+        LabProgress? saved;
+        try { saved = JsonSerializer.Deserialize<LabProgress>(File.ReadAllText(path), Json.Options); }
+        catch (JsonException e) { throw new DataFormatException($"{path}: not a valid progress record ({e.Message}); delete it to start over."); }
+        if (saved is null || saved.Done is null) return null;
+        if (saved.Quick != plan.Quick || saved.Seed != plan.Seed)
+            throw new InvalidOptionException($"--resume: the interrupted run in {Path.GetDirectoryName(path)} used {(saved.Quick ? "--quick" : "full budgets")} and --seed {saved.Seed}; give the same, or run without --resume.");
+        return saved;
+    }
+}
