@@ -48,6 +48,7 @@ public static class CliApp
                     .WithExample("run", "ring", "--out", "runs/ring")
                     .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");
             });
+            config.AddCommand<AnalyzeCommand>("analyze").WithExample("analyze", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--out", "runs/linearity-again");
             config.AddCommand<ReportCommand>("report").WithExample("report", "--runs", "runs/all", "runs/all-seed1", "--out", "runs/compare");
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
             config.AddBranch("export", export =>

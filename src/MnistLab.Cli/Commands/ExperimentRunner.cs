@@ -34,14 +34,17 @@ static class ExperimentRunner
             data, provenance, clock.Elapsed.TotalSeconds, run, write);
     }
 
-    /// <summary>Runs on data already in memory (shared by `run all`) and writes the report into <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Runs on data already in memory (shared by `run all`) and writes the report into <paramref name="target"/>.
+    /// Given <paramref name="checkpoints"/> (as `analyze` does), the run uses them instead of its own.
+    /// </summary>
     public static TResult RunLoaded<TData, TResult>(RunTarget target, string experiment, object options,
         TData data, DataProvenance provenance, double loadSeconds,
-        Func<TData, IProgressSink, Checkpointing, TResult> run, Action<TResult, RunInfo, string> write)
+        Func<TData, IProgressSink, Checkpointing, TResult> run, Action<TResult, RunInfo, string> write, Checkpointing? checkpoints = null)
     {
         string full = Path.GetFullPath(target.OutDir);
         ReportFolder.CheckReplaceable(full, target.OutDir);
-        var checkpoints = Checkpoints(target, RunDescription.Of(experiment, options, provenance));
+        checkpoints ??= Checkpoints(target, RunDescription.Of(experiment, options, provenance));
 
         var clock = Stopwatch.StartNew();
         var result = ConsoleProgress.Run(progress => run(data, progress, checkpoints));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Training;
 using MnistLab.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -50,7 +51,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             ("ring", () => ExperimentRunner.RunLoaded(Target("ring"), "ring", plan.Ring, mnist, provenance, loadSeconds,
                 (m, p, c) => RingExperiment.Run(m, plan.Ring, p, c), RingExperiment.WriteReport)),
             ("local-mi", () => ExperimentRunner.RunLoaded(Target("local-mi"), "local-mi",
-                new { options = plan.LocalMi, estimators = LocalMiExperiment.Estimators, orders = LocalMiExperiment.Orders }, mnist, provenance, loadSeconds,
+                new LocalMiSelection(plan.LocalMi, LocalMiExperiment.Estimators, LocalMiExperiment.Orders), mnist, provenance, loadSeconds,
                 (m, p, c) => LocalMiExperiment.Run(m, plan.LocalMi, LocalMiExperiment.Estimators, LocalMiExperiment.Orders, p, c), LocalMiExperiment.WriteReport)),
             ("vae-probe", () => ExperimentRunner.RunLoaded(Target("vae-probe"), "vae-probe", plan.VaeProbe, mnist, provenance, loadSeconds,
                 (m, p, c) => VaeProbeExperiment.Run(m, plan.VaeProbe, p, c), VaeProbeExperiment.WriteReport)),

@@ -2,8 +2,8 @@ using System.ComponentModel;
 using MnistLab.Analysis;
 using MnistLab.Cli.Console;
 using MnistLab.Experiments;
-using MnistLab.Reports;
 using MnistLab.Training;
+using MnistLab.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -59,7 +59,7 @@ public sealed class RunLocalMiCommand : Command<RunLocalMiCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = settings.ToOptions();
-        var result = ExperimentRunner.Run(settings, "local-mi", new { options, estimators = settings.Estimators, orders = settings.Orders }, settings.LoadVerifiedMnist,
+        var result = ExperimentRunner.Run(settings, "local-mi", new LocalMiSelection(options, settings.Estimators, settings.Orders), settings.LoadVerifiedMnist,
             (mnist, p, c) => LocalMiExperiment.Run(mnist, options, settings.Estimators, settings.Orders, p, c), LocalMiExperiment.WriteReport);
         var table = new Table().AddColumns("configuration", "test acc", "train time");
         foreach (var c in result.Configs) table.AddRow(c.Key, $"{c.TestAcc:P2}", $"{c.TrainSeconds:F1} s");

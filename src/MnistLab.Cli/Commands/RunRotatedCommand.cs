@@ -73,12 +73,15 @@ public sealed class RunRotatedCommand : Command<RunRotatedCommand.Settings>
         return 0;
     }
 
+    /// <summary>Where LISA's files were read from, as recorded with the run.</summary>
+    public sealed record AmatSource(string Path, bool Transpose);
+
     /// <summary>LISA's files from a folder or .zip.</summary>
     public static (RotBack, DataProvenance) LoadAmat(string path, bool transpose)
     {
         var (tv, test) = Amat.Load(path, transpose);
         var files = File.Exists(path) ? [path] : new[] { Amat.TrainValidName, Amat.TestName }.Select(n => Path.Combine(path, n));
-        return (new RotBack(tv, test, "amat"), DataProvenance.OfFiles("rot-back (LISA .amat)", files) with { Generator = new { transpose } });
+        return (new RotBack(tv, test, "amat"), DataProvenance.OfFiles("rot-back (LISA .amat)", files) with { Generator = new AmatSource(Path.GetFullPath(path), transpose) });
     }
 
     /// <summary>The generated variant (cached after the first build).</summary>

@@ -141,6 +141,11 @@ public sealed class Checkpoint
         }
     }
 
+    /// <summary>What a trainer says when it continues from this checkpoint.</summary>
+    public string ResumeMessage => Header.Complete
+        ? $"{Header.Training}: finished training loaded from its checkpoint ({Header.Epochs} epoch(s))"
+        : $"{Header.Training}: resumed after epoch {Header.Epoch} of {Header.Epochs}";
+
     /// <summary>The trainer's progress object, as it was saved.</summary>
     public T State<T>() =>
         Header.State.Deserialize<T>(Json.Options) ?? throw new DataFormatException($"{Path}: the training state is empty.");

@@ -50,3 +50,6 @@ public sealed record LocalMiOptions
         return this;
     }
 }
+
+/// <summary>A local-MI run: the rule's options and which estimators and update orders it compares.</summary>
+public sealed record LocalMiSelection(LocalMiOptions Options, IReadOnlyList<MiEstimator> Estimators, IReadOnlyList<UpdateOrder> Orders);

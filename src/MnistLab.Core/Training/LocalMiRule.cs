@@ -123,7 +123,7 @@ public static class LocalMiRule
             saved.Restore(layer, null, generators);
             run = saved.State<LayerProgress>();
             first = saved.Header.Epoch + 1;
-            progress.Info($"{name}: resumed after epoch {saved.Header.Epoch} of {o.EpochsPerLayer}");
+            progress.Info(saved.ResumeMessage);
         }
         double miNorm = run.MiNorm, redNorm = run.RedNorm;
         int steps = run.Steps;

@@ -44,7 +44,7 @@ public static class Trainer
             saved.Restore(model, optimizer, generators);
             history = TrainingHistory.From(saved.State<List<EpochMetrics>>());
             first = saved.Header.Epoch + 1;
-            progress.Info($"{name}: resumed after epoch {saved.Header.Epoch} of {options.Epochs}");
+            progress.Info(saved.ResumeMessage);
         }
 
         for (int epoch = first; epoch <= options.Epochs; epoch++)

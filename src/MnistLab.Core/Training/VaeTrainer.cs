@@ -28,7 +28,7 @@ public static class VaeTrainer
             double[] done = saved.State<double[]>();
             Array.Copy(done, losses, Math.Min(done.Length, losses.Length));
             first = saved.Header.Epoch + 1;
-            progress.Info($"VAE: resumed after epoch {saved.Header.Epoch} of {options.Epochs}");
+            progress.Info(saved.ResumeMessage);
         }
         model.train();
         for (int epoch = first; epoch <= options.Epochs; epoch++)
