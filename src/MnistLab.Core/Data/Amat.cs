@@ -33,7 +33,13 @@ public static class Amat
                 if (token.IsEmpty) continue;
                 if (!float.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
                     throw new DataFormatException($"{source}, line {line}, field {field + 1}: '{token.ToString()}' is not a number.");
-                if (field < LabeledImages.Pixels) row[field] = v;
+                if (field < LabeledImages.Pixels)
+                {
+                    // LISA's pixels are intensities in [0, 1]; anything else is damage, not data.
+                    if (v is < 0 or > 1)
+                        throw new DataFormatException($"{source}, line {line}, field {field + 1}: pixel {token.ToString()}, expected a value in [0, 1].");
+                    row[field] = v;
+                }
                 else if (field == LabeledImages.Pixels) label = v;
                 field++;
             }
