@@ -6,6 +6,11 @@ namespace MnistLab.Common;
 /// </summary>
 public static class AtomicFile
 {
+    const string TempMarker = ".tmp";
+
+    /// <summary>The search pattern of the temporary files left by writes of files ending in <paramref name="extension"/> that never finished.</summary>
+    public static string TempPattern(string extension) => $".*{TempMarker}{extension}";
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         var data = bytes.ToArray();
@@ -20,7 +25,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{Path.GetExtension(full)}");
+        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TempMarker}{Path.GetExtension(full)}");
         try
         {
             write(temp);

@@ -33,12 +33,23 @@ public enum CheckpointMode
 /// Where the trainings of one run keep their checkpoints (one file per training, named after it) and
 /// whether they resume from them. Trainers take it as an optional argument: without it they train as before.
 /// </summary>
-public sealed class Checkpointing(string folder, CheckpointMode mode, RunDescription? run = null)
+public sealed class Checkpointing
 {
     public const string Extension = ".ckpt";
-    public string Folder { get; } = Path.GetFullPath(folder);
-    public CheckpointMode Mode { get; } = mode;
-    public RunDescription? Run { get; } = run;
+    public string Folder { get; }
+    public CheckpointMode Mode { get; }
+    public RunDescription? Run { get; }
+
+    public Checkpointing(string folder, CheckpointMode mode, RunDescription? run = null)
+    {
+        Folder = Path.GetFullPath(folder);
+        Mode = mode;
+        Run = run;
+        // A kill during a save leaves its temporary file (never the checkpoint itself): a run that will write here sweeps them.
+        if (mode != CheckpointMode.LoadOnly && Directory.Exists(Folder))
+            foreach (string temp in Directory.EnumerateFiles(Folder, AtomicFile.TempPattern(Extension)))
+                File.Delete(temp);
+    }
 
     public string PathOf(string training) => Path.Combine(Folder, FileName(training));
 
