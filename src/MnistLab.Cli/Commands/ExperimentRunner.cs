@@ -45,6 +45,7 @@ static class ExperimentRunner
         string full = Path.GetFullPath(target.OutDir);
         ReportFolder.CheckReplaceable(full, target.OutDir);
         checkpoints ??= Checkpoints(target, RunDescription.Of(experiment, options, provenance));
+        if (checkpoints.Mode != CheckpointMode.LoadOnly) ReportFolder.EnsureWritable(target.OutDir); // fail before training, not after
 
         var clock = Stopwatch.StartNew();
         var result = ConsoleProgress.Run(progress => run(data, progress, checkpoints));
@@ -56,7 +57,15 @@ static class ExperimentRunner
             Command = CliApp.Arguments,
             StageSeconds = new Dictionary<string, double> { ["load_data"] = loadSeconds, ["train_and_analyse"] = runSeconds },
         };
-        write(result, info, target.OutDir);
+        try
+        {
+            write(result, info, target.OutDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a folder that became unwritable: the staged files are gone, the old report is untouched.
+            throw new MnistLabException($"--out {target.OutDir}: cannot write the report ({e.Message}); nothing was replaced, and the checkpoints are kept for --resume.", e);
+        }
         AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(target.OutDir, "report.html"))}[/] (and report.md)");
         return result;
     }

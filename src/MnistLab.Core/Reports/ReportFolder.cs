@@ -45,13 +45,24 @@ public sealed class ReportFolder : IDisposable
     /// <summary>Where the trainings of a run into <paramref name="target"/> keep their checkpoints until it is committed.</summary>
     public static string CheckpointsOf(string target) => Path.Combine(StagingOf(target), CheckpointsFolder);
 
-    /// <summary>Removes what an interrupted run into <paramref name="target"/> left (its checkpoints included); true if there was any.</summary>
+    /// <summary>Creates the checkpoints folder of a run into <paramref name="target"/>, or says clearly why it cannot.</summary>
+    public static void EnsureWritable(string target)
+    {
+        try { Directory.CreateDirectory(CheckpointsOf(target)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MnistLabException($"--out {target}: cannot write there ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Removes what an interrupted run into <paramref name="target"/> left; true if that included any checkpoint.</summary>
     public static bool DiscardInterrupted(string target)
     {
         string staging = StagingOf(target);
         if (!Directory.Exists(staging)) return false;
+        bool any = Directory.Exists(CheckpointsOf(target)) && Directory.EnumerateFiles(CheckpointsOf(target)).Any();
         Directory.Delete(staging, recursive: true);
-        return true;
+        return any;
     }
 
     static void ClearExceptCheckpoints(string folder)

@@ -14,6 +14,10 @@ public class CliAppTests
     [InlineData("run", "linearity", "--threads", "0")]
     [InlineData("data", "show", "--count", "0")]
     [InlineData("data", "show", "--out", "grid.jpg")]
+    [InlineData("report", "--out", "x")]
+    [InlineData("report", "--runs", "no-such-run-folder", "--out", "x")]
+    [InlineData("analyze")]
+    [InlineData("analyze", "--checkpoint", "no-such-file.ckpt")]
     public void Bad_usage_exits_with_2(params string[] args)
     {
         Assert.Equal(CliApp.Usage, CliApp.Run(args));
@@ -28,6 +32,9 @@ public class CliAppTests
     [InlineData("run", "local-mi", "--help")]
     [InlineData("run", "vae-probe", "--help")]
     [InlineData("run", "rotated", "--help")]
+    [InlineData("run", "all", "--help")]
+    [InlineData("analyze", "--help")]
+    [InlineData("report", "--help")]
     [InlineData("features", "--help")]
     [InlineData("mi", "--help")]
     [InlineData("export", "lean", "--help")]
@@ -55,6 +62,15 @@ public class CliAppTests
         Assert.Equal(CliApp.Ok, CliApp.Run(["mi", "--csv", dir.File("f.csv"), "--label-column", "label", "--threads", "1", "--verbose"]));
         Assert.Equal(CliApp.Usage, CliApp.Run(["mi", "--csv", dir.File("f.csv"), "--label-column", "label", "--threads", "0"]));
         Assert.Equal(CliApp.Failure, CliApp.Run(["export", "lean", "--run", dir.Path, "--out", dir.File("P.lean"), "--threads", "1"]));
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_fails_with_1_and_is_named()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("model.ckpt"), "not a checkpoint");
+        Assert.Equal(CliApp.Failure, CliApp.Run(["analyze", "--checkpoint", dir.File("model.ckpt"), "--out", dir.File("out")]));
+        Assert.False(Directory.Exists(dir.File("out")));
     }
 
     [Fact]
