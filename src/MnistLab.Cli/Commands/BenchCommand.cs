@@ -18,7 +18,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string Out { get; init; } = "bench.json";
 
         [CommandOption("--only <LIST>")]
-        [Description("Comma-separated sections: linearity, ring, local-mi, vae-probe, rotated. Default all.")]
+        [Description("Comma-separated sections: linearity, ring, local-mi, vae-probe, rotated, checkpoints. Default all.")]
         public string? Only { get; init; }
 
         [CommandOption("--no-peer")]

@@ -10,7 +10,7 @@ public sealed record BenchOptions
     public bool Peers { get; init; } = true;
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    public static readonly IReadOnlyList<string> AllSections = ["linearity", "ring", "local-mi", "vae-probe", "rotated"];
+    public static readonly IReadOnlyList<string> AllSections = ["linearity", "ring", "local-mi", "vae-probe", "rotated", "checkpoints"];
 
     /// <summary>Which experiments' workloads to measure (the matmul ceiling is always measured).</summary>
     public IReadOnlyList<string> Sections { get; init; } = AllSections;
@@ -53,6 +53,9 @@ public static class Bench
         if (Wanted("local-mi")) report["local_mi"] = LocalMiBench.Run(mnist, files, peer, threads, options, progress);
         if (Wanted("vae-probe")) report["vae_probe"] = VaeBench.Run(mnist, files, peer, threads, options, progress);
         if (Wanted("rotated")) report["rotated_resnet"] = ResNetBench.Run(peer, threads, ceiling, options, progress);
+        if (Wanted("checkpoints"))
+            report["checkpoints"] = CheckpointBench.Run(
+                report.GetValueOrDefault("rotated_resnet") is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, progress);
         return report;
     }
 }
