@@ -36,62 +36,41 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
         string outDir = settings.Out ?? Path.Combine("runs", $"{run.Experiment}-analysis");
         Reports.ReportFolder.CheckReplaceable(Path.GetFullPath(outDir), outDir);
         int threads = settings.ApplyThreads();
-        long seed = 0;
-        var target = () => new RunTarget(outDir, Resume: false, seed, threads);
         // Load-only: every training finds its finished checkpoint (or the run stops with the file it lacks),
         // and the description check makes sure the options and data are those the models were trained with.
         var checkpoints = new Checkpointing(Path.GetDirectoryName(Path.GetFullPath(file))!, CheckpointMode.LoadOnly, run);
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape($"{run.Experiment}: analysing the models saved in {checkpoints.Folder} (no training)")}[/]");
 
-        var clock = Stopwatch.StartNew();
-        if (run.Experiment == "rotated")
+        // One experiment's run again, on its data as recorded, with the checkpoints in place of training.
+        void Analyse<TData, TOptions, TResult>(Func<(TData, DataProvenance)> load, Func<TOptions, long> seedOf,
+            Func<TData, TOptions, IProgressSink, Checkpointing, TResult> go, Action<TResult, RunInfo, string> write) where TData : IDisposable
         {
-            var (data, provenance) = RotatedData(settings, run);
+            var options = Options<TOptions>(run);
+            var clock = Stopwatch.StartNew();
+            var (data, provenance) = load();
             using var _ = data;
-            var o = Options<RotatedOptions>(run);
-            seed = o.Train.Seed;
-            ExperimentRunner.RunLoaded(target(), run.Experiment, o, data, provenance, clock.Elapsed.TotalSeconds,
-                (d, p, c) => RotatedExperiment.Run(d, o, p, c), RotatedExperiment.WriteReport, checkpoints);
-            return 0;
+            ExperimentRunner.RunLoaded(new RunTarget(outDir, Resume: false, seedOf(options), threads), run.Experiment, options!,
+                data, provenance, clock.Elapsed.TotalSeconds, (d, p, c) => go(d, options, p, c), write, checkpoints);
         }
 
-        var (mnist, mnistProvenance) = settings.LoadVerifiedMnist();
-        using var __ = mnist;
-        double load = clock.Elapsed.TotalSeconds;
         switch (run.Experiment)
         {
             case "linearity":
-            {
-                var o = Options<LinearityOptions>(run);
-                seed = o.Train.Seed;
-                ExperimentRunner.RunLoaded(target(), run.Experiment, o, mnist, mnistProvenance, load,
-                    (m, p, c) => LinearityExperiment.Run(m, o, p, c), LinearityExperiment.WriteReport, checkpoints);
+                Analyse<Mnist, LinearityOptions, LinearityResult>(settings.LoadVerifiedMnist, o => o.Train.Seed, LinearityExperiment.Run, LinearityExperiment.WriteReport);
                 break;
-            }
             case "ring":
-            {
-                var o = Options<RingOptions>(run);
-                seed = o.Train.Seed;
-                ExperimentRunner.RunLoaded(target(), run.Experiment, o, mnist, mnistProvenance, load,
-                    (m, p, c) => RingExperiment.Run(m, o, p, c), RingExperiment.WriteReport, checkpoints);
+                Analyse<Mnist, RingOptions, RingResult>(settings.LoadVerifiedMnist, o => o.Train.Seed, RingExperiment.Run, RingExperiment.WriteReport);
                 break;
-            }
             case "local-mi":
-            {
-                var o = Options<LocalMiSelection>(run);
-                seed = o.Options.Seed;
-                ExperimentRunner.RunLoaded(target(), run.Experiment, o, mnist, mnistProvenance, load,
-                    (m, p, c) => LocalMiExperiment.Run(m, o.Options, o.Estimators, o.Orders, p, c), LocalMiExperiment.WriteReport, checkpoints);
+                Analyse<Mnist, LocalMiSelection, LocalMiResult>(settings.LoadVerifiedMnist, o => o.Options.Seed,
+                    (m, o, p, c) => LocalMiExperiment.Run(m, o.Options, o.Estimators, o.Orders, p, c), LocalMiExperiment.WriteReport);
                 break;
-            }
             case "vae-probe":
-            {
-                var o = Options<VaeProbeOptions>(run);
-                seed = o.Train.Seed;
-                ExperimentRunner.RunLoaded(target(), run.Experiment, o, mnist, mnistProvenance, load,
-                    (m, p, c) => VaeProbeExperiment.Run(m, o, p, c), VaeProbeExperiment.WriteReport, checkpoints);
+                Analyse<Mnist, VaeProbeOptions, VaeProbeResult>(settings.LoadVerifiedMnist, o => o.Train.Seed, VaeProbeExperiment.Run, VaeProbeExperiment.WriteReport);
                 break;
-            }
+            case "rotated":
+                Analyse<RotBack, RotatedOptions, RotatedResult>(() => RotatedData(settings, run), o => o.Train.Seed, RotatedExperiment.Run, RotatedExperiment.WriteReport);
+                break;
             default:
                 throw new DataFormatException($"{file}: belongs to an experiment this MnistLab does not know ('{run.Experiment}').");
         }
