@@ -43,7 +43,9 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         double loadSeconds = clock.Elapsed.TotalSeconds;
         var stages = new Dictionary<string, double> { ["load_data"] = loadSeconds };
 
-        RunTarget Target(string name) => new(Path.Combine(outDir, name), settings.Resume, settings.Seed, threads);
+        // With --resume, only the experiment that was under way when the run stopped has anything to continue.
+        RunTarget Target(string name) => new(Path.Combine(outDir, name),
+            settings.Resume && Directory.Exists(ReportFolder.StagingOf(Path.Combine(outDir, name))), settings.Seed, threads);
         var steps = new (string Name, Action Run)[]
         {
             ("linearity", () => ExperimentRunner.RunLoaded(Target("linearity"), "linearity", plan.Linearity, mnist, provenance, loadSeconds,
