@@ -35,6 +35,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         if (runs.Select(r => r.Label).Distinct().Count() < runs.Count) runs = runs.Select(r => r with { Label = r.Folder }).ToList();
         string outDir = settings.Out!;
         if (File.Exists(outDir)) throw new InvalidOptionException($"--out {outDir}: is a file, expected a folder.");
+        RunIndex.CheckReplaceable(outDir);
         try { Directory.CreateDirectory(outDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -141,6 +141,17 @@ public static class RunIndex
         return sb.ToString();
     }
 
+    /// <summary>Refuses a folder whose index.html or index.md was not written by MnistLab.</summary>
+    public static void CheckReplaceable(string outDir)
+    {
+        foreach (var (name, mark) in new[] { ("index.html", "<meta name=\"generator\" content=\"MnistLab"), ("index.md", "# MnistLab") })
+        {
+            string path = Path.Combine(outDir, name);
+            if (File.Exists(path) && !File.ReadAllText(path).Contains(mark, StringComparison.Ordinal))
+                throw new InvalidOptionException($"--out {outDir}: {name} exists and was not written by MnistLab; choose another folder.");
+        }
+    }
+
     static IReadOnlyList<string> Row(string label, IReadOnlyList<RunEntry> runs, Func<RunEntry, string> cell) =>
         [label, .. runs.Select(cell), .. runs.Count == 2 ? new[] { "" } : []];
 
@@ -165,9 +176,13 @@ public static class RunIndex
 
     static string Ratio(double? a, double? b) => a is > 0 && b is > 0 ? $"{b.Value / a.Value:F2}x" : "";
 
-    /// <summary>Writes index.md and index.html into <paramref name="outDir"/>, each atomically.</summary>
+    /// <summary>
+    /// Writes index.md and index.html into <paramref name="outDir"/>, each atomically. A file of those names
+    /// that MnistLab did not write is never replaced.
+    /// </summary>
     public static void Write(string outDir, IReadOnlyList<RunEntry> runs, string title)
     {
+        CheckReplaceable(outDir);
         string markdown = Markdown(runs, outDir, title);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.md"), markdown);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.html"), HtmlPage.FromMarkdown(markdown));

@@ -53,4 +53,19 @@ public class RunIndexTests
         var e = Assert.Throws<DataFormatException>(() => RunIndex.Read(dir.File("bad")));
         Assert.Contains(Path.Combine(dir.File("bad"), "metrics.json"), e.Message);
     }
+
+    [Fact]
+    public void An_index_not_written_by_mnistlab_is_never_replaced()
+    {
+        using var dir = new TempDir();
+        Report(dir.File("run/ring"), """{"experiment":"ring"}""");
+        Directory.CreateDirectory(dir.File("site"));
+        File.WriteAllText(dir.File("site/index.html"), "<html>my homepage</html>");
+        Assert.Throws<InvalidOptionException>(() => RunIndex.Write(dir.File("site"), [RunIndex.Read(dir.File("run"))], "MnistLab: x"));
+        Assert.Equal("<html>my homepage</html>", File.ReadAllText(dir.File("site/index.html")));
+
+        RunIndex.Write(dir.File("run"), [RunIndex.Read(dir.File("run"))], "MnistLab: x");
+        RunIndex.Write(dir.File("run"), [RunIndex.Read(dir.File("run"))], "MnistLab: again"); // its own index is replaced
+        Assert.Contains("MnistLab: again", File.ReadAllText(dir.File("run/index.md")));
+    }
 }
