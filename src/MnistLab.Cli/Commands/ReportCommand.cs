@@ -12,8 +12,15 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public sealed class Settings : ToolSettings
     {
         [CommandOption("--runs <DIR>")]
-        [Description("Run folders to compare, in column order (give the option once with several folders, or repeat it).")]
+        [Description("Run folders to compare, in column order: --runs A B C, or --runs A --runs B.")]
         public string[] Runs { get; init; } = [];
+
+        // `--runs A B`: the option takes A, and B arrives as an argument; both are runs, in order.
+        [CommandArgument(0, "[DIRS]")]
+        [Description("More run folders after those of --runs.")]
+        public string[] More { get; init; } = [];
+
+        public IReadOnlyList<string> AllRuns => [.. Runs, .. More];
 
         [CommandOption("--out <DIR>")]
         [Description("Folder for index.html and index.md; its links to the runs' pages are relative, so keep them where they are.")]
@@ -21,7 +28,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Runs.Length == 0) return ValidationResult.Error("--runs: give at least one run folder.");
+            if (AllRuns.Count == 0) return ValidationResult.Error("--runs: give at least one run folder.");
             if (Out is null) return ValidationResult.Error("--out: give the folder for the index.");
             return base.Validate();
         }
@@ -30,7 +37,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
-        var runs = settings.Runs.Select(r => RunIndex.Read(r)).ToList();
+        var runs = settings.AllRuns.Select(r => RunIndex.Read(r)).ToList();
         // Two folders with the same name get their paths as labels, so the columns stay distinguishable.
         if (runs.Select(r => r.Label).Distinct().Count() < runs.Count) runs = runs.Select(r => r with { Label = r.Folder }).ToList();
         string outDir = settings.Out!;

@@ -21,8 +21,8 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         public bool Quick { get; init; }
     }
 
-    /// <summary>The experiments finished so far by an interrupted `run all`, so --resume can skip them.</summary>
-    sealed record LabProgress(bool Quick, long Seed, List<string> Done);
+    /// <summary>The experiments finished so far by an interrupted `run all` and their wall times, so --resume can skip them.</summary>
+    sealed record LabProgress(bool Quick, long Seed, List<string> Done, Dictionary<string, double> Seconds);
 
     const string ProgressFile = ".run-all.json";
 
@@ -33,15 +33,14 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         var plan = new LabPlan(settings.Quick, settings.Seed);
         string progressPath = Path.Combine(outDir, ProgressFile);
         var progress = settings.Resume ? ReadProgress(progressPath, plan) : null;
-        progress ??= new LabProgress(plan.Quick, plan.Seed, []);
+        progress ??= new LabProgress(plan.Quick, plan.Seed, [], []);
         int threads = settings.ApplyThreads();
-        var total = Stopwatch.StartNew();
 
         var clock = Stopwatch.StartNew();
         var (mnist, provenance) = settings.LoadVerifiedMnist();
         using var _ = mnist;
         double loadSeconds = clock.Elapsed.TotalSeconds;
-        var stages = new Dictionary<string, double> { ["load_data"] = loadSeconds };
+        var stages = new Dictionary<string, double>(progress.Seconds) { ["load_data"] = loadSeconds };
 
         // With --resume, only the experiment that was under way when the run stopped has anything to continue.
         RunTarget Target(string name) => new(Path.Combine(outDir, name),
@@ -77,25 +76,26 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             AnsiConsole.Write(new Rule($"[bold]{name}[/]").LeftJustified());
             clock.Restart();
             run();
-            stages[name] = clock.Elapsed.TotalSeconds;
+            stages[name] = progress.Seconds[name] = clock.Elapsed.TotalSeconds;
             progress.Done.Add(name);
             AtomicFile.WriteAllText(progressPath, Json.Serialize(progress));
         }
 
-        // The lab's own record and the index: what ran, how long each stage took, and the headline figures.
+        // The lab's own record (what ran, how long each stage took, the headline figures), then the index.
         var info = RunInfo.Capture(threads, provenance) with { Seed = settings.Seed, Command = CliApp.Arguments, StageSeconds = stages };
-        var lab = RunIndex.Read(outDir);
+        var experiments = RunIndex.Read(outDir).Experiments;
         AtomicFile.WriteAllText(Path.Combine(outDir, ReportFolder.Marker), Json.Serialize(new
         {
             lab = "run all",
             quick = settings.Quick,
             seed = settings.Seed,
-            total_seconds = total.Elapsed.TotalSeconds,
+            total_seconds = stages.Values.Sum(), // across interruptions: each stage counted once, as it last ran
             run = info,
-            headlines = lab.Experiments.ToDictionary(e => e.Experiment,
+            headlines = experiments.ToDictionary(e => e.Experiment,
                 e => RunIndex.Headlines.Where(h => h.Experiment == e.Experiment).ToDictionary(h => h.Path, h => RunIndex.Value(e.Metrics, h.Path))),
         }));
-        RunIndex.Write(outDir, [RunIndex.Read(outDir)], settings.Quick ? "MnistLab: the five experiments (--quick)" : "MnistLab: the five experiments");
+        var lab = RunIndex.Read(outDir);
+        RunIndex.Write(outDir, [lab], settings.Quick ? "MnistLab: the five experiments (--quick)" : "MnistLab: the five experiments");
         File.Delete(progressPath);
 
         var table = new Table().AddColumns("experiment", "figure", "value");
@@ -103,7 +103,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             foreach (var h in RunIndex.Headlines.Where(h => h.Experiment == e.Experiment))
                 table.AddRow(e.Experiment, Markup.Escape(h.Label), RunIndex.Value(e.Metrics, h.Path) is { } v ? (h.Percent ? $"{v:P2}" : $"{v:F3}") : "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"All five in {total.Elapsed.TotalSeconds:F0} s. Index: [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
+        AnsiConsole.MarkupLine($"All five in {stages.Values.Sum():F0} s. Index: [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
         return 0;
     }
 
@@ -123,7 +123,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         LabProgress? saved;
         try { saved = JsonSerializer.Deserialize<LabProgress>(File.ReadAllText(path), Json.Options); }
         catch (JsonException e) { throw new DataFormatException($"{path}: not a valid progress record ({e.Message}); delete it to start over."); }
-        if (saved is null || saved.Done is null) return null;
+        if (saved is null || saved.Done is null || saved.Seconds is null) return null;
         if (saved.Quick != plan.Quick || saved.Seed != plan.Seed)
             throw new InvalidOptionException($"--resume: the interrupted run in {Path.GetDirectoryName(path)} used {(saved.Quick ? "--quick" : "full budgets")} and --seed {saved.Seed}; give the same, or run without --resume.");
         return saved;

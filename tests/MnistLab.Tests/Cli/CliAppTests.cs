@@ -74,6 +74,20 @@ public class CliAppTests
     }
 
     [Fact]
+    public void Report_takes_several_run_folders_after_one_runs_option()
+    {
+        using var dir = new TempDir();
+        foreach (var (run, acc) in new[] { ("a", 0.9), ("b", 0.8) })
+        {
+            Directory.CreateDirectory(dir.File($"{run}/ring"));
+            File.WriteAllText(dir.File($"{run}/ring/metrics.json"), $"{{\"experiment\":\"ring\",\"models\":{{\"linear\":{{\"test_acc\":{acc}}}}}}}");
+        }
+        Assert.Equal(CliApp.Ok, CliApp.Run(["report", "--runs", dir.File("a"), dir.File("b"), "--out", dir.File("cmp")]));
+        Assert.Contains("| linear on pixels + ring: test accuracy | 90.00% | 80.00% | -10.00 pt |", File.ReadAllText(dir.File("cmp/index.md")));
+        Assert.True(File.Exists(dir.File("cmp/index.html")));
+    }
+
+    [Fact]
     public void Corrupt_data_fails_with_1()
     {
         using var dir = new TempDir();
