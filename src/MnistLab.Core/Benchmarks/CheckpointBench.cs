@@ -48,7 +48,7 @@ static class CheckpointBench
         for (int i = 0; i < repeats; i++)
         {
             var clock = Stopwatch.StartNew();
-            Checkpoint.Write(path, null, "bench", 1, 2, model, optimizer, generators, new[] { 1.0 });
+            Checkpoint.Write(path, null, new TrainingState("bench", 1, 2, new { }, new[] { 1.0 }), model, optimizer, generators);
             save.Add(clock.Elapsed.TotalSeconds);
             clock.Restart();
             Checkpoint.Read(path).Restore(model, optimizer, generators);

@@ -12,12 +12,18 @@ namespace MnistLab.Training;
 public sealed record CheckpointSection(string Name, long Length);
 
 /// <summary>
-/// What a checkpoint says about itself: the run it belongs to, which training, how far it got, and the
-/// trainer's own progress (history, running sums) as JSON.
+/// Where one training stands at the end of an epoch: its name, the epoch, its options, and the trainer's own
+/// progress (history, running sums), which a resumed training continues from.
+/// </summary>
+public sealed record TrainingState(string Training, int Epoch, int Epochs, object Options, object Progress);
+
+/// <summary>
+/// What a checkpoint says about itself: the run it belongs to, which training, how far it got, the training's
+/// options and the trainer's progress, as JSON.
 /// </summary>
 public sealed record CheckpointHeader(
     int Format, RunDescription? Run, string Training, int Epoch, int Epochs, string ModelType,
-    JsonElement State, IReadOnlyList<CheckpointSection> Sections)
+    JsonElement TrainingOptions, JsonElement State, IReadOnlyList<CheckpointSection> Sections)
 {
     public bool Complete => Epoch >= Epochs;
 }
@@ -47,8 +53,8 @@ public sealed class Checkpoint
     }
 
     /// <summary>Writes the state atomically: a kill at any moment leaves the previous file intact.</summary>
-    public static void Write(string path, RunDescription? run, string training, int epoch, int epochs, nn.Module model,
-        OptimizerHelper? optimizer, IReadOnlyDictionary<string, Generator> generators, object state)
+    public static void Write(string path, RunDescription? run, TrainingState state, nn.Module model,
+        OptimizerHelper? optimizer, IReadOnlyDictionary<string, Generator> generators)
     {
         var sections = new List<(string Name, byte[] Bytes)> { ("model", Serialize(w => model.save(w))) };
         if (optimizer is not null) sections.Add(("optimizer", Serialize(optimizer.save_state_dict)));
@@ -57,8 +63,9 @@ public sealed class Checkpoint
             using var s = generator.get_state();
             sections.Add(($"generator.{name}", s.bytes.ToArray()));
         }
-        var header = new CheckpointHeader(FormatVersion, run, training, epoch, epochs, model.GetType().Name,
-            JsonSerializer.SerializeToElement(state, Json.Options), sections.Select(s => new CheckpointSection(s.Name, s.Bytes.LongLength)).ToList());
+        var header = new CheckpointHeader(FormatVersion, run, state.Training, state.Epoch, state.Epochs, model.GetType().Name,
+            JsonSerializer.SerializeToElement(state.Options, Json.Options), JsonSerializer.SerializeToElement(state.Progress, Json.Options),
+            sections.Select(s => new CheckpointSection(s.Name, s.Bytes.LongLength)).ToList());
         byte[] headerBytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header, Json.Options));
 
         AtomicFile.Write(path, temp =>

@@ -78,19 +78,18 @@ public sealed class Checkpointing
         return saved;
     }
 
-    /// <summary>Saves the state at the end of <paramref name="epoch"/>; in <see cref="CheckpointMode.LoadOnly"/> nothing is written.</summary>
-    public void Save(string training, int epoch, int epochs, nn.Module model, OptimizerHelper? optimizer,
-        IReadOnlyDictionary<string, Generator> generators, object state)
+    /// <summary>Saves a training at the end of an epoch; in <see cref="CheckpointMode.LoadOnly"/> nothing is written.</summary>
+    public void Save(TrainingState state, nn.Module model, OptimizerHelper? optimizer, IReadOnlyDictionary<string, Generator> generators)
     {
         if (Mode == CheckpointMode.LoadOnly) return;
         try
         {
             Directory.CreateDirectory(Folder);
-            Checkpoint.Write(PathOf(training), Run, training, epoch, epochs, model, optimizer, generators, state);
+            Checkpoint.Write(PathOf(state.Training), Run, state, model, optimizer, generators);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"{PathOf(training)}: cannot write the checkpoint ({e.Message}).", e);
+            throw new MnistLabException($"{PathOf(state.Training)}: cannot write the checkpoint ({e.Message}).", e);
         }
     }
 }

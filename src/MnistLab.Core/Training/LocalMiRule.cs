@@ -145,7 +145,7 @@ public static class LocalMiRule
                 }
             }
             losses.Add(lossSum / n);
-            checkpoints?.Save(name, epoch, o.EpochsPerLayer, layer, null, generators, new LayerProgress(miNorm, redNorm, steps, losses));
+            checkpoints?.Save(new TrainingState(name, epoch, o.EpochsPerLayer, o, new LayerProgress(miNorm, redNorm, steps, losses)), layer, null, generators);
         }
         return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), miNorm / steps, redNorm / steps, losses.ToArray(), clock.Elapsed.TotalSeconds);
     }

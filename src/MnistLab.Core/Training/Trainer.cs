@@ -85,7 +85,7 @@ public static class Trainer
                 clock.Elapsed.TotalSeconds, seen / trainSeconds));
             progress.Info($"{name} epoch {epoch}: train loss {lossSum / seen:F4} acc {(double)correct / seen:F4}" +
                 (val is null ? "" : $", val loss {val.Loss:F4} acc {val.Accuracy:F4}") + $" ({trainSeconds:F1} s, {seen / trainSeconds:N0} img/s)");
-            checkpoints?.Save(name, epoch, options.Epochs, model, optimizer, generators, history.Epochs);
+            checkpoints?.Save(new TrainingState(name, epoch, options.Epochs, options, history.Epochs), model, optimizer, generators);
         }
         return history;
     }

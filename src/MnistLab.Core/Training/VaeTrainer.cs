@@ -51,7 +51,7 @@ public static class VaeTrainer
             }
             losses[epoch - 1] = sum / data.Count;
             progress.Info($"VAE epoch {epoch}: loss per image {losses[epoch - 1]:F2}");
-            checkpoints?.Save(Name, epoch, options.Epochs, model, optimizer, generators, losses[..epoch]);
+            checkpoints?.Save(new TrainingState(Name, epoch, options.Epochs, new { options, beta }, losses[..epoch]), model, optimizer, generators);
         }
         return losses;
     }

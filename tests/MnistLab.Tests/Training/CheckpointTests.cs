@@ -46,6 +46,7 @@ public class CheckpointTests
         Assert.Throws<OperationCanceledException>(() => Train(store, stopAfterEpoch: stoppedAfter));
         var saved = Checkpoint.Read(store.PathOf("mlp"));
         Assert.Equal(stoppedAfter, saved.Header.Epoch);
+        Assert.Equal(Options.LearningRate, saved.Header.TrainingOptions.GetProperty("learning_rate").GetDouble()); // the file says how it was trained
 
         var (resumed, history) = Train(new Checkpointing(dir.File("ckpt"), CheckpointMode.Resume));
         Assert.Equal(expected, resumed); // bit for bit: weights, Adam's moments and the shuffle all restored
@@ -123,7 +124,7 @@ public class CheckpointTests
         using (var model = new LinearClassifier(20, 3))
         using (var optimizer = optim.Adam(model.parameters()))
         using (var g = new Generator(7))
-            Checkpoint.Write(path, null, "linear", 1, 2, model, optimizer, new Dictionary<string, Generator> { ["shuffle"] = g }, new[] { 0.5 });
+            Checkpoint.Write(path, null, new TrainingState("linear", 1, 2, new { lr = 0.001 }, new[] { 0.5 }), model, optimizer, new Dictionary<string, Generator> { ["shuffle"] = g });
         byte[] original = File.ReadAllBytes(path);
         Assert.Equal(1, Checkpoint.Read(path).Header.Epoch);
 
