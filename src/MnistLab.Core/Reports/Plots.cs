@@ -45,6 +45,30 @@ public static class Plots
         plot.SavePng(path, width, height);
     }
 
+    /// <summary>Bars grouped by category, one colour per series (for example one per run), with a legend.</summary>
+    public static void GroupedBars(string path, string title, string yLabel, IReadOnlyList<string> categories,
+        IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 960, int height = 460)
+    {
+        using var plot = new Plot();
+        double size = 0.8 / series.Count;
+        for (int s = 0; s < series.Count; s++)
+        {
+            double[] positions = Enumerable.Range(0, categories.Count).Select(i => i - 0.4 + size * (s + 0.5)).ToArray();
+            var bars = plot.Add.Bars(positions, series[s].Values.ToArray());
+            foreach (var bar in bars.Bars) bar.Size = size * 0.95;
+            bars.LegendText = series[s].Name;
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 110;
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.Title(title);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Edge.Right); // beside the plot, never over a bar
+        plot.SavePng(path, width, height);
+    }
+
     /// <summary>
     /// One heatmap of a rows x cols matrix given row-major, row 0 at the top, with a colour bar. Diverging
     /// maps are centred on 0; others run from the minimum to the maximum.

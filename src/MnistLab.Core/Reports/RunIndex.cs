@@ -6,8 +6,8 @@ using static MnistLab.Reports.Markdown;
 
 namespace MnistLab.Reports;
 
-/// <summary>One figure the index shows for an experiment, read from its metrics.json by a dotted path.</summary>
-public sealed record Headline(string Experiment, string Label, string Path, bool Percent = true);
+/// <summary>One figure the index shows for an experiment, read from its metrics.json by a dotted path; Short names its bar.</summary>
+public sealed record Headline(string Experiment, string Label, string Path, string Short, bool Percent = true);
 
 /// <summary>One experiment's report folder: where it is and its parsed metrics.json.</summary>
 public sealed record ExperimentEntry(string Experiment, string Folder, JsonElement Metrics);
@@ -33,19 +33,19 @@ public static class RunIndex
 
     public static readonly IReadOnlyList<Headline> Headlines =
     [
-        new("linearity", "linear + MSE: test accuracy", "models.linear_mse.test_acc"),
-        new("linearity", "linear + cross-entropy: test accuracy", "models.linear_ce.test_acc"),
-        new("linearity", "MLP: test accuracy", "models.mlp_ce.test_acc"),
-        new("ring", "linear on pixels + ring: test accuracy", "models.linear.test_acc"),
-        new("ring", "MLP on pixels + ring: test accuracy", "models.mlp.test_acc"),
-        new("local-mi", "hard MI, sequential: test accuracy", "configs.local_hard_sequential.test_acc"),
-        new("local-mi", "soft MI, sequential: test accuracy", "configs.local_soft_sequential.test_acc"),
-        new("local-mi", "backprop baseline: test accuracy", "configs.backprop.test_acc"),
-        new("vae-probe", "probe R² on test: size", "probe.test.r2.size", Percent: false),
-        new("vae-probe", "probe R² on test: thickness", "probe.test.r2.thick", Percent: false),
-        new("vae-probe", "probe R² on test: slant", "probe.test.r2.slant", Percent: false),
-        new("rotated", "ResNet: test accuracy", "test_acc"),
-        new("rotated", "linear baseline: test accuracy", "linear_test_acc"),
+        new("linearity", "linear + MSE: test accuracy", "models.linear_mse.test_acc", "linear MSE"),
+        new("linearity", "linear + cross-entropy: test accuracy", "models.linear_ce.test_acc", "linear CE"),
+        new("linearity", "MLP: test accuracy", "models.mlp_ce.test_acc", "MLP"),
+        new("ring", "linear on pixels + ring: test accuracy", "models.linear.test_acc", "ring: linear"),
+        new("ring", "MLP on pixels + ring: test accuracy", "models.mlp.test_acc", "ring: MLP"),
+        new("local-mi", "hard MI, sequential: test accuracy", "configs.local_hard_sequential.test_acc", "local MI hard"),
+        new("local-mi", "soft MI, sequential: test accuracy", "configs.local_soft_sequential.test_acc", "local MI soft"),
+        new("local-mi", "backprop baseline: test accuracy", "configs.backprop.test_acc", "backprop 784-64"),
+        new("vae-probe", "probe R² on test: size", "probe.test.r2.size", "R² size", Percent: false),
+        new("vae-probe", "probe R² on test: thickness", "probe.test.r2.thick", "R² thickness", Percent: false),
+        new("vae-probe", "probe R² on test: slant", "probe.test.r2.slant", "R² slant", Percent: false),
+        new("rotated", "ResNet: test accuracy", "test_acc", "rotated: ResNet"),
+        new("rotated", "linear baseline: test accuracy", "linear_test_acc", "rotated: linear"),
     ];
 
     /// <summary>Reads a run folder: one holding experiment report folders, or one experiment's report folder.</summary>
@@ -107,6 +107,7 @@ public static class RunIndex
         if (runs.Count > 1) sb.AppendLine($"{runs.Count} runs side by side" + (two ? "; the last column is the second run minus the first." : ".")).AppendLine();
 
         string[] header = ["", .. runs.Select(r => r.Label), .. two ? new[] { "difference" } : []];
+        sb.AppendLine(Image("headline figures of every run", ChartFile)).AppendLine();
         sb.AppendLine("## Runs").AppendLine();
         sb.AppendLine(Table(header,
         [
@@ -176,13 +177,21 @@ public static class RunIndex
 
     static string Ratio(double? a, double? b) => a is > 0 && b is > 0 ? $"{b.Value / a.Value:F2}x" : "";
 
+    const string ChartFile = "index_headlines.png";
+
     /// <summary>
-    /// Writes index.md and index.html into <paramref name="outDir"/>, each atomically. A file of those names
-    /// that MnistLab did not write is never replaced.
+    /// Writes index.md, index.html and the chart of headline figures into <paramref name="outDir"/>, each
+    /// atomically. A file of those names that MnistLab did not write is never replaced.
     /// </summary>
     public static void Write(string outDir, IReadOnlyList<RunEntry> runs, string title)
     {
         CheckReplaceable(outDir);
+        // Every headline is an accuracy or an R², so one axis from 0 to 1 holds them all; a run without a figure shows no bar.
+        var shown = Headlines.Where(h => runs.Any(r => r.Experiments.Any(e => e.Experiment == h.Experiment))).ToList();
+        AtomicFile.Write(Path.Combine(outDir, ChartFile), temp => Plots.GroupedBars(temp, "Headline figures (accuracy on the test set, or R²)", "value",
+            shown.Select(h => h.Short).ToList(),
+            runs.Select(r => (r.Label, (IReadOnlyList<double>)shown.Select(h =>
+                r.Experiments.FirstOrDefault(e => e.Experiment == h.Experiment) is { } e && Value(e.Metrics, h.Path) is { } v ? v : 0).ToList())).ToList()));
         string markdown = Markdown(runs, outDir, title);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.md"), markdown);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.html"), HtmlPage.FromMarkdown(markdown));

@@ -103,6 +103,8 @@ public class HtmlInBrowserTests
         Assert.Equal(["MnistLab: test lab"], probe.H1);
         Assert.Contains("Limits of linearity (seed 003)", probe.H2);
         Assert.Equal(2, probe.Links); // report.html and report.md of the one experiment
+        Assert.Equal(1, probe.Images); // the chart of headline figures, beside the page
+        Assert.Equal(1, probe.Loaded);
         foreach (Match link in Regex.Matches(File.ReadAllText(index), "href=\"([^\"]+)\""))
             Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(index)!, WebUtility.HtmlDecode(link.Groups[1].Value))), link.Value);
 
