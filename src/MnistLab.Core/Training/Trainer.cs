@@ -10,6 +10,8 @@ namespace MnistLab.Training;
 /// Mini-batch training of a classifier with Adam, as seed 003's <c>run_experiment</c>: per epoch the
 /// mean training loss and accuracy (over the batches as they were trained) and, when given, the
 /// validation loss and accuracy. Each step runs in the dispose scope of its batch, which keeps native memory flat.
+/// Given a <see cref="Checkpointing"/>, it saves its whole state after every epoch under <c>name</c> and, when
+/// resuming, continues after the last saved epoch.
 /// </summary>
 public static class Trainer
 {
