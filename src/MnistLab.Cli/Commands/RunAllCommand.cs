@@ -19,6 +19,23 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         [CommandOption("--quick")]
         [Description("Reduced budgets (fewer epochs and seeds, smaller rotated sets): the whole lab in a few minutes, every finding still visible.")]
         public bool Quick { get; init; }
+
+        [CommandOption("--only <LIST>")]
+        [Description("Comma-separated subset of linearity, ring, local-mi, vae-probe, rotated. Default all five.")]
+        public string? Only { get; init; }
+
+        public IReadOnlyList<string> Experiments
+        {
+            get
+            {
+                if (Only is null) return RunIndex.Experiments.Select(e => e.Name).ToList();
+                var names = Only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var n in names)
+                    if (RunIndex.Experiments.All(e => e.Name != n))
+                        throw new InvalidOptionException($"--only: unknown experiment '{n}', expected some of {string.Join(", ", RunIndex.Experiments.Select(e => e.Name))}.");
+                return names.Length > 0 ? names : throw new InvalidOptionException("--only: name at least one experiment.");
+            }
+        }
     }
 
     /// <summary>The experiments finished so far by an interrupted `run all` and their wall times, so --resume can skip them.</summary>
@@ -29,6 +46,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         string outDir = settings.Out ?? Path.Combine("runs", "all");
+        var wanted = settings.Experiments;
         CheckLabFolder(outDir);
         var plan = new LabPlan(settings.Quick, settings.Seed);
         string progressPath = Path.Combine(outDir, ProgressFile);
@@ -66,7 +84,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             }),
         };
 
-        foreach (var (name, run) in steps)
+        foreach (var (name, run) in steps.Where(s => wanted.Contains(s.Name)))
         {
             if (progress.Done.Contains(name) && File.Exists(Path.Combine(outDir, name, ReportFolder.Marker)))
             {
@@ -83,7 +101,9 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
 
         // The lab's own record (what ran, how long each stage took, the headline figures), then the index.
         var info = RunInfo.Capture(threads, provenance) with { Seed = settings.Seed, Command = CliApp.Arguments, StageSeconds = stages };
-        var experiments = RunIndex.Read(outDir).Experiments;
+        // Only this run's experiments: with --only, folders of an earlier run may sit beside them.
+        RunEntry Lab() { var r = RunIndex.Read(outDir); return r with { Experiments = r.Experiments.Where(e => wanted.Contains(e.Experiment)).ToList() }; }
+        var experiments = Lab().Experiments;
         AtomicFile.WriteAllText(Path.Combine(outDir, ReportFolder.Marker), Json.Serialize(new
         {
             lab = "run all",
@@ -94,7 +114,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             headlines = experiments.ToDictionary(e => e.Experiment,
                 e => RunIndex.Headlines.Where(h => h.Experiment == e.Experiment).ToDictionary(h => h.Path, h => RunIndex.Value(e.Metrics, h.Path))),
         }));
-        var lab = RunIndex.Read(outDir);
+        var lab = Lab();
         RunIndex.Write(outDir, [lab], settings.Quick ? "MnistLab: the five experiments (--quick)" : "MnistLab: the five experiments");
         File.Delete(progressPath);
 
@@ -103,7 +123,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
             foreach (var h in RunIndex.Headlines.Where(h => h.Experiment == e.Experiment))
                 table.AddRow(e.Experiment, Markup.Escape(h.Label), RunIndex.Value(e.Metrics, h.Path) is { } v ? (h.Percent ? $"{v:P2}" : $"{v:F3}") : "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"All five in {stages.Values.Sum():F0} s. Index: [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
+        AnsiConsole.MarkupLine($"{(wanted.Count == steps.Length ? "All five" : string.Join(", ", wanted))} in {stages.Values.Sum():F0} s. Index: [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
         return 0;
     }
 
