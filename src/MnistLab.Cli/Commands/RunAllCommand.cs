@@ -127,14 +127,11 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         return 0;
     }
 
-    /// <summary>--out must be new, empty, an earlier `run all` folder, or one an interrupted `run all` left.</summary>
+    /// <summary>--out follows the report folders' rule (new, empty, or an earlier run), or was left by an interrupted `run all`.</summary>
     static void CheckLabFolder(string outDir)
     {
         string full = Path.GetFullPath(outDir);
-        if (File.Exists(full)) throw new InvalidOptionException($"--out {outDir}: is a file, expected a folder.");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()
-            && !File.Exists(Path.Combine(full, ReportFolder.Marker)) && !File.Exists(Path.Combine(full, ProgressFile)))
-            throw new InvalidOptionException($"--out {outDir}: the folder exists and is not a MnistLab run (no {ReportFolder.Marker}); choose a new or empty folder.");
+        if (!File.Exists(Path.Combine(full, ProgressFile))) ReportFolder.CheckReplaceable(full, outDir);
     }
 
     static LabProgress? ReadProgress(string path, LabPlan plan)

@@ -16,19 +16,26 @@ static class CheckpointBench
     public static Dictionary<string, object?> Run(double? resnetImagesPerSecond, IProgressSink progress, int repeats = 5)
     {
         progress.Info("checkpoint save and restore ...");
-        using var dir = new TempFolder();
-        var result = new Dictionary<string, object?>();
-        manual_seed(0);
-        using (var resnet = new RotResNet())
+        string dir = Directory.CreateTempSubdirectory("mnistlab-bench-").FullName;
+        try
         {
-            var m = Measure(resnet, randn(8, 1, 28, 28), dir.Path, repeats);
-            // One epoch of the rotated experiment: 9,600 training images at the throughput measured in this run.
-            if (resnetImagesPerSecond is > 0) m["save_share_of_resnet_epoch"] = (double)m["save_seconds"]! / (9600 / resnetImagesPerSecond.Value);
-            result["resnet"] = m;
+            var result = new Dictionary<string, object?>();
+            manual_seed(0);
+            using (var resnet = new RotResNet())
+            {
+                var m = Measure(resnet, randn(8, 1, 28, 28), dir, repeats);
+                // One epoch of the rotated experiment: 9,600 training images at the throughput measured in this run.
+                if (resnetImagesPerSecond is > 0) m["save_share_of_resnet_epoch"] = (double)m["save_seconds"]! / (9600 / resnetImagesPerSecond.Value);
+                result["resnet"] = m;
+            }
+            using (var mlp = new Mlp())
+                result["mlp_784_256_10"] = Measure(mlp, rand(8, 1, 28, 28), dir, repeats);
+            return result;
         }
-        using (var mlp = new Mlp())
-            result["mlp_784_256_10"] = Measure(mlp, rand(8, 1, 28, 28), dir.Path, repeats);
-        return result;
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     static Dictionary<string, object?> Measure(Module<Tensor, Tensor> model, Tensor x, string dir, int repeats)
@@ -57,20 +64,8 @@ static class CheckpointBench
         return new Dictionary<string, object?>
         {
             ["bytes"] = new FileInfo(path).Length,
-            ["save_seconds"] = Median(save),
-            ["read_and_restore_seconds"] = Median(load),
+            ["save_seconds"] = Stats.Median(save),
+            ["read_and_restore_seconds"] = Stats.Median(load),
         };
-    }
-
-    static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToList();
-        return s[s.Count / 2];
-    }
-
-    sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mnistlab-bench-").FullName;
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

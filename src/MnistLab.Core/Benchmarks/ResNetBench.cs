@@ -32,7 +32,7 @@ static class ResNetBench
             peerReport = report;
             if (seedRun is { } p) peers.Add(p.Get("images_per_second"));
         }
-        double ips = Median(ours);
+        double ips = Stats.Median(ours);
         var result = new Dictionary<string, object?>
         {
             ["images_per_second"] = ips,
@@ -41,13 +41,13 @@ static class ResNetBench
             // 64->64 conv measures above the matmul ceiling), so this fraction can exceed 1.
             ["nominal_gflops_per_second"] = ips * GflopPerImage,
             ["nominal_fraction_of_ceiling"] = ips * GflopPerImage / ceiling,
-            ["peer"] = peers.Count == 0 ? peerReport : new { images_per_second = Median(peers), images_per_second_rounds = peers },
+            ["peer"] = peers.Count == 0 ? peerReport : new { images_per_second = Stats.Median(peers), images_per_second_rounds = peers },
         };
         if (peers.Count == ours.Count)
         {
             var ratios = ours.Zip(peers, (a, b) => a / b).ToList();
             result["speedup_rounds"] = ratios;
-            result["speedup"] = Median(ratios);
+            result["speedup"] = Stats.Median(ratios);
         }
         return result;
     }
@@ -73,11 +73,5 @@ static class ResNetBench
             task.Advance(1);
         }
         return batches * 32 / sw.Elapsed.TotalSeconds;
-    }
-
-    static double Median(IReadOnlyList<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

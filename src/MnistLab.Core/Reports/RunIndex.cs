@@ -63,8 +63,7 @@ public static class RunIndex
                 entries.Add(new ExperimentEntry(n.GetString() ?? "?", sub, m));
         if (entries.Count == 0)
             throw new InvalidOptionException($"--runs {folder}: holds no MnistLab report (no metrics.json with an experiment in it or its subfolders).");
-        entries.Sort((a, b) => Order(a.Experiment).CompareTo(Order(b.Experiment)) is var c && c != 0 ? c : string.CompareOrdinal(a.Folder, b.Folder));
-        return new RunEntry(folder, label, entries, own);
+        return new RunEntry(folder, label, entries.OrderBy(e => Order(e.Experiment)).ThenBy(e => e.Folder, StringComparer.Ordinal).ToList(), own);
     }
 
     static int Order(string experiment)
@@ -121,9 +120,11 @@ public static class RunIndex
             Row("wall time", runs, r => r.Lab is { } lab && Value(lab, "total_seconds") is { } t ? $"{t:F0} s" : ""),
         ]));
 
-        foreach (var (name, experimentTitle) in Experiments.Concat(runs.SelectMany(r => r.Experiments).Select(e => (e.Experiment, e.Experiment)).Distinct()
-                     .Where(e => Experiments.All(k => k.Name != e.Item1))))
+        // The five in their order, then any other experiment a run holds, titled by its name.
+        var names = Experiments.Select(e => e.Name).Concat(runs.SelectMany(r => r.Experiments).Select(e => e.Experiment)).Distinct();
+        foreach (string name in names)
         {
+            string experimentTitle = Experiments.FirstOrDefault(e => e.Name == name).Title ?? name;
             var present = runs.Select(r => r.Experiments.FirstOrDefault(e => e.Experiment == name)).ToList();
             if (present.All(e => e is null)) continue;
             sb.AppendLine($"## {experimentTitle}").AppendLine();

@@ -43,9 +43,9 @@ public sealed class Checkpoint
 
     public CheckpointHeader Header { get; }
     public string Path { get; }
-    readonly Dictionary<string, byte[]> _sections;
+    readonly Dictionary<string, ArraySegment<byte>> _sections; // slices of the file's bytes, read once
 
-    Checkpoint(string path, CheckpointHeader header, Dictionary<string, byte[]> sections)
+    Checkpoint(string path, CheckpointHeader header, Dictionary<string, ArraySegment<byte>> sections)
     {
         Path = path;
         Header = header;
@@ -113,11 +113,11 @@ public sealed class Checkpoint
         if (header.Format != FormatVersion) throw Bad($"format {header.Format}, this MnistLab reads format {FormatVersion}");
         if (header.Epoch < 1 || header.Epoch > header.Epochs) throw Bad($"epoch {header.Epoch} of {header.Epochs}");
 
-        var sections = new Dictionary<string, byte[]>();
+        var sections = new Dictionary<string, ArraySegment<byte>>();
         long offset = headerStart + headerLength;
         foreach (var s in header.Sections)
         {
-            if (s.Name is null || s.Length < 0 || s.Length > body - offset || !sections.TryAdd(s.Name, all.AsSpan((int)offset, (int)s.Length).ToArray()))
+            if (s.Name is null || s.Length < 0 || s.Length > body - offset || !sections.TryAdd(s.Name, new ArraySegment<byte>(all, (int)offset, (int)s.Length)))
                 throw Bad($"section '{s.Name}' does not fit the file or is repeated");
             offset += s.Length;
         }
@@ -143,7 +143,7 @@ public sealed class Checkpoint
         }
         foreach (var (name, generator) in generators)
         {
-            using var state = tensor(Section($"generator.{name}"));
+            using var state = tensor(Section($"generator.{name}").ToArray());
             generator.set_state(state);
         }
     }
@@ -157,10 +157,14 @@ public sealed class Checkpoint
     public T State<T>() =>
         Header.State.Deserialize<T>(Json.Options) ?? throw new DataFormatException($"{Path}: the training state is empty.");
 
-    byte[] Section(string name) =>
+    ArraySegment<byte> Section(string name) =>
         _sections.TryGetValue(name, out var bytes) ? bytes : throw new DataFormatException($"{Path}: has no '{name}' section.");
 
-    BinaryReader Reader(string name) => new(new MemoryStream(Section(name), writable: false));
+    BinaryReader Reader(string name)
+    {
+        var s = Section(name);
+        return new BinaryReader(new MemoryStream(s.Array!, s.Offset, s.Count, writable: false));
+    }
 
     static byte[] Serialize(Action<BinaryWriter> save)
     {
