@@ -6,7 +6,10 @@ namespace MnistLab.Cli.Console;
 
 /// <summary>
 /// Shows library progress: Spectre.Console bars on an interactive terminal, otherwise plain lines (a
-/// line per task at most every few seconds and one when it ends), so CI logs stay readable.
+/// line per task at most every few seconds and one when it ends), so CI logs stay readable. The bars are
+/// drawn on the calling thread, at most ten times a second: Spectre.Console's own refresh thread would
+/// allocate beside libtorch calls, and a collection it set off could free a TorchSharp temporary mid-call
+/// (see <see cref="GcMode"/>).
 /// </summary>
 static class ConsoleProgress
 {
@@ -17,6 +20,7 @@ static class ConsoleProgress
             return work(new PlainSink());
         T result = default!;
         AnsiConsole.Progress()
+            .AutoRefresh(false)
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
@@ -27,18 +31,44 @@ static class ConsoleProgress
 
     sealed class SpectreSink(ProgressContext ctx) : IProgressSink
     {
-        public IProgressTask Start(string description, double total) => new Task(ctx.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1e-9)), description);
-        public void Info(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+        static readonly TimeSpan Every = TimeSpan.FromMilliseconds(100);
+        readonly Stopwatch _clock = Stopwatch.StartNew();
+        TimeSpan _last = -Every;
 
-        sealed class Task(ProgressTask task, string name) : IProgressTask
+        public IProgressTask Start(string description, double total)
+        {
+            var task = new Task(this, ctx.AddTask(Markup.Escape(description), maxValue: Math.Max(total, 1e-9)), description);
+            Refresh(force: true);
+            return task;
+        }
+
+        public void Info(string message)
+        {
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+            Refresh(force: true);
+        }
+
+        void Refresh(bool force)
+        {
+            if (!force && _clock.Elapsed - _last < Every) return;
+            _last = _clock.Elapsed;
+            ctx.Refresh();
+        }
+
+        sealed class Task(SpectreSink sink, ProgressTask task, string name) : IProgressTask
         {
             public void Advance(double amount, string? status = null)
             {
                 task.Increment(amount);
                 if (status is not null) task.Description = Markup.Escape($"{name}  {status}");
+                sink.Refresh(force: false);
             }
 
-            public void Dispose() => task.Value = task.MaxValue;
+            public void Dispose()
+            {
+                task.Value = task.MaxValue;
+                sink.Refresh(force: true);
+            }
         }
     }
 

@@ -2,17 +2,19 @@ using TorchSharp;
 
 namespace MnistLab.Common;
 
-/// <summary>Process-wide libtorch settings: thread count and the global seed.</summary>
+/// <summary>Process-wide libtorch settings: thread count, the global seed, and a garbage collector that cannot free TorchSharp's temporaries mid-call.</summary>
 public static class TorchSetup
 {
     /// <summary>
     /// Sets libtorch's intra-op threads (<paramref name="threads"/> null means all cores) and tunes the native
-    /// allocator (<see cref="AllocatorTuning"/>); every command calls this before any work.
+    /// allocator (<see cref="AllocatorTuning"/>) and the collector (<see cref="GcMode"/>); every command calls
+    /// this before any work.
     /// </summary>
     public static int SetThreads(int? threads)
     {
         int n = threads ?? Environment.ProcessorCount;
         Require.InRange(n, 1, 1024, "--threads");
+        GcMode.Apply();
         AllocatorTuning.Apply();
         torch.set_num_threads(n);
         return n;
