@@ -14,8 +14,9 @@ public sealed record RunTarget(string OutDir, bool Resume, long Seed, int Thread
 
 /// <summary>
 /// What every `run` command does around its experiment: refuse an unusable --out before any work, apply
-/// --threads, load the data, set up the checkpoints (fresh or resumed), run with progress, write the report
-/// folder with the run's record (data hashes, seed, machine, stage times), say where it is.
+/// --threads, load the data, hold --out's lock (one run per folder at a time), set up the checkpoints (fresh
+/// or resumed), run with progress, write the report folder with the run's record (data hashes, seed,
+/// machine, stage times), say where it is.
 /// </summary>
 static class ExperimentRunner
 {
@@ -44,6 +45,7 @@ static class ExperimentRunner
     {
         string full = Path.GetFullPath(target.OutDir);
         ReportFolder.CheckReplaceable(full, target.OutDir);
+        using var outputLock = OutputLock.Acquire(target.OutDir); // held until the report is in place
         checkpoints ??= Checkpoints(target, RunDescription.Of(experiment, options, provenance));
         if (checkpoints.Mode != CheckpointMode.LoadOnly) ReportFolder.EnsureWritable(target.OutDir); // fail before training, not after
 

@@ -48,6 +48,7 @@ public sealed class RunAllCommand : Command<RunAllCommand.Settings>
         string outDir = settings.Out ?? Path.Combine("runs", "all");
         var wanted = settings.Experiments;
         CheckLabFolder(outDir);
+        using var outputLock = OutputLock.Acquire(outDir);
         var plan = new LabPlan(settings.Quick, settings.Seed);
         string progressPath = Path.Combine(outDir, ProgressFile);
         var progress = settings.Resume ? ReadProgress(progressPath, plan) : null;
