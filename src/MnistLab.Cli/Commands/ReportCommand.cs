@@ -46,7 +46,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         try { Directory.CreateDirectory(outDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"--out {outDir}: cannot write there ({e.Message}).", e);
+            throw ReportFolder.CannotWrite(outDir, e);
         }
         RunIndex.Write(outDir, runs, runs.Count == 1 ? $"MnistLab: {runs[0].Label}" : "MnistLab: runs compared");
         AnsiConsole.MarkupLine($"Index of {runs.Count} run(s): [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");

@@ -13,9 +13,9 @@ public sealed record DataProvenance(string Name, IReadOnlyDictionary<string, str
 
     /// <summary>Data read from <paramref name="paths"/>, each hashed here as it is on disk.</summary>
     public static DataProvenance OfFiles(string name, IEnumerable<string> paths) =>
-        new(name, paths.ToDictionary(Path.GetFileName, p =>
+        new(name, paths.ToDictionary(p => Path.GetFileName(p), p =>
         {
             using var stream = File.OpenRead(p);
             return Convert.ToHexStringLower(SHA256.HashData(stream));
-        })!);
+        }));
 }

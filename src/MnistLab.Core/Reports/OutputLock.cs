@@ -40,7 +40,7 @@ public sealed class OutputLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"--out {target}: cannot write there ({e.Message}).", e);
+            throw ReportFolder.CannotWrite(target, e);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class ReportFolder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"--out {target}: cannot write there ({e.Message}).", e);
+            throw CannotWrite(target, e);
         }
     }
 
@@ -51,9 +51,12 @@ public sealed class ReportFolder : IDisposable
         try { Directory.CreateDirectory(CheckpointsOf(target)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"--out {target}: cannot write there ({e.Message}).", e);
+            throw CannotWrite(target, e);
         }
     }
+
+    /// <summary>The one error for an --out folder that cannot be created or written (full disk, read-only, no rights).</summary>
+    public static MnistLabException CannotWrite(string given, Exception e) => new($"--out {given}: cannot write there ({e.Message}).", e);
 
     /// <summary>Removes what an interrupted run into <paramref name="target"/> left; true if that included any checkpoint.</summary>
     public static bool DiscardInterrupted(string target)

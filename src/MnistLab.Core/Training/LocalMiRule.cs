@@ -50,7 +50,7 @@ public static class LocalMiRule
         return Step(layer, x, c, o, mix);
     }
 
-    /// <summary><see cref="Step"/> with the order's mixing matrix made once per layer, not once per batch.</summary>
+    /// <summary><see cref="Step(LocalLayer, Tensor, Tensor, LocalMiOptions)"/> with the order's mixing matrix made once per layer, not once per batch.</summary>
     static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o, Tensor? mix)
     {
         using var scope = NewDisposeScope();
@@ -87,7 +87,7 @@ public static class LocalMiRule
 
     /// <summary>
     /// The seed's inner loop body for one neuron, kept as the plain reference: gradient of L_i with respect
-    /// to row i only, SGD step on row i and b_i. <see cref="Step"/> in sequential order equals calling this
+    /// to row i only, SGD step on row i and b_i. <see cref="Step(LocalLayer, Tensor, Tensor, LocalMiOptions)"/> in sequential order equals calling this
     /// for i = 0..K-1.
     /// </summary>
     public static void StepNeuron(LocalLayer layer, Tensor x, Tensor c, int i, LocalMiOptions o)

@@ -25,7 +25,7 @@ public class ConcurrentRunTests(RealMnist mnist)
         {
             using var p = CliProcess.Start(second);
             Assert.Equal(1, p.Wait(Limit));
-            string said = System.Text.RegularExpressions.Regex.Replace(p.Output, @"\s+", " ");
+            string said = p.Words;
             Assert.Contains($"--out {outDir}: another MnistLab run is writing there", said);
             Assert.DoesNotContain(" at ", said); // one line, no trace
         }

@@ -20,8 +20,7 @@ public class OutputFailureTests(RealMnist mnist)
     {
         using var p = CliProcess.Start(args);
         int code = p.Wait(Limit);
-        // The console wraps long error lines at its width; the tests read the words, not the layout.
-        return (code, System.Text.RegularExpressions.Regex.Replace(p.Output, @"\s+", " "));
+        return (code, p.Words);
     }
 
     /// <summary>Every file under <paramref name="root"/> is a checkpoint that reads back whole; nothing else was left.</summary>

@@ -30,6 +30,9 @@ public sealed class CliProcess : IDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>The output with every run of whitespace made one space: the console wraps long lines at its width, tests read the words.</summary>
+    public string Words => System.Text.RegularExpressions.Regex.Replace(Output, @"\s+", " ");
+
     /// <summary>SIGKILL: no handler runs, no buffer is flushed, as with a power cut to the process.</summary>
     public void Kill()
     {
