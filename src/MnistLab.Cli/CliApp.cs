@@ -1,4 +1,6 @@
 using MnistLab.Cli.Commands;
+using MnistLab.Cli.Commands.Run;
+using MnistLab.Experiments;
 using MnistLab.Common;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -19,7 +21,7 @@ public static class CliApp
         app.Configure(config =>
         {
             config.SetApplicationName("mnistlab");
-            config.SetApplicationVersion(Experiments.RunInfo.Version);
+            config.SetApplicationVersion(LabVersion.Current);
             config.PropagateExceptions();
             config.AddBranch("data", data =>
             {
@@ -33,20 +35,7 @@ public static class CliApp
                 run.AddCommand<RunAllCommand>("all")
                     .WithExample("run", "all", "--quick", "--out", "runs/all")
                     .WithExample("run", "all", "--out", "runs/all", "--resume");
-                run.AddCommand<RunLinearityCommand>("linearity")
-                    .WithExample("run", "linearity", "--out", "runs/linearity")
-                    .WithExample("run", "linearity", "--epochs", "20", "--out", "runs/linearity-20");
-                run.AddCommand<RunLocalMiCommand>("local-mi")
-                    .WithExample("run", "local-mi", "--out", "runs/local-mi")
-                    .WithExample("run", "local-mi", "--mi", "hard", "--order", "sequential", "--out", "runs/local-mi-seed");
-                run.AddCommand<RunVaeProbeCommand>("vae-probe")
-                    .WithExample("run", "vae-probe", "--out", "runs/vae-probe");
-                run.AddCommand<RunRotatedCommand>("rotated")
-                    .WithExample("run", "rotated", "--out", "runs/rotated")
-                    .WithExample("run", "rotated", "--amat", "mnist_rotation_back_image_new.zip", "--out", "runs/rotated-lisa");
-                run.AddCommand<RunRingCommand>("ring")
-                    .WithExample("run", "ring", "--out", "runs/ring")
-                    .WithExample("run", "ring", "--ablation-seeds", "5", "--out", "runs/ring-5");
+                foreach (var experiment in Registry.All) RunCommands.Add(run, experiment);
             });
             config.AddCommand<AnalyzeCommand>("analyze").WithExample("analyze", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--out", "runs/linearity-again");
             config.AddCommand<ReportCommand>("report").WithExample("report", "--runs", "runs/all", "runs/all-seed1", "--out", "runs/compare");
@@ -58,6 +47,13 @@ public static class CliApp
             });
             config.AddCommand<MiCommand>("mi").WithExample("mi", "--csv", "holes.csv", "--label-column", "label", "--min", "0", "--max", "10");
             config.AddCommand<BenchCommand>("bench").WithExample("bench", "--out", "bench.json");
+            config.AddBranch("model", model =>
+            {
+                model.SetDescription("Look at a model: its layers, parameters and named points.");
+                model.AddCommand<ModelShowCommand>("show").WithExample("model", "show", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt");
+            });
+            config.AddCommand<ActivationsCommand>("activations")
+                .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
         return app;
     }

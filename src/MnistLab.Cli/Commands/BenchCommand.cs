@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using MnistLab.Benchmarks;
 using MnistLab.Cli.Console;
+using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Data;
 using Spectre.Console;
@@ -9,7 +10,7 @@ using Spectre.Console.Cli;
 namespace MnistLab.Cli.Commands;
 
 [Description("Measure speed against this machine's matmul ceiling and the PyTorch peers; write JSON.")]
-public sealed class BenchCommand : Command<BenchCommand.Settings>
+public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
 {
     public sealed class Settings : CommonSettings
     {
@@ -17,8 +18,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("JSON file to write. Default bench.json.")]
         public string Out { get; init; } = "bench.json";
 
-        [CommandOption("--only <LIST>")]
-        [Description("Comma-separated sections: linearity, ring, local-mi, vae-probe, rotated, checkpoints. Default all.")]
+        [CommandOption("--only <LIST>"), Binds("BenchOptions.Sections")]
+        [Description("Comma-separated sections: one per experiment (linearity, ring, ...) and checkpoints. Default all.")]
         public string? Only { get; init; }
 
         [CommandOption("--no-peer")]
@@ -26,10 +27,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool NoPeer { get; init; }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         int threads = settings.ApplyThreads();
-        var files = MnistLocator.Locate(settings.Source, msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+        var files = MnistLocator.Locate(settings.Source, CommonSettings.Log);
         var options = new BenchOptions
         {
             Peers = !settings.NoPeer,

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
+using MnistLab.Data;
 using MnistLab.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,7 +10,7 @@ using static TorchSharp.torch;
 namespace MnistLab.Cli.Commands;
 
 [Description("Write a labelled grid of digits to a PNG.")]
-public sealed class DataShowCommand : Command<DataShowCommand.Settings>
+public sealed class DataShowCommand : LabCommand<DataShowCommand.Settings>
 {
     public sealed class Settings : CommonSettings
     {
@@ -42,14 +44,14 @@ public sealed class DataShowCommand : Command<DataShowCommand.Settings>
         }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
-        using var mnist = settings.Dataset == "mnist" ? settings.LoadMnist() : null;
-        using var rot = settings.Dataset == "rot-back" ? RunRotatedCommand.GenerateRotBack(settings, new Data.RotBackOptions()).Item1 : null;
-        var set = mnist is not null ? (settings.Split == "train" ? mnist.Train : mnist.Test) : (settings.Split == "train" ? rot!.TrainValid : rot!.Test);
+        using var data = settings.OpenData();
+        var rot = settings.Dataset == "rot-back" ? data.Rotated(new RotatedData()).Data : null;
+        var set = rot is null ? (settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test) : (settings.Split == "train" ? rot.TrainValid : rot.Test);
         using var scope = NewDisposeScope();
-        using var g = settings.Seed is { } s ? TorchSetup.Generator(s) : null;
+        using var g = settings.Seed is { } s ? Seeds.Generator(s, "data show") : null;
         var idx = (g is null ? arange(set.Count, dtype: ScalarType.Int64) : randperm(set.Count, generator: g, dtype: ScalarType.Int64)).narrow(0, 0, settings.Count);
         var images = set.Images.index_select(0, idx).reshape(settings.Count, 784);
         var labels = set.Labels.index_select(0, idx).data<long>().ToArray();

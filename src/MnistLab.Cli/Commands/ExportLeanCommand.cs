@@ -1,7 +1,5 @@
 using System.ComponentModel;
-using System.Text.Json;
-using MnistLab.Common;
-using MnistLab.Experiments;
+using MnistLab.Cli.Commands.Settings;
 using MnistLab.Export;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -9,7 +7,7 @@ using Spectre.Console.Cli;
 namespace MnistLab.Cli.Commands;
 
 [Description("Write a vae-probe run's probes as a Lean 4 file, checked first in exact arithmetic.")]
-public sealed class ExportLeanCommand : Command<ExportLeanCommand.Settings>
+public sealed class ExportLeanCommand : LabCommand<ExportLeanCommand.Settings>
 {
     public sealed class Settings : ToolSettings
     {
@@ -25,28 +23,11 @@ public sealed class ExportLeanCommand : Command<ExportLeanCommand.Settings>
             string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run DIR is required.") : base.Validate();
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string path = Path.Combine(settings.Run!, "probe.json");
-        if (!File.Exists(path)) throw new MnistLabException($"{path}: not found; --run must name a folder written by 'mnistlab run vae-probe'.");
-        ProbeFileContent content;
-        try
-        {
-            content = JsonSerializer.Deserialize<ProbeFileContent>(File.ReadAllText(path), Json.Options)
-                      ?? throw new JsonException("empty document");
-        }
-        catch (Exception e) when (e is JsonException or FormatException or NotSupportedException)
-        {
-            throw new DataFormatException($"{path}: not a probe file ({e.Message}).");
-        }
-        var export = content.ToExport();
-        string lean = LeanExport.Render(export);
-        var checks = LeanExport.Check(lean, export.Concepts, export.Z, export.C);
+        var checks = ProbeFile.ExportLean(settings.Run!, settings.Out);
         foreach (var c in checks)
-            AnsiConsole.MarkupLine($"{Markup.Escape(c.Concept)}: max residual {c.MaxResidual.ToDouble():G9} <= δ {c.Delta.ToDouble():G9} over {c.Samples:N0} samples: " +
-                                   (c.Holds ? "[green]holds[/]" : "[red]FAILS[/]"));
-        if (checks.Any(c => !c.Holds)) throw new MnistLabException("an exported δ does not bound every residual; nothing written.");
-        AtomicFile.WriteAllText(settings.Out, lean);
+            AnsiConsole.MarkupLine($"{Markup.Escape(c.Concept)}: max residual {c.MaxResidual.ToDouble():G9} <= δ {c.Delta.ToDouble():G9} over {c.Samples:N0} samples: [green]holds[/]");
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(settings.Out)}[/]");
         return 0;
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Features;
 using Spectre.Console;
@@ -9,7 +10,7 @@ using Spectre.Console.Cli;
 namespace MnistLab.Cli.Commands;
 
 [Description("Export a per-image feature as CSV (index,label,value; concepts: index,label,size,thick,slant).")]
-public sealed class FeaturesCommand : Command<FeaturesCommand.Settings>
+public sealed class FeaturesCommand : LabCommand<FeaturesCommand.Settings>
 {
     public static readonly string[] Kinds = ["ring", "holes", "euler", "concepts"];
 
@@ -36,7 +37,7 @@ public sealed class FeaturesCommand : Command<FeaturesCommand.Settings>
         }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
         using var mnist = settings.LoadMnist();

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Reports;
 using Spectre.Console;
@@ -7,7 +8,7 @@ using Spectre.Console.Cli;
 namespace MnistLab.Cli.Commands;
 
 [Description("An index.html (and index.md) comparing run folders side by side: `run all` folders or single experiment reports.")]
-public sealed class ReportCommand : Command<ReportCommand.Settings>
+public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
 {
     public sealed class Settings : ToolSettings
     {
@@ -34,7 +35,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
         var runs = settings.AllRuns.Select(r => RunIndex.Read(r)).ToList();

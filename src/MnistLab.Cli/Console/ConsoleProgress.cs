@@ -22,7 +22,7 @@ static class ConsoleProgress
         AnsiConsole.Progress()
             .AutoRefresh(false)
             .AutoClear(false)
-            .HideCompleted(false)
+            .HideCompleted(true) // finished bars go; their summaries stay as log lines above the live ones
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                      new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx => result = work(new SpectreSink(ctx)));
@@ -45,6 +45,12 @@ static class ConsoleProgress
         public void Info(string message)
         {
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+            Refresh(force: true);
+        }
+
+        public void Section(string title)
+        {
+            AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
             Refresh(force: true);
         }
 
@@ -76,6 +82,7 @@ static class ConsoleProgress
     {
         public IProgressTask Start(string description, double total) => new Task(description, total);
         public void Info(string message) => System.Console.WriteLine(message);
+        public void Section(string title) => AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
 
         sealed class Task(string name, double total) : IProgressTask
         {

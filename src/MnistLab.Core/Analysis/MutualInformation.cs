@@ -9,8 +9,8 @@ public sealed record MiBins(int Count = 10, double Min = -3, double Max = 3)
 {
     public MiBins Validated()
     {
-        Require.InRange(Count, 2, 10000, "--bins");
-        if (!(Max > Min) || double.IsInfinity(Max - Min)) throw new InvalidOptionException($"--min must be below --max, got {Min} and {Max}.");
+        Require.InRange(Count, 2, 10000, "MiBins.Count");
+        Require.That(Max > Min && !double.IsInfinity(Max - Min), "MiBins.Min", $"must be below MiBins.Max, got {Min} and {Max}.");
         return this;
     }
 

@@ -79,12 +79,15 @@ public static class RidgeProbe
         return new ProbeMetrics(r2, delta, p99, n);
     }
 
-    /// <summary>Mean squared error per output under <paramref name="folds"/>-fold cross-validation (contiguous folds of a shuffled order).</summary>
+    /// <summary>
+    /// Mean squared error per output under <paramref name="folds"/>-fold cross-validation (every folds-th item of an
+    /// order shuffled by the stream "ridge/folds" of <paramref name="seed"/>).
+    /// </summary>
     public static double[] CrossValidate(double[,] z, double[,] c, double lambda, int folds, long seed)
     {
         int n = z.GetLength(0), k = c.GetLength(1);
         var order = Enumerable.Range(0, n).ToArray();
-        new Random((int)seed).Shuffle(order);
+        new Random((int)(Seeds.Derive(seed, "ridge/folds") & int.MaxValue)).Shuffle(order);
         var mse = new double[k];
         for (int f = 0; f < folds; f++)
         {

@@ -4,22 +4,28 @@ using MnistLab.Experiments;
 
 namespace MnistLab.Benchmarks;
 
+/// <summary>What every bench section works with: the data, the peers, the thread count and this machine's matmul ceiling.</summary>
+public sealed record BenchContext(Mnist Mnist, MnistFiles Files, PythonPeer? Peer, int Threads, double Ceiling, BenchOptions Options, IProgressSink Progress);
+
+/// <summary>One section of the bench: its measurements, written as JSON under the section's name.</summary>
+public delegate object BenchSection(BenchContext context);
+
 public sealed record BenchOptions
 {
     /// <summary>Run the PyTorch peers (the seeds' own code paths) in the same run.</summary>
     public bool Peers { get; init; } = true;
     public TimeSpan PeerTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    public static readonly IReadOnlyList<string> AllSections = ["linearity", "ring", "local-mi", "vae-probe", "rotated", "checkpoints"];
+    /// <summary>The sections: every registered experiment with a workload, then the lab-wide ones.</summary>
+    public static IReadOnlyList<string> AllSections => [.. Bench.Sections.Select(s => s.Name)];
 
-    /// <summary>Which experiments' workloads to measure (the matmul ceiling is always measured).</summary>
+    /// <summary>Which sections to measure (the matmul ceiling is always measured).</summary>
     public IReadOnlyList<string> Sections { get; init; } = AllSections;
 
     public BenchOptions Validated()
     {
         foreach (var s in Sections)
-            if (!AllSections.Contains(s))
-                throw new InvalidOptionException($"--only: unknown section '{s}', expected some of {string.Join(", ", AllSections)}.");
+            Require.That(AllSections.Contains(s), "BenchOptions.Sections", $"names an unknown section '{s}'; the sections are {string.Join(", ", AllSections)}.");
         return this;
     }
 }
@@ -33,29 +39,37 @@ public sealed record Throughput(double ImagesPerSecond, double GflopPerImage, do
 /// </summary>
 public static class Bench
 {
+    /// <summary>The sections in the order they run: the registry's experiments, then the cost of checkpoints.</summary>
+    public static IReadOnlyList<(string Name, BenchSection Run)> Sections =>
+    [
+        .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
+        ("checkpoints", c => CheckpointBench.Run(null, c.Progress)),
+    ];
+
     public static Dictionary<string, object?> Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
     {
         options.Validated();
         var report = new Dictionary<string, object?>
         {
-            ["mnistlab_version"] = RunInfo.Version,
+            ["mnistlab_version"] = LabVersion.Current,
             ["machine"] = new { cores = Environment.ProcessorCount, threads, os = Environment.OSVersion.VersionString },
         };
         progress.Info("matmul ceiling (2048x2048 float32) ...");
         double ceiling = MatmulCeiling.GflopsPerSecond();
         report["matmul_gflops"] = ceiling;
 
-        using var mnist = Mnist.Load(files);
+        using var mnist = Mnist.LoadVerified(files);
         using var peer = options.Peers ? PythonPeer.Prepare(files) : null;
-        bool Wanted(string section) => options.Sections.Contains(section);
-        if (Wanted("linearity")) report["linearity"] = LinearityBench.Run(mnist, files, peer, threads, ceiling, options, progress);
-        if (Wanted("ring")) report["ring"] = RingBench.Run(mnist, files, peer, threads, options, progress);
-        if (Wanted("local-mi")) report["local_mi"] = LocalMiBench.Run(mnist, files, peer, threads, options, progress);
-        if (Wanted("vae-probe")) report["vae_probe"] = VaeBench.Run(mnist, files, peer, threads, options, progress);
-        if (Wanted("rotated")) report["rotated_resnet"] = ResNetBench.Run(peer, threads, ceiling, options, progress);
-        if (Wanted("checkpoints"))
-            report["checkpoints"] = CheckpointBench.Run(
-                report.GetValueOrDefault("rotated_resnet") is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, progress);
+        var context = new BenchContext(mnist, files, peer, threads, ceiling, options, progress);
+        foreach (var (name, run) in Sections.Where(s => options.Sections.Contains(s.Name)))
+        {
+            // The checkpoint save is also read as a share of a ResNet epoch measured in this run.
+            report[Key(name)] = name == "checkpoints"
+                ? CheckpointBench.Run(report.GetValueOrDefault(Key("rotated")) is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, progress)
+                : run(context);
+        }
         return report;
     }
+
+    static string Key(string section) => section.Replace('-', '_');
 }

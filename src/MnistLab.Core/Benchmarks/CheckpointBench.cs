@@ -20,16 +20,16 @@ static class CheckpointBench
         try
         {
             var result = new Dictionary<string, object?>();
-            manual_seed(0);
-            using (var resnet = new RotResNet())
+            using var init = Seeds.Generator(0, "bench/checkpoints");
+            using (var resnet = new RotResNet(init))
             {
-                var m = Measure(resnet, randn(8, 1, 28, 28), dir, repeats);
+                var m = Measure(resnet, randn([8, 1, 28, 28], generator: init), dir, repeats);
                 // One epoch of the rotated experiment: 9,600 training images at the throughput measured in this run.
                 if (resnetImagesPerSecond is > 0) m["save_share_of_resnet_epoch"] = (double)m["save_seconds"]! / (9600 / resnetImagesPerSecond.Value);
                 result["resnet"] = m;
             }
-            using (var mlp = new Mlp())
-                result["mlp_784_256_10"] = Measure(mlp, rand(8, 1, 28, 28), dir, repeats);
+            using (var mlp = new Mlp(new MlpSpec(), init))
+                result["mlp_784_256_10"] = Measure(mlp, rand([8, 1, 28, 28], generator: init), dir, repeats);
             return result;
         }
         finally

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Experiments.Linearity;
 using MnistLab.Models;
 using MnistLab.Training;
 using static TorchSharp.torch;
@@ -15,8 +16,9 @@ namespace MnistLab.Benchmarks;
 /// </summary>
 static class LinearityBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress)
+    public static object Run(BenchContext c)
     {
+        var (mnist, files, peer, threads, ceiling, options, progress) = c;
         var report = new Dictionary<string, object?>();
         progress.Info("IDX load of all 70,000 images ...");
         double load = Enumerable.Range(0, 3).Select(_ => Stopwatches.Seconds(() => Mnist.Load(files).Dispose())).Min();
@@ -24,7 +26,7 @@ static class LinearityBench
 
         progress.Info("linearity experiment with default options ...");
         var sw = Stopwatch.StartNew();
-        var result = LinearityExperiment.Run(mnist, new LinearityOptions(), progress);
+        var result = new LinearityExperiment().Run(new LinearityOptions(), LabData.Of(mnist), new RunContext(progress));
         double total = sw.Elapsed.TotalSeconds;
         report["default_run"] = new { seconds = total, test_acc = result.Models.ToDictionary(m => m.Key, m => m.TestAcc) };
 
@@ -35,8 +37,8 @@ static class LinearityBench
         foreach (var (key, loss, create, flop) in Workloads())
         {
             progress.Info($"training throughput: {key} ...");
-            manual_seed(0);
-            using var model = create();
+            using var init = Seeds.Generator(0, $"{key}/init");
+            using var model = create().Create(init);
             var h = Trainer.Train(model, train, null, loss, new TrainOptions { Epochs = 1 }, progress, key);
             double ips = h.Epochs[0].ImagesPerSecond;
             training[key] = new Throughput(ips, flop / 1e9, ips * flop / 1e9, ips * flop / 1e9 / ceiling);
@@ -68,11 +70,11 @@ static class LinearityBench
     /// The three models with their training cost per image: forward 2*MACs, backward about twice that.
     /// Linear: 784*10 MACs. MLP: 784*256 + 256*10 MACs.
     /// </summary>
-    static IEnumerable<(string, LossKind, Func<nn.Module<Tensor, Tensor>>, double)> Workloads()
+    static IEnumerable<(string, LossKind, Func<ModelSpec>, double)> Workloads()
     {
         const double linearMacs = 784 * 10, mlpMacs = 784 * 256 + 256 * 10;
-        yield return ("linear_mse", LossKind.SoftmaxMse, () => new LinearClassifier(), 6 * linearMacs);
-        yield return ("linear_ce", LossKind.CrossEntropy, () => new LinearClassifier(), 6 * linearMacs);
-        yield return ("mlp_ce", LossKind.CrossEntropy, () => new Mlp(), 6 * mlpMacs);
+        yield return ("linear_mse", LossKind.SoftmaxMse, () => new LinearSpec(), 6 * linearMacs);
+        yield return ("linear_ce", LossKind.CrossEntropy, () => new LinearSpec(), 6 * linearMacs);
+        yield return ("mlp_ce", LossKind.CrossEntropy, () => new MlpSpec(), 6 * mlpMacs);
     }
 }

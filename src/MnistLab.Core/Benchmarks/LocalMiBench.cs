@@ -3,6 +3,7 @@ using MnistLab.Analysis;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Experiments.LocalMi;
 using MnistLab.Training;
 
 namespace MnistLab.Benchmarks;
@@ -10,23 +11,25 @@ namespace MnistLab.Benchmarks;
 /// <summary>Seed 002's workloads: the seed-faithful local configuration end to end, one MI pass, the pixel map.</summary>
 static class LocalMiBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
+    public static object Run(BenchContext c)
     {
+        var (mnist, _, peer, threads, _, options, progress) = c;
         using var train = LocalMiExperiment.Flat(mnist.Train, "train");
         using var test = LocalMiExperiment.Flat(mnist.Test, "test");
         var result = new Dictionary<string, object?>();
 
         progress.Info("local MI rule, seed-faithful (hard MI, sequential, 2 layers x 2 epochs + readout) ...");
         var sw = Stopwatch.StartNew();
-        var hard = LocalMiExperiment.RunLocal(train, test, new LocalMiOptions(), progress);
+        var (hard, _) = LocalMiExperiment.RunLocal(train, test, new LocalMiOptions(), new RunContext(progress));
         result["seed_faithful_seconds"] = sw.Elapsed.TotalSeconds;
         result["seed_faithful_test_acc"] = hard.TestAcc;
         sw.Restart();
-        var soft = LocalMiExperiment.RunLocal(train, test, new LocalMiOptions { Estimator = MiEstimator.Soft }, progress);
+        var (soft, _) = LocalMiExperiment.RunLocal(train, test, new LocalMiOptions { Estimator = MiEstimator.Soft }, new RunContext(progress));
         result["soft_sequential_seconds"] = sw.Elapsed.TotalSeconds;
         result["soft_sequential_test_acc"] = soft.TestAcc;
 
-        var layerOut = TorchSharp.torch.randn(train.Count, 16);
+        using var g = Seeds.Generator(0, "bench/layer");
+        var layerOut = TorchSharp.torch.randn([train.Count, 16], generator: g);
         double mi16 = Enumerable.Range(0, 5).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(layerOut, train.Labels, new MiBins(), 10))).Min();
         result["mi_16_neurons_60000_seconds"] = mi16;
         double pixel = Enumerable.Range(0, 3).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(train.Images, train.Labels, new MiBins(10, 0, 1), 10))).Min();

@@ -17,7 +17,9 @@ static class ResNetBench
 {
     public const double GflopPerImage = 0.74;
 
-    public static Dictionary<string, object?> Run(PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress,
+    public static object Run(BenchContext c) => Run(c.Peer, c.Threads, c.Ceiling, c.Options, c.Progress);
+
+    static Dictionary<string, object?> Run(PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress,
         int rounds = 3, int warmup = 5, int batches = 40)
     {
         var ours = new List<double>();
@@ -54,8 +56,8 @@ static class ResNetBench
 
     static double Throughput(int warmup, int batches, IProgressSink progress)
     {
-        manual_seed(0);
-        using var net = new RotResNet();
+        using var init = Seeds.Generator(0, "resnet/init");
+        using var net = new RotResNet(init);
         using var opt = optim.Adam(net.parameters(), 1e-4, weight_decay: 1e-4);
         using var g = new Generator(0);
         using var x = rand([32, 1, 28, 28], generator: g);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Experiments.Ring;
 using MnistLab.Features;
 
 namespace MnistLab.Benchmarks;
@@ -12,8 +13,9 @@ static class RingBench
     /// Seed 000's workloads: the topology features of all 70,000 images (cold, then best of 5 warm), the
     /// default ring run without the ablation (5 epochs of linear and MLP), and the seed's Python feature.
     /// </summary>
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
+    public static object Run(BenchContext c)
     {
+        var (mnist, _, peer, threads, _, options, progress) = c;
         progress.Info("ring features of all 70,000 images ...");
         double All() => Stopwatches.Seconds(() => { Topology.Compute(mnist.Train.Images); Topology.Compute(mnist.Test.Images); });
         double cold = All();
@@ -22,7 +24,7 @@ static class RingBench
 
         progress.Info("ring experiment, default 5 epochs of linear + MLP (no ablation) ...");
         var sw = Stopwatch.StartNew();
-        var ring = RingExperiment.Run(mnist, new RingOptions { AblationSeeds = 0 }, progress);
+        var ring = new RingExperiment().Run(new RingOptions { AblationSeeds = 0 }, LabData.Of(mnist), new RunContext(progress));
         result["default_run_seconds"] = sw.Elapsed.TotalSeconds;
         result["test_acc"] = new { linear = ring.Linear.TestAcc, mlp = ring.Mlp.TestAcc };
 

@@ -10,8 +10,9 @@ namespace MnistLab.Benchmarks;
 /// <summary>Seed 004's workloads: concept scores of all 70,000 images, VAE training throughput.</summary>
 static class VaeBench
 {
-    public static Dictionary<string, object?> Run(Mnist mnist, MnistFiles files, PythonPeer? peer, int threads, BenchOptions options, IProgressSink progress)
+    public static object Run(BenchContext c)
     {
+        var (mnist, _, peer, threads, _, options, progress) = c;
         var result = new Dictionary<string, object?>();
         progress.Info("concept scores of all 70,000 images ...");
         double All() => Stopwatches.Seconds(() => { Concepts.Compute(mnist.Train.Images).Dispose(); Concepts.Compute(mnist.Test.Images).Dispose(); });
@@ -20,8 +21,8 @@ static class VaeBench
         result["concepts_seconds"] = concepts;
 
         progress.Info("VAE training, one epoch ...");
-        manual_seed(0);
-        using var vae = new Vae();
+        using var init = Seeds.Generator(0, "vae/init");
+        using var vae = new Vae(new VaeSpec(), init);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         VaeTrainer.Train(vae, mnist.Train, 4, new TrainOptions { Epochs = 1, BatchSize = 128 }, progress);
         double epoch = sw.Elapsed.TotalSeconds;

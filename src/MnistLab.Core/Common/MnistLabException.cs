@@ -6,8 +6,18 @@ namespace MnistLab.Common;
 /// </summary>
 public class MnistLabException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>A value given by the user is outside what an option accepts (command-line exit code 2).</summary>
-public sealed class InvalidOptionException(string message) : MnistLabException(message);
+/// <summary>
+/// A value given by the user is outside what an option accepts (command-line exit code 2). <see cref="Option"/>
+/// names the option as the library knows it (<c>TrainOptions.Epochs</c>), so a front end can add its own name for it.
+/// </summary>
+public sealed class InvalidOptionException : MnistLabException
+{
+    public string? Option { get; }
+
+    public InvalidOptionException(string message) : base(message) { }
+
+    public InvalidOptionException(string option, string message) : base(message) => Option = option;
+}
 
 /// <summary>A data file does not have the form it must have.</summary>
 public sealed class DataFormatException(string message) : MnistLabException(message);

@@ -11,6 +11,9 @@ public interface IProgressSink
 
     /// <summary>A line for the log, shown between the bars.</summary>
     void Info(string message);
+
+    /// <summary>The start of a new stage of long work (one experiment of the lab): a heading in the log.</summary>
+    void Section(string title) => Info($"== {title} ==");
 }
 
 public interface IProgressTask : IDisposable

@@ -13,7 +13,7 @@ public static class TorchSetup
     public static int SetThreads(int? threads)
     {
         int n = threads ?? Environment.ProcessorCount;
-        Require.InRange(n, 1, 1024, "--threads");
+        Require.InRange(n, 1, 1024, "threads");
         GcMode.Apply();
         AllocatorTuning.Apply();
         torch.set_num_threads(n);

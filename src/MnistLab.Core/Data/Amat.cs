@@ -65,7 +65,7 @@ public static class Amat
                 ?? throw new DataFormatException($"{path}: no entry named {name} in the archive.");
             return (FromEntry(Find(TrainValidName), path, transpose, "train_valid"), FromEntry(Find(TestName), path, transpose, "test"));
         }
-        if (!Directory.Exists(path)) throw new MnistLabException($"--amat {path}: no such folder or .zip file.");
+        if (!Directory.Exists(path)) throw new MnistLabException($"{path}: no such folder or .zip file.");
         return (FromFile(Path.Combine(path, TrainValidName), transpose, "train_valid"), FromFile(Path.Combine(path, TestName), transpose, "test"));
     }
 

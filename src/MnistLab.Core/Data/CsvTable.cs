@@ -17,7 +17,7 @@ public sealed record CsvTable(IReadOnlyList<string> Columns, float[] Values, lon
         if (header is null) throw new DataFormatException($"{path}: empty file, expected a header line.");
         var names = header.Split(',').Select(h => h.Trim()).ToArray();
         int label = Array.IndexOf(names, labelColumn);
-        if (label < 0) throw new InvalidOptionException($"--label-column {labelColumn}: no such column in {path} (columns: {string.Join(", ", names)}).");
+        if (label < 0) throw new InvalidOptionException("labelColumn", $"{labelColumn}: no such column in {path} (columns: {string.Join(", ", names)}).");
         if (names.Length < 2) throw new DataFormatException($"{path}: only the label column; expected at least one more column.");
 
         var values = new List<float>();

@@ -3,14 +3,11 @@ using System.Security.Cryptography;
 namespace MnistLab.Data;
 
 /// <summary>
-/// Which data a run used: a name, the SHA-256 of every file it was read from, and the options of the
-/// generator when the data was made rather than read. It goes into every run record and checkpoint.
+/// Which data a run used: a name, the SHA-256 of every file it was read from (measured when it was read), and the
+/// options of the generator when the data was made rather than read. It goes into every run record and checkpoint.
 /// </summary>
 public sealed record DataProvenance(string Name, IReadOnlyDictionary<string, string> Sha256, object? Generator = null)
 {
-    /// <summary>The real MNIST: its four files were checked against these hashes when located.</summary>
-    public static DataProvenance VerifiedMnist { get; } = new("mnist", MnistFiles.All.ToDictionary(f => f.Name, f => f.Sha256));
-
     /// <summary>Data read from <paramref name="paths"/>, each hashed here as it is on disk.</summary>
     public static DataProvenance OfFiles(string name, IEnumerable<string> paths) =>
         new(name, paths.ToDictionary(p => Path.GetFileName(p), p =>

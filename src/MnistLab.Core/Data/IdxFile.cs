@@ -20,6 +20,12 @@ public static class IdxFile
     public static IdxImages ReadImages(string path)
     {
         using var stream = OpenMaybeGzipped(path);
+        return ReadImages(stream, path);
+    }
+
+    /// <summary>Reads an image file from <paramref name="stream"/> (already decompressed); <paramref name="path"/> names it in errors.</summary>
+    public static IdxImages ReadImages(Stream stream, string path)
+    {
         Span<byte> header = stackalloc byte[16];
         int got = ReadUpTo(stream, header[..4]);
         if (got < 4) throw Short(path, got, "a magic number");
@@ -41,6 +47,12 @@ public static class IdxFile
     public static byte[] ReadLabels(string path)
     {
         using var stream = OpenMaybeGzipped(path);
+        return ReadLabels(stream, path);
+    }
+
+    /// <summary>Reads a label file from <paramref name="stream"/> (already decompressed); <paramref name="path"/> names it in errors.</summary>
+    public static byte[] ReadLabels(Stream stream, string path)
+    {
         Span<byte> header = stackalloc byte[8];
         int got = ReadUpTo(stream, header[..4]);
         if (got < 4) throw Short(path, got, "a magic number");

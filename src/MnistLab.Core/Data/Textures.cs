@@ -45,10 +45,10 @@ public static class Textures
     /// <summary>Every PNG, JPEG, BMP, GIF or WEBP image in <paramref name="folder"/>, as grayscale; each at least 28x28.</summary>
     public static List<Tensor> FromFolder(string folder)
     {
-        if (!Directory.Exists(folder)) throw new MnistLabException($"--backgrounds {folder}: no such folder.");
+        if (!Directory.Exists(folder)) throw new MnistLabException($"{folder}: no such folder.");
         string[] extensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
         var files = Directory.EnumerateFiles(folder).Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new MnistLabException($"--backgrounds {folder}: no images ({string.Join(", ", extensions)}) found.");
+        if (files.Count == 0) throw new MnistLabException($"{folder}: no images ({string.Join(", ", extensions)}) found.");
         var result = new List<Tensor>();
         foreach (var file in files)
         {

@@ -42,7 +42,7 @@ public static class HtmlPage
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="MnistLab {WebUtility.HtmlEncode(Experiments.RunInfo.Version)}">
+        <meta name="generator" content="MnistLab {WebUtility.HtmlEncode(Common.LabVersion.Current)}">
         <title>{WebUtility.HtmlEncode(title)}</title>
         <style>
         {Style}

@@ -36,7 +36,7 @@ public sealed class OutputLock : IDisposable
         }
         catch (IOException e) when (File.Exists(path))
         {
-            throw new MnistLabException($"--out {target}: another MnistLab run is writing there (it holds {path}); wait for it to end or choose another folder.", e);
+            throw new MnistLabException($"{target}: another MnistLab run is writing there (it holds {path}); wait for it to end or choose another folder.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

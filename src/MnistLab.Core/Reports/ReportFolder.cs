@@ -56,7 +56,7 @@ public sealed class ReportFolder : IDisposable
     }
 
     /// <summary>The one error for an --out folder that cannot be created or written (full disk, read-only, no rights).</summary>
-    public static MnistLabException CannotWrite(string given, Exception e) => new($"--out {given}: cannot write there ({e.Message}).", e);
+    public static MnistLabException CannotWrite(string given, Exception e) => new($"{given}: cannot write there ({e.Message}).", e);
 
     /// <summary>Removes what an interrupted run into <paramref name="target"/> left; true if that included any checkpoint.</summary>
     public static bool DiscardInterrupted(string target)
@@ -78,9 +78,9 @@ public sealed class ReportFolder : IDisposable
     /// <summary>Fails early (before any training) when <paramref name="fullPath"/> could not be replaced.</summary>
     public static void CheckReplaceable(string fullPath, string given)
     {
-        if (File.Exists(fullPath)) throw new InvalidOptionException($"--out {given}: is a file, expected a folder.");
+        if (File.Exists(fullPath)) throw new InvalidOptionException($"{given}: is a file, expected a folder.");
         if (Directory.Exists(fullPath) && Directory.EnumerateFileSystemEntries(fullPath).Any() && !File.Exists(Path.Combine(fullPath, Marker)))
-            throw new InvalidOptionException($"--out {given}: the folder exists and is not a MnistLab report (no {Marker}); choose a new or empty folder.");
+            throw new InvalidOptionException($"{given}: the folder exists and is not a MnistLab report (no {Marker}); choose a new or empty folder.");
     }
 
     /// <summary>The staging path of <paramref name="name"/>.</summary>

@@ -2,56 +2,56 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MnistLab.Common;
+using MnistLab.Experiments;
 using static MnistLab.Reports.Markdown;
 
 namespace MnistLab.Reports;
 
-/// <summary>One figure the index shows for an experiment, read from its metrics.json by a dotted path; Short names its bar.</summary>
-public sealed record Headline(string Experiment, string Label, string Path, string Short, bool Percent = true);
+/// <summary>
+/// One experiment's report folder: where it is, its parsed metrics.json, and the headline figures and answer it
+/// recorded there (empty for a report that records none).
+/// </summary>
+public sealed record ExperimentEntry(string Experiment, string Folder, JsonElement Metrics)
+{
+    /// <summary>The headline figures in the order the experiment gives them, with their labels and kinds.</summary>
+    public IReadOnlyList<(Headline Headline, double Value)> Headlines { get; } = ReadHeadlines(Metrics);
 
-/// <summary>One experiment's report folder: where it is and its parsed metrics.json.</summary>
-public sealed record ExperimentEntry(string Experiment, string Folder, JsonElement Metrics);
+    public IReadOnlyDictionary<string, double> Figures => Headlines.ToDictionary(h => h.Headline.Key, h => h.Value);
+
+    public string? Answer => Metrics.TryGetProperty("answer", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+
+    public string Title => Registry.Find(Experiment)?.Title
+                           ?? (Metrics.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : Experiment);
+
+    static IReadOnlyList<(Headline, double)> ReadHeadlines(JsonElement metrics)
+    {
+        if (!metrics.TryGetProperty("headlines", out var all) || all.ValueKind != JsonValueKind.Object) return [];
+        var list = new List<(Headline, double)>();
+        foreach (var h in all.EnumerateObject())
+        {
+            if (h.Value.ValueKind != JsonValueKind.Object || !h.Value.TryGetProperty("value", out var v) || v.ValueKind != JsonValueKind.Number) continue;
+            string Text(string field) => h.Value.TryGetProperty(field, out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : h.Name;
+            var kind = Enum.TryParse<FigureKind>(Text("kind"), ignoreCase: true, out var k) ? k : FigureKind.Share;
+            list.Add((new Headline(h.Name, Text("label"), Text("short"), kind), v.GetDouble()));
+        }
+        return list;
+    }
+}
 
 /// <summary>One run as the index sees it: a `run all` folder or a single experiment's report folder.</summary>
 public sealed record RunEntry(string Folder, string Label, IReadOnlyList<ExperimentEntry> Experiments, JsonElement? Lab);
 
 /// <summary>
-/// The index across experiments and runs: headline figures side by side, run records, and links to each
-/// experiment's report.html. It reads only report folders on disk, so any runs can be compared later.
+/// The index across experiments and runs: headline figures side by side with each experiment's answer, run records,
+/// and links to each experiment's report.html. It reads only report folders on disk (the figures each experiment
+/// recorded in its metrics.json), so any runs can be compared later.
 /// </summary>
 public static class RunIndex
 {
-    /// <summary>The experiments in the order `run all` runs them, with their titles.</summary>
-    public static readonly IReadOnlyList<(string Name, string Title)> Experiments =
-    [
-        ("linearity", "Limits of linearity (seed 003)"),
-        ("ring", "The ring feature against pixels (seed 000)"),
-        ("local-mi", "A layer-local mutual-information rule (seed 002)"),
-        ("vae-probe", "VAE latents probed for concepts (seed 004)"),
-        ("rotated", "Rotated digits on textures and ResNet filters (seed 001)"),
-    ];
-
-    public static readonly IReadOnlyList<Headline> Headlines =
-    [
-        new("linearity", "linear + MSE: test accuracy", "models.linear_mse.test_acc", "linear MSE"),
-        new("linearity", "linear + cross-entropy: test accuracy", "models.linear_ce.test_acc", "linear CE"),
-        new("linearity", "MLP: test accuracy", "models.mlp_ce.test_acc", "MLP"),
-        new("ring", "linear on pixels + ring: test accuracy", "models.linear.test_acc", "ring: linear"),
-        new("ring", "MLP on pixels + ring: test accuracy", "models.mlp.test_acc", "ring: MLP"),
-        new("local-mi", "hard MI, sequential: test accuracy", "configs.local_hard_sequential.test_acc", "local MI hard"),
-        new("local-mi", "soft MI, sequential: test accuracy", "configs.local_soft_sequential.test_acc", "local MI soft"),
-        new("local-mi", "backprop baseline: test accuracy", "configs.backprop.test_acc", "backprop 784-64"),
-        new("vae-probe", "probe R² on test: size", "probe.test.r2.size", "R² size", Percent: false),
-        new("vae-probe", "probe R² on test: thickness", "probe.test.r2.thick", "R² thickness", Percent: false),
-        new("vae-probe", "probe R² on test: slant", "probe.test.r2.slant", "R² slant", Percent: false),
-        new("rotated", "ResNet: test accuracy", "test_acc", "rotated: ResNet"),
-        new("rotated", "linear baseline: test accuracy", "linear_test_acc", "rotated: linear"),
-    ];
-
     /// <summary>Reads a run folder: one holding experiment report folders, or one experiment's report folder.</summary>
     public static RunEntry Read(string folder, string? label = null)
     {
-        if (!Directory.Exists(folder)) throw new InvalidOptionException($"--runs {folder}: no such folder.");
+        if (!Directory.Exists(folder)) throw new InvalidOptionException($"{folder}: no such folder.");
         label ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
         var own = ReadMetrics(folder);
         if (own is { } single && single.TryGetProperty("experiment", out var name))
@@ -62,14 +62,14 @@ public static class RunIndex
             if (ReadMetrics(sub) is { } m && m.TryGetProperty("experiment", out var n))
                 entries.Add(new ExperimentEntry(n.GetString() ?? "?", sub, m));
         if (entries.Count == 0)
-            throw new InvalidOptionException($"--runs {folder}: holds no MnistLab report (no metrics.json with an experiment in it or its subfolders).");
+            throw new InvalidOptionException($"{folder}: holds no MnistLab report (no metrics.json with an experiment in it or its subfolders).");
         return new RunEntry(folder, label, entries.OrderBy(e => Order(e.Experiment)).ThenBy(e => e.Folder, StringComparer.Ordinal).ToList(), own);
     }
 
     static int Order(string experiment)
     {
-        for (int i = 0; i < Experiments.Count; i++) if (Experiments[i].Name == experiment) return i;
-        return Experiments.Count;
+        int i = Registry.Names.ToList().IndexOf(experiment);
+        return i < 0 ? Registry.All.Count : i;
     }
 
     static JsonElement? ReadMetrics(string folder)
@@ -120,19 +120,23 @@ public static class RunIndex
             Row("wall time", runs, r => r.Lab is { } lab && Value(lab, "total_seconds") is { } t ? $"{t:F0} s" : ""),
         ]));
 
-        // The five in their order, then any other experiment a run holds, titled by its name.
-        var names = Experiments.Select(e => e.Name).Concat(runs.SelectMany(r => r.Experiments).Select(e => e.Experiment)).Distinct();
+        // The registry's experiments in their order, then any other experiment a run holds.
+        var names = Registry.Names.Concat(runs.SelectMany(r => r.Experiments).Select(e => e.Experiment)).Distinct();
         foreach (string name in names)
         {
-            string experimentTitle = Experiments.FirstOrDefault(e => e.Name == name).Title ?? name;
             var present = runs.Select(r => r.Experiments.FirstOrDefault(e => e.Experiment == name)).ToList();
             if (present.All(e => e is null)) continue;
-            sb.AppendLine($"## {experimentTitle}").AppendLine();
+            sb.AppendLine($"## {present.First(e => e is not null)!.Title}").AppendLine();
+            if (Registry.Find(name) is { } known) sb.AppendLine($"*{known.Question}*").AppendLine();
+            foreach (var (run, e) in runs.Zip(present))
+                if (e?.Answer is { } answer) sb.AppendLine(runs.Count > 1 ? $"- **{run.Label}**: {answer}" : answer);
+            sb.AppendLine();
             var rows = new List<IReadOnlyList<string>>();
-            foreach (var h in Headlines.Where(h => h.Experiment == name))
+            var headlines = present.Where(e => e is not null).SelectMany(e => e!.Headlines.Select(h => h.Headline)).DistinctBy(h => h.Key).ToList();
+            foreach (var h in headlines)
             {
-                var values = present.Select(e => e is null ? null : Value(e.Metrics, h.Path)).ToList();
-                rows.Add([h.Label, .. values.Select(v => Format(v, h.Percent)), .. two ? new[] { Difference(values[0], values[1], h.Percent) } : []]);
+                var values = present.Select(e => e is not null && e.Figures.TryGetValue(h.Key, out var v) ? v : (double?)null).ToList();
+                rows.Add([h.Label, .. values.Select(v => v is null ? "–" : h.Format(v.Value)), .. two ? new[] { Difference(values[0], values[1], h.Kind) } : []]);
             }
             var seconds = present.Select(e => e is null ? null : Value(e.Metrics, "run.stage_seconds.train_and_analyse")).ToList();
             rows.Add(["train and analyse", .. seconds.Select(s => s is null ? "–" : $"{s:F1} s"), .. two ? new[] { Ratio(seconds[0], seconds[1]) } : []]);
@@ -150,7 +154,7 @@ public static class RunIndex
         {
             string path = Path.Combine(outDir, name);
             if (File.Exists(path) && !File.ReadAllText(path).Contains(mark, StringComparison.Ordinal))
-                throw new InvalidOptionException($"--out {outDir}: {name} exists and was not written by MnistLab; choose another folder.");
+                throw new InvalidOptionException($"{outDir}: {name} exists and was not written by MnistLab; choose another folder.");
         }
     }
 
@@ -169,10 +173,8 @@ public static class RunIndex
     static string Run(ExperimentEntry e, string field) =>
         e.Metrics.TryGetProperty("run", out var info) && info.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
 
-    static string Format(double? v, bool percent) => v is null ? "–" : percent ? Pct(v.Value) : Num(v.Value);
-
-    static string Difference(double? a, double? b, bool percent) =>
-        a is null || b is null ? "" : percent
+    static string Difference(double? a, double? b, FigureKind kind) =>
+        a is null || b is null ? "" : kind is FigureKind.Share or FigureKind.Points or FigureKind.Spread
             ? (b.Value - a.Value >= 0 ? "+" : "") + ((b.Value - a.Value) * 100).ToString("F2", CultureInfo.InvariantCulture) + " pt"
             : (b.Value - a.Value >= 0 ? "+" : "") + Num(b.Value - a.Value);
 
@@ -187,12 +189,13 @@ public static class RunIndex
     public static void Write(string outDir, IReadOnlyList<RunEntry> runs, string title)
     {
         CheckReplaceable(outDir);
-        // Every headline is an accuracy or an R², so one axis from 0 to 1 holds them all; a run without a figure shows no bar.
-        var shown = Headlines.Where(h => runs.Any(r => r.Experiments.Any(e => e.Experiment == h.Experiment))).ToList();
-        AtomicFile.Write(Path.Combine(outDir, ChartFile), temp => Plots.GroupedBars(temp, "Headline figures (accuracy on the test set, or R²)", "value",
-            shown.Select(h => h.Short).ToList(),
-            runs.Select(r => (r.Label, (IReadOnlyList<double>)shown.Select(h =>
-                r.Experiments.FirstOrDefault(e => e.Experiment == h.Experiment) is { } e && Value(e.Metrics, h.Path) is { } v ? v : 0).ToList())).ToList()));
+        // The chart shows the accuracies (shares), which one axis from 0 to 1 holds; a run without a figure shows no bar.
+        var shown = runs.SelectMany(r => r.Experiments).SelectMany(e => e.Headlines.Where(h => h.Headline.Kind == FigureKind.Share)
+            .Select(h => (e.Experiment, h.Headline))).DistinctBy(p => (p.Experiment, p.Headline.Key)).ToList();
+        AtomicFile.Write(Path.Combine(outDir, ChartFile), temp => Plots.GroupedBars(temp, "Headline figures (shares: accuracies on the test set, R²)", "value",
+            shown.Select(p => p.Headline.Short).ToList(),
+            runs.Select(r => (r.Label, (IReadOnlyList<double>)shown.Select(p =>
+                r.Experiments.FirstOrDefault(e => e.Experiment == p.Experiment) is { } e && e.Figures.TryGetValue(p.Headline.Key, out var v) ? v : 0).ToList())).ToList()));
         string markdown = Markdown(runs, outDir, title);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.md"), markdown);
         AtomicFile.WriteAllText(Path.Combine(outDir, "index.html"), HtmlPage.FromMarkdown(markdown));

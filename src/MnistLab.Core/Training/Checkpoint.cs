@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MnistLab.Common;
+using MnistLab.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public sealed record TrainingState(string Training, int Epoch, int Epochs, objec
 /// options and the trainer's progress, as JSON.
 /// </summary>
 public sealed record CheckpointHeader(
-    int Format, RunDescription? Run, string Training, int Epoch, int Epochs, string ModelType,
+    int Format, RunDescription? Run, string Training, int Epoch, int Epochs, string ModelType, JsonElement? Model,
     JsonElement TrainingOptions, JsonElement State, IReadOnlyList<CheckpointSection> Sections)
 {
     public bool Complete => Epoch >= Epochs;
@@ -31,13 +32,14 @@ public sealed record CheckpointHeader(
 /// <summary>
 /// A training's state at the end of an epoch in one self-checking file: weights in TorchSharp's format,
 /// the optimiser's state, the generators' states, the epoch and the trainer's progress.
+/// The header also holds the model's <see cref="ModelSpec"/>, so the file alone rebuilds the model (<see cref="LoadModel"/>).
 /// Layout: a 16-byte magic, the header length (int32, little-endian), the header as UTF-8 JSON, the
 /// sections' bytes, and the SHA-256 of everything before it. Any changed, missing or added byte is
 /// refused on reading, so a checkpoint is either exactly what was written or an error naming the file.
 /// </summary>
 public sealed class Checkpoint
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     static readonly byte[] Magic = "MNISTLAB-CKPT-1\n"u8.ToArray();
     const int HashLength = 32, MaxHeader = 16 << 20;
 
@@ -63,7 +65,8 @@ public sealed class Checkpoint
             using var s = generator.get_state();
             sections.Add(($"generator.{name}", s.bytes.ToArray()));
         }
-        var header = new CheckpointHeader(FormatVersion, run, state.Training, state.Epoch, state.Epochs, model.GetType().Name,
+        JsonElement? spec = model is ILabModel lab ? JsonSerializer.SerializeToElement(lab.Spec, Json.Options) : null;
+        var header = new CheckpointHeader(FormatVersion, run, state.Training, state.Epoch, state.Epochs, model.GetType().Name, spec,
             JsonSerializer.SerializeToElement(state.Options, Json.Options), JsonSerializer.SerializeToElement(state.Progress, Json.Options),
             sections.Select(s => new CheckpointSection(s.Name, s.Bytes.LongLength)).ToList());
         byte[] headerBytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header, Json.Options));
@@ -110,7 +113,7 @@ public sealed class Checkpoint
         catch (JsonException e) { throw Bad($"unreadable header: {e.Message}"); }
         if (header is null || header.Sections is null || header.Training is null || header.ModelType is null)
             throw Bad("the header lacks its fields");
-        if (header.Format != FormatVersion) throw Bad($"format {header.Format}, this MnistLab reads format {FormatVersion}");
+        if (header.Format != FormatVersion) throw Bad($"format {header.Format}, this MnistLab reads format {FormatVersion}; run the experiment again to write it anew");
         if (header.Epoch < 1 || header.Epoch > header.Epochs) throw Bad($"epoch {header.Epoch} of {header.Epochs}");
 
         var sections = new Dictionary<string, ArraySegment<byte>>();
@@ -146,6 +149,32 @@ public sealed class Checkpoint
             using var state = tensor(Section($"generator.{name}").ToArray());
             generator.set_state(state);
         }
+    }
+
+    /// <summary>The spec of the model this checkpoint holds.</summary>
+    public ModelSpec Spec
+    {
+        get
+        {
+            try
+            {
+                return Header.Model?.Deserialize<ModelSpec>(Json.Options)
+                       ?? throw new DataFormatException($"{Path}: records no model spec ({Header.ModelType}), so it cannot be loaded on its own.");
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException)
+            {
+                throw new DataFormatException($"{Path}: its model spec cannot be read ({e.Message}).");
+            }
+        }
+    }
+
+    /// <summary>The model built from its spec with the saved weights, in eval mode.</summary>
+    public nn.Module<Tensor, Tensor> LoadModel()
+    {
+        var model = Spec.Create();
+        Restore(model, null, new Dictionary<string, Generator>());
+        model.eval();
+        return model;
     }
 
     /// <summary>What a trainer says when it continues from this checkpoint.</summary>

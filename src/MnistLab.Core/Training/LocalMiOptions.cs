@@ -34,22 +34,22 @@ public sealed record LocalMiOptions
 
     public int ReadoutEpochs { get; init; } = 5;
     public double ReadoutLearningRate { get; init; } = 1e-3;
+    /// <summary>The run's seed; every layer, readout and shuffle draws its own stream from it (<see cref="Common.Seeds"/>).</summary>
     public long Seed { get; init; }
 
     public LocalMiOptions Validated()
     {
-        Require.Positive(LearningRate, "--lr");
-        Require.NonNegative(Lambda, "--lambda");
-        Require.Positive(BatchSize, "--batch-size");
-        Require.Positive(EpochsPerLayer, "--epochs");
-        if (Layers.Count == 0 || Layers.Any(k => k < 1)) throw new InvalidOptionException("layers must be a non-empty list of positive sizes.");
+        Require.Positive(LearningRate, "LocalMiOptions.LearningRate");
+        Require.NonNegative(Lambda, "LocalMiOptions.Lambda");
+        Require.Positive(BatchSize, "LocalMiOptions.BatchSize");
+        Require.Positive(EpochsPerLayer, "LocalMiOptions.EpochsPerLayer");
+        Require.That(Layers.Count > 0 && Layers.All(k => k >= 1), "LocalMiOptions.Layers", $"must be a non-empty list of positive sizes, got [{string.Join(", ", Layers)}].");
         Bins.Validated();
-        Require.Positive(SoftWidth, "--soft-width");
-        Require.Positive(ReadoutEpochs, "readout epochs");
-        Require.Positive(ReadoutLearningRate, "readout learning rate");
+        Require.Positive(SoftWidth, "LocalMiOptions.SoftWidth");
+        Require.Positive(ReadoutEpochs, "LocalMiOptions.ReadoutEpochs");
+        Require.Positive(ReadoutLearningRate, "LocalMiOptions.ReadoutLearningRate");
         return this;
     }
 }
 
-/// <summary>A local-MI run: the rule's options and which estimators and update orders it compares.</summary>
-public sealed record LocalMiSelection(LocalMiOptions Options, IReadOnlyList<MiEstimator> Estimators, IReadOnlyList<UpdateOrder> Orders);
+

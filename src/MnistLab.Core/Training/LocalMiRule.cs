@@ -51,7 +51,7 @@ public static class LocalMiRule
     }
 
     /// <summary><see cref="Step(LocalLayer, Tensor, Tensor, LocalMiOptions)"/> with the order's mixing matrix made once per layer, not once per batch.</summary>
-    static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o, Tensor? mix)
+    internal static (double MiGradNorm, double RedundancyGradNorm, double Loss) Step(LocalLayer layer, Tensor x, Tensor c, LocalMiOptions o, Tensor? mix)
     {
         using var scope = NewDisposeScope();
         var (gMi, gB, mi) = MiGradients(layer, x, c, o);
@@ -74,7 +74,7 @@ public static class LocalMiRule
     /// j &lt; i through S: d_i = v_i - a * sum_{j&lt;i} d_j with a = lr * lambda. The prefix sums obey
     /// D_{i+1} = (1 - a) D_i + v_i, so D = M v with M_ij = (1 - a)^(i - 1 - j) for j &lt; i, and d = v - a M v.
     /// </summary>
-    static Tensor? SequentialMix(int k, LocalMiOptions o)
+    internal static Tensor? SequentialMix(int k, LocalMiOptions o)
     {
         if (o.Order != UpdateOrder.Sequential) return null;
         double a = o.LearningRate * o.Lambda;
@@ -101,9 +101,6 @@ public static class LocalMiRule
         layer.Bias[i].add_(gB[i].mul(-o.LearningRate));
     }
 
-    /// <summary>Running sums of a layer's training, kept in its checkpoint so a resumed layer reports the same figures.</summary>
-    sealed record LayerProgress(double MiNorm, double RedNorm, int Steps, List<double> Losses);
-
     /// <summary>
     /// Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle. With
     /// <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after every epoch and resumes from it.
@@ -111,43 +108,12 @@ public static class LocalMiRule
     public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress,
         string? name = null, Checkpointing? checkpoints = null)
     {
-        name ??= $"layer{index}";
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double[] before = MiOn(layer, data, o.Bins);
-        using var shuffle = TorchSetup.Generator(o.Seed + index);
-        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle };
-        var run = new LayerProgress(0, 0, 0, []);
-        int first = 1;
-        if (checkpoints?.Resumable(name, o.EpochsPerLayer) is { } saved)
-        {
-            saved.Restore(layer, null, generators);
-            run = saved.State<LayerProgress>();
-            first = saved.Header.Epoch + 1;
-            progress.Info(saved.ResumeMessage);
-        }
-        double miNorm = run.MiNorm, redNorm = run.RedNorm;
-        int steps = run.Steps;
-        var losses = run.Losses;
-        int perEpoch = Batches.CountOf(data.Count, o.BatchSize);
-        using var mix = SequentialMix(layer.Neurons, o);
-        for (int epoch = first; epoch <= o.EpochsPerLayer; epoch++)
-        {
-            double lossSum = 0;
-            int n = 0;
-            using (var task = progress.Start($"layer {index} ({o.Estimator.ToString().ToLowerInvariant()} MI, {o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{o.EpochsPerLayer}", perEpoch))
-            {
-                foreach (var (x, y) in Batches.Of(data, o.BatchSize, shuffle))
-                {
-                    var (gm, gr, loss) = Step(layer, x, y, o, mix);
-                    if (!double.IsFinite(loss)) throw Trainer.NonFinite(name, (float)loss, epoch, n + 1, checkpoints);
-                    miNorm += gm; redNorm += gr; lossSum += loss; steps++; n++;
-                    if (n % 50 == 0 || n == perEpoch) task.Advance(n % 50 == 0 ? 50 : n % 50, $"local loss {lossSum / n:F4}");
-                }
-            }
-            losses.Add(lossSum / n);
-            checkpoints?.Save(new TrainingState(name, epoch, o.EpochsPerLayer, o, new LayerProgress(miNorm, redNorm, steps, losses)), layer, null, generators);
-        }
-        return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), miNorm / steps, redNorm / steps, losses.ToArray(), clock.Elapsed.TotalSeconds);
+        using var training = new LocalLayerTraining(layer, data, index, o, name ?? $"layer{index}");
+        TrainingLoop.Run(training, checkpoints, progress);
+        var run = training.State;
+        return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), run.MiNorm / run.Steps, run.RedNorm / run.Steps, run.Losses.ToArray(), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Hard-binned MI of every neuron over the whole set in one pass.</summary>
@@ -164,5 +130,59 @@ public static class LocalMiRule
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return new LabeledImages(layer.call(data.Images), data.Labels.clone(), name);
+    }
+}
+
+/// <summary>Running sums of a layer's training, kept in its checkpoint so a resumed layer reports the same figures.</summary>
+public sealed record LayerProgress(double MiNorm, double RedNorm, int Steps, List<double> Losses);
+
+/// <summary>One greedy layer of the local rule: plain SGD steps of <see cref="LocalMiRule"/>, shuffled by its own seeded stream.</summary>
+public sealed class LocalLayerTraining : EpochTraining<LayerProgress>
+{
+    readonly LocalLayer _layer;
+    readonly LabeledImages _data;
+    readonly int _index;
+    readonly LocalMiOptions _o;
+    readonly Generator _shuffle;
+    readonly Tensor? _mix;
+    double _lossSum;
+    int _n;
+
+    public LocalLayerTraining(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, string name)
+        : base(name, o.EpochsPerLayer, o, layer)
+    {
+        (_layer, _data, _index, _o) = (layer, data, index, o);
+        _shuffle = Stream("shuffle", o.Seed);
+        _mix = LocalMiRule.SequentialMix(layer.Neurons, o);
+    }
+
+    public override LayerProgress State { get; set; } = new(0, 0, 0, []);
+
+    public override int StepsPerEpoch => Batches.CountOf(_data.Count, _o.BatchSize);
+
+    public override string Describe(int epoch) =>
+        $"layer {_index} ({_o.Estimator.ToString().ToLowerInvariant()} MI, {_o.Order.ToString().ToLowerInvariant()}) epoch {epoch}/{Epochs}";
+
+    public override string Status => $"local loss {_lossSum / Math.Max(_n, 1):F4}";
+
+    public override IEnumerable<double> Epoch(int epoch)
+    {
+        (_lossSum, _n) = (0, 0);
+        foreach (var (x, y) in Batches.Of(_data, _o.BatchSize, _shuffle))
+        {
+            var (gm, gr, loss) = LocalMiRule.Step(_layer, x, y, _o, _mix);
+            State = State with { MiNorm = State.MiNorm + gm, RedNorm = State.RedNorm + gr, Steps = State.Steps + 1 };
+            _lossSum += loss;
+            _n++;
+            yield return loss;
+        }
+    }
+
+    public override void EndEpoch(int epoch, IProgressSink progress) => State.Losses.Add(_lossSum / _n);
+
+    public override void Dispose()
+    {
+        _mix?.Dispose();
+        base.Dispose();
     }
 }

@@ -9,6 +9,8 @@ public sealed record TrainOptions
     public int BatchSize { get; init; } = 256;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0;
+
+    /// <summary>The run's seed; each training draws its streams (shuffle, noise) from it by name (<see cref="Seeds"/>).</summary>
     public long Seed { get; init; } = 0;
 
     /// <summary>Batch size of the validation pass (memory, not maths: large for MLPs, small for CNNs).</summary>
@@ -16,11 +18,11 @@ public sealed record TrainOptions
 
     public TrainOptions Validated()
     {
-        Require.Positive(Epochs, "--epochs");
-        Require.Positive(BatchSize, "--batch-size");
-        Require.Positive(LearningRate, "--lr");
-        Require.NonNegative(WeightDecay, "weight decay");
-        Require.Positive(EvalBatchSize, "evaluation batch size");
+        Require.Positive(Epochs, "TrainOptions.Epochs");
+        Require.Positive(BatchSize, "TrainOptions.BatchSize");
+        Require.Positive(LearningRate, "TrainOptions.LearningRate");
+        Require.NonNegative(WeightDecay, "TrainOptions.WeightDecay");
+        Require.Positive(EvalBatchSize, "TrainOptions.EvalBatchSize");
         return this;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Models;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -31,69 +32,74 @@ public static class Trainer
         CancellationToken cancel = default)
     {
         options.Validated();
-        progress ??= ProgressSink.None;
-        var history = new TrainingHistory();
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        using var shuffle = TorchSetup.Generator(options.Seed);
-        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle };
-        int steps = Batches.CountOf(train.Count, options.BatchSize);
+        using var training = new ClassifierTraining(model, train, validation, loss, options, name, extraLoss);
+        TrainingLoop.Run(training, checkpoints, progress, cancel);
+        return TrainingHistory.From(training.State);
+    }
+}
 
-        // Resume: weights, Adam's moments and the shuffle's state as they were after the saved epoch, so the
-        // remaining epochs see the same batches and end with the same numbers as an uninterrupted run.
-        int first = 1;
-        if (checkpoints?.Resumable(name, options.Epochs) is { } saved)
-        {
-            saved.Restore(model, optimizer, generators);
-            history = TrainingHistory.From(saved.State<List<EpochMetrics>>());
-            first = saved.Header.Epoch + 1;
-            progress.Info(saved.ResumeMessage);
-        }
+/// <summary>The classifier's step: Adam on the loss (plus an optional term), shuffled by its own seeded stream.</summary>
+public sealed class ClassifierTraining : EpochTraining<List<EpochMetrics>>
+{
+    readonly Module<Tensor, Tensor> _model;
+    readonly LabeledImages _train;
+    readonly LabeledImages? _validation;
+    readonly LossKind _loss;
+    readonly TrainOptions _options;
+    readonly Trainer.LossTerm? _extra;
+    readonly Generator _shuffle;
+    readonly Stopwatch _clock = new();
+    double _lossSum;
+    long _correct, _seen;
 
-        for (int epoch = first; epoch <= options.Epochs; epoch++)
-        {
-            model.train();
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            int step = 0;
-            using (var task = progress.Start($"{name} epoch {epoch}/{options.Epochs}", steps))
-            {
-                foreach (var (x, y) in Batches.Of(train, options.BatchSize, shuffle))
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    step++;
-                    optimizer.zero_grad();
-                    var logits = model.call(x);
-                    var batchLoss = Losses.Compute(loss, logits, y);
-                    var objective = extraLoss is null ? batchLoss : batchLoss + extraLoss(model);
-                    objective.backward();
-                    optimizer.step();
-
-                    float value = objective.item<float>();
-                    if (!float.IsFinite(value))
-                        throw NonFinite(name, value, epoch, step, checkpoints);
-                    long n = y.shape[0];
-                    lossSum += value * n;
-                    correct += logits.argmax(1).eq(y).sum().item<long>();
-                    seen += n;
-                    if (step % 20 == 0 || step == steps)
-                        task.Advance(step % 20 == 0 ? 20 : step % 20,
-                            $"loss {lossSum / seen:F4}  acc {(double)correct / seen:F4}  {seen / clock.Elapsed.TotalSeconds:N0} img/s");
-                }
-            }
-            double trainSeconds = clock.Elapsed.TotalSeconds;
-            EvaluationResult? val = validation is null ? null : Evaluation.Run(model, validation, loss, options.EvalBatchSize);
-            history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, val?.Loss, val?.Accuracy,
-                clock.Elapsed.TotalSeconds, seen / trainSeconds));
-            progress.Info($"{name} epoch {epoch}: train loss {lossSum / seen:F4} acc {(double)correct / seen:F4}" +
-                (val is null ? "" : $", val loss {val.Loss:F4} acc {val.Accuracy:F4}") + $" ({trainSeconds:F1} s, {seen / trainSeconds:N0} img/s)");
-            checkpoints?.Save(new TrainingState(name, epoch, options.Epochs, options, history.Epochs), model, optimizer, generators);
-        }
-        return history;
+    public ClassifierTraining(Module<Tensor, Tensor> model, LabeledImages train, LabeledImages? validation, LossKind loss,
+        TrainOptions options, string name, Trainer.LossTerm? extraLoss = null)
+        : base(name, options.Epochs, options, model)
+    {
+        (_model, _train, _validation, _loss, _options, _extra) = (model, train, validation, loss, options, extraLoss);
+        Optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _shuffle = Stream("shuffle", options.Seed);
+        if (model is IStochastic stochastic) stochastic.Noise = Stream("noise", options.Seed);
     }
 
-    /// <summary>The error for a loss that is NaN or infinite: where it happened and which checkpoint is still good.</summary>
-    internal static MnistLabException NonFinite(string name, float value, int epoch, int step, Checkpointing? checkpoints) =>
-        new($"{name}: the loss became {value} at epoch {epoch}, step {step}; lower --lr or check the data." +
-            (checkpoints is not null && epoch > 1 ? $" The checkpoint of epoch {epoch - 1} is kept: {checkpoints.PathOf(name)}." : ""));
+    public override List<EpochMetrics> State { get; set; } = [];
+
+    public override int StepsPerEpoch => Batches.CountOf(_train.Count, _options.BatchSize);
+
+    public override string Status => $"loss {_lossSum / _seen:F4}  acc {(double)_correct / _seen:F4}  {_seen / _clock.Elapsed.TotalSeconds:N0} img/s";
+
+    public override IEnumerable<double> Epoch(int epoch)
+    {
+        _model.train();
+        _clock.Restart();
+        (_lossSum, _correct, _seen) = (0, 0, 0);
+        var optimizer = Optimizer!;
+        foreach (var (x, y) in Batches.Of(_train, _options.BatchSize, _shuffle))
+        {
+            optimizer.zero_grad();
+            var logits = _model.call(x);
+            var batchLoss = Losses.Compute(_loss, logits, y);
+            var objective = _extra is null ? batchLoss : batchLoss + _extra(_model);
+            objective.backward();
+            optimizer.step();
+
+            float value = objective.item<float>();
+            long n = y.shape[0];
+            _lossSum += value * n;
+            _correct += logits.argmax(1).eq(y).sum().item<long>();
+            _seen += n;
+            yield return value;
+        }
+        _clock.Stop();
+    }
+
+    public override void EndEpoch(int epoch, IProgressSink progress)
+    {
+        double trainSeconds = _clock.Elapsed.TotalSeconds;
+        _clock.Start(); // the epoch's time includes its validation pass; its throughput does not
+        EvaluationResult? val = _validation is null ? null : Evaluation.Run(_model, _validation, _loss, _options.EvalBatchSize);
+        State.Add(new EpochMetrics(epoch, _lossSum / _seen, (double)_correct / _seen, val?.Loss, val?.Accuracy, _clock.Elapsed.TotalSeconds, _seen / trainSeconds));
+        progress.Info($"{Name} epoch {epoch}: train loss {_lossSum / _seen:F4} acc {(double)_correct / _seen:F4}" +
+            (val is null ? "" : $", val loss {val.Loss:F4} acc {val.Accuracy:F4}") + $" ({trainSeconds:F1} s, {_seen / trainSeconds:N0} img/s)");
+    }
 }

@@ -14,46 +14,9 @@ public static class VaeTrainer
         Checkpointing? checkpoints = null)
     {
         options.Validated();
-        progress ??= ProgressSink.None;
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
-        using var shuffle = TorchSetup.Generator(options.Seed);
-        using var noise = TorchSetup.Generator(options.Seed + 1);
-        var generators = new Dictionary<string, Generator> { ["shuffle"] = shuffle, ["noise"] = noise };
-        int steps = Batches.CountOf(data.Count, options.BatchSize);
-        var losses = new double[options.Epochs];
-        int first = 1;
-        if (checkpoints?.Resumable(Name, options.Epochs) is { } saved)
-        {
-            saved.Restore(model, optimizer, generators);
-            double[] done = saved.State<double[]>();
-            Array.Copy(done, losses, Math.Min(done.Length, losses.Length));
-            first = saved.Header.Epoch + 1;
-            progress.Info(saved.ResumeMessage);
-        }
-        model.train();
-        for (int epoch = first; epoch <= options.Epochs; epoch++)
-        {
-            double sum = 0;
-            int step = 0;
-            using var task = progress.Start($"VAE epoch {epoch}/{options.Epochs}", steps);
-            foreach (var (x, _) in Batches.Of(data, options.BatchSize, shuffle))
-            {
-                step++;
-                optimizer.zero_grad();
-                var loss = model.Loss(x, beta, noise);
-                loss.backward();
-                optimizer.step();
-                float value = loss.item<float>();
-                if (!float.IsFinite(value))
-                    throw Trainer.NonFinite(Name, value, epoch, step, checkpoints);
-                sum += value;
-                if (step % 50 == 0 || step == steps) task.Advance(step % 50 == 0 ? 50 : step % 50, $"loss/image {sum / Math.Min(data.Count, step * options.BatchSize):F2}");
-            }
-            losses[epoch - 1] = sum / data.Count;
-            progress.Info($"VAE epoch {epoch}: loss per image {losses[epoch - 1]:F2}");
-            checkpoints?.Save(new TrainingState(Name, epoch, options.Epochs, new { options, beta }, losses[..epoch]), model, optimizer, generators);
-        }
-        return losses;
+        using var training = new VaeTraining(model, data, beta, options);
+        TrainingLoop.Run(training, checkpoints, progress);
+        return [.. training.State];
     }
 
     /// <summary>Latent means (N, d) in float64 of every image, in eval mode without gradients.</summary>
@@ -61,7 +24,63 @@ public static class VaeTrainer
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        bool wasTraining = model.training;
         model.eval();
-        return TensorData.Matrix(model.Encode(data.Images).Mu);
+        try { return TensorData.Matrix(model.Encode(data.Images).Mu); }
+        finally { model.train(wasTraining); }
+    }
+}
+
+/// <summary>The VAE's step: Adam (with the options' weight decay) on BCE + beta KL, noise from its own seeded stream.</summary>
+public sealed class VaeTraining : EpochTraining<List<double>>
+{
+    readonly Vae _model;
+    readonly LabeledImages _data;
+    readonly double _beta;
+    readonly TrainOptions _options;
+    readonly Generator _shuffle, _noise;
+    double _sum;
+    int _seen;
+
+    public VaeTraining(Vae model, LabeledImages data, double beta, TrainOptions options)
+        : base(VaeTrainer.Name, options.Epochs, new { options, beta }, model)
+    {
+        (_model, _data, _beta, _options) = (model, data, beta, options);
+        Optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _shuffle = Stream("shuffle", options.Seed);
+        _noise = Stream("noise", options.Seed);
+    }
+
+    /// <summary>The mean loss per image of each finished epoch.</summary>
+    public override List<double> State { get; set; } = [];
+
+    public override int StepsPerEpoch => Batches.CountOf(_data.Count, _options.BatchSize);
+
+    public override string Describe(int epoch) => $"VAE epoch {epoch}/{Epochs}";
+
+    public override string Status => $"loss/image {_sum / _seen:F2}";
+
+    public override IEnumerable<double> Epoch(int epoch)
+    {
+        _model.train();
+        (_sum, _seen) = (0, 0);
+        var optimizer = Optimizer!;
+        foreach (var (x, _) in Batches.Of(_data, _options.BatchSize, _shuffle))
+        {
+            optimizer.zero_grad();
+            var loss = _model.Loss(x, _beta, _noise);
+            loss.backward();
+            optimizer.step();
+            float value = loss.item<float>();
+            _sum += value;
+            _seen += (int)x.shape[0];
+            yield return value;
+        }
+    }
+
+    public override void EndEpoch(int epoch, IProgressSink progress)
+    {
+        State.Add(_sum / _data.Count);
+        progress.Info($"VAE epoch {epoch}: loss per image {State[^1]:F2}");
     }
 }

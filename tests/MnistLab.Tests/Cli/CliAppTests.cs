@@ -80,7 +80,8 @@ public class CliAppTests
         foreach (var (run, acc) in new[] { ("a", 0.9), ("b", 0.8) })
         {
             Directory.CreateDirectory(dir.File($"{run}/ring"));
-            File.WriteAllText(dir.File($"{run}/ring/metrics.json"), $"{{\"experiment\":\"ring\",\"models\":{{\"linear\":{{\"test_acc\":{acc}}}}}}}");
+            File.WriteAllText(dir.File($"{run}/ring/metrics.json"),
+                $"{{\"experiment\":\"ring\",\"headlines\":{{\"linear_test_acc\":{{\"label\":\"linear on pixels + ring: test accuracy\",\"kind\":\"share\",\"value\":{acc}}}}}}}");
         }
         Assert.Equal(CliApp.Ok, CliApp.Run(["report", "--runs", dir.File("a"), dir.File("b"), "--out", dir.File("cmp")]));
         Assert.Contains("| linear on pixels + ring: test accuracy | 90.00% | 80.00% | -10.00 pt |", File.ReadAllText(dir.File("cmp/index.md")));

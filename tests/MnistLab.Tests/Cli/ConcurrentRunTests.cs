@@ -26,7 +26,7 @@ public class ConcurrentRunTests(RealMnist mnist)
             using var p = CliProcess.Start(second);
             Assert.Equal(1, p.Wait(Limit));
             string said = p.Words;
-            Assert.Contains($"--out {outDir}: another MnistLab run is writing there", said);
+            Assert.Contains($"{outDir}: another MnistLab run is writing there", said);
             Assert.DoesNotContain(" at ", said); // one line, no trace
         }
         Assert.False(first.HasExited, "the first run ended before the second could meet it; the test proves nothing");

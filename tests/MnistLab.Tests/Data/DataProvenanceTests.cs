@@ -16,9 +16,29 @@ public class DataProvenanceTests
     }
 
     [Fact]
-    public void Verified_mnist_lists_the_four_original_hashes()
+    public void Loaded_data_carries_the_hashes_of_the_bytes_it_was_read_from()
     {
-        Assert.Equal(MnistFiles.All.Select(f => f.Sha256), DataProvenance.VerifiedMnist.Sha256.Values);
-        Assert.Equal("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", DataProvenance.VerifiedMnist.Sha256["train-images-idx3-ubyte"]);
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 20, test: 10); // well-formed, and not MNIST
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        foreach (var file in MnistFiles.All)
+        {
+            string measured = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir.Path, file.Name))));
+            Assert.Equal(measured, mnist.Provenance.Sha256[file.Name]);
+            Assert.NotEqual(file.Sha256, measured);
+        }
+    }
+
+    [Fact]
+    public void Gzipped_files_are_hashed_as_their_uncompressed_bytes_under_the_plain_name()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 20, test: 10);
+        string labels = Path.Combine(dir.Path, MnistFiles.TestLabelsFile.Name);
+        string expected = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(labels)));
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(labels + ".gz"), System.IO.Compression.CompressionLevel.Fastest)) gz.Write(File.ReadAllBytes(labels));
+        File.Delete(labels);
+        using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+        Assert.Equal(expected, mnist.Provenance.Sha256[MnistFiles.TestLabelsFile.Name]);
     }
 }

@@ -9,15 +9,46 @@ namespace MnistLab.Tests.Data;
 public class MnistLocatorTests
 {
     [Fact]
-    public void Search_order_is_data_then_environment_then_cache_then_torchvision()
+    public void Search_order_is_environment_then_cache_then_torchvision()
     {
-        var folders = MnistLocator.SearchFolders(new MnistSource("/tmp/x"));
-        Assert.Equal("/tmp/x", folders[0]);
+        var folders = MnistLocator.SearchFolders(new MnistSource());
         Assert.Contains(folders, f => f.EndsWith(Path.Combine("mnistlab", "mnist")));
         int cache = folders.ToList().FindIndex(f => f.EndsWith(Path.Combine("mnistlab", "mnist")));
         int local = folders.ToList().FindIndex(f => f.EndsWith(Path.Combine("data", "MNIST", "raw")));
         int torch = folders.ToList().FindIndex(f => f.EndsWith(Path.Combine(".torch", "datasets", "MNIST", "raw")));
-        Assert.True(0 < cache && cache < local && local < torch, string.Join(", ", folders));
+        Assert.True(0 <= cache && cache < local && local < torch, string.Join(", ", folders));
+    }
+
+    [Fact]
+    public void A_named_data_folder_is_the_only_place_looked_at()
+    {
+        Assert.Equal(["/tmp/x"], MnistLocator.SearchFolders(new MnistSource("/tmp/x")));
+    }
+
+    [Fact]
+    public void A_data_folder_with_missing_files_never_falls_through_to_another_folder()
+    {
+        // Another folder may well hold MNIST (the cache does on this machine); the named one must still be the only source.
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 20, test: 10);
+        File.Delete(Path.Combine(dir.Path, MnistFiles.TestLabelsFile.Name));
+        var e = Assert.Throws<MnistLabException>(() => MnistLocator.Locate(new MnistSource(dir.Path, AllowFetch: false)));
+        Assert.Contains(dir.Path, e.Message);
+        Assert.Contains(MnistFiles.TestLabelsFile.Name, e.Message);
+        Assert.DoesNotContain(MnistFiles.TrainImagesFile.Name, e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_file_in_the_data_folder_is_an_error_that_names_it()
+    {
+        using var dir = new TempDir();
+        Digits.WriteIdxSet(dir.Path, train: 20, test: 10);
+        string images = Path.Combine(dir.Path, MnistFiles.TrainImagesFile.Name);
+        File.WriteAllBytes(images, File.ReadAllBytes(images)[..1000]);
+        var files = MnistLocator.Locate(new MnistSource(dir.Path, AllowFetch: false));
+        Assert.Equal(images, files.TrainImages);
+        var e = Assert.Throws<DataFormatException>(() => Mnist.LoadVerified(files));
+        Assert.Contains(images, e.Message);
     }
 
     [Fact]
@@ -46,7 +77,7 @@ public class MnistLocatorTests
     {
         using var dir = new TempDir();
         Digits.WriteIdxSet(dir.Path); // valid IDX, but not the original MNIST bytes
-        var e = Assert.Throws<DataFormatException>(() => MnistLocator.Verify(MnistLocator.TryFolder(dir.Path)!));
+        var e = Assert.Throws<DataFormatException>(() => Mnist.LoadVerified(MnistLocator.TryFolder(dir.Path)!));
         Assert.Contains(MnistFiles.TrainImagesFile.Name, e.Message);
         Assert.Contains(MnistFiles.TrainImagesFile.Sha256, e.Message);
         Assert.Contains(MnistLocator.Sha256Hex(File.ReadAllBytes(Path.Combine(dir.Path, MnistFiles.TrainImagesFile.Name))), e.Message);

@@ -69,7 +69,8 @@ public class RotBackTests
     public void A_background_folder_that_does_not_exist_is_refused_before_any_work()
     {
         var e = Assert.Throws<InvalidOptionException>(() => new RotBackOptions { BackgroundsDir = "/nonexistent/backgrounds" }.Validated());
-        Assert.Contains("--backgrounds /nonexistent/backgrounds", e.Message);
+        Assert.Equal("RotBackOptions.BackgroundsDir", e.Option);
+        Assert.Contains("/nonexistent/backgrounds: no such folder", e.Message);
     }
 
     [Fact]

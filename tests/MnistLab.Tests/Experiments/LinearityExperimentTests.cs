@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MnistLab.Common;
-using MnistLab.Experiments;
+using MnistLab.Data;
+using MnistLab.Experiments.Linearity;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
 
@@ -13,13 +14,12 @@ public class LinearityExperimentTests(RealMnist mnist)
     public void One_epoch_of_the_linear_model_on_real_MNIST_beats_88_percent_and_writes_its_report()
     {
         var options = new LinearityOptions { Train = new TrainOptions { Epochs = 1 }, Models = ["linear_ce"] };
-        var result = LinearityExperiment.Run(mnist.Data, options);
-        var linear = Assert.Single(result.Models);
-        Assert.True(linear.TestAcc > 0.88, $"test accuracy {linear.TestAcc}");
-
         using var dir = new TempDir();
         string outDir = dir.File("run");
-        LinearityExperiment.WriteReport(result, RunInfo.Capture(2), outDir);
+        var run = new LinearityExperiment().RunInto(options, outDir, LabData.Of(mnist.Data));
+        var linear = Assert.Single(run.Result.Models);
+        Assert.True(linear.TestAcc > 0.88, $"test accuracy {linear.TestAcc}");
+        Assert.Equal(linear.TestAcc, run.Figures["linear_ce_test_acc"]);
         foreach (var f in new[] { "metrics.json", "report.md", "val_loss.png", "templates_linear_ce.png", "confusion_linear_ce.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
 
@@ -28,6 +28,9 @@ public class LinearityExperimentTests(RealMnist mnist)
         Assert.Equal("linearity", root.GetProperty("experiment").GetString());
         var m = root.GetProperty("models").GetProperty("linear_ce");
         Assert.Equal(linear.TestAcc, m.GetProperty("test_acc").GetDouble());
+        Assert.Equal(linear.TestAcc, root.GetProperty("headlines").GetProperty("linear_ce_test_acc").GetProperty("value").GetDouble());
+        Assert.Equal(run.Answer, root.GetProperty("answer").GetString());
+        Assert.Contains("A linear model reaches", run.Answer);
         foreach (var key in new[] { "train_loss", "train_acc", "val_loss", "val_acc" })
             Assert.Equal(1, m.GetProperty(key).GetArrayLength());
         Assert.True(m.GetProperty("train_seconds").GetDouble() > 0);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MnistLab.Data;
-using MnistLab.Experiments;
+using MnistLab.Experiments.LocalMi;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
 
@@ -14,8 +14,9 @@ public class LocalMiExperimentTests
         using var dir = new TempDir();
         Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
-        var result = LocalMiExperiment.Run(mnist, new LocalMiOptions { EpochsPerLayer = 1, ReadoutEpochs = 1, BatchSize = 32 },
-            LocalMiExperiment.Estimators, LocalMiExperiment.Orders);
+        var run = new LocalMiExperiment().RunInto(new LocalMiExperimentOptions { Rule = new LocalMiOptions { EpochsPerLayer = 1, ReadoutEpochs = 1, BatchSize = 32 } },
+            dir.File("r"), LabData.Of(mnist));
+        var result = run.Result;
         Assert.Equal(["local_hard_sequential", "local_hard_simultaneous", "local_soft_sequential", "local_soft_simultaneous", "backprop", "pixels_readout"],
             result.Configs.Select(c => c.Key));
         Assert.Equal(784, result.PixelMi.Length);
@@ -23,8 +24,9 @@ public class LocalMiExperimentTests
         Assert.Equal(2, hard.Layers.Count);
         Assert.Equal(0, hard.Layers[0].MeanMiGradNorm);
         Assert.True(result.Configs[2].Layers[0].MeanMiGradNorm > 0);
-
-        LocalMiExperiment.WriteReport(result, RunInfo.Capture(1), dir.File("r"));
+        // Soft against hard is measured on each local configuration's trained first layer, not on a made-up one.
+        Assert.All(result.Configs.Take(4), c => Assert.InRange(c.SoftHardMeanAbsDiff!.Value, 0, Math.Log(10)));
+        Assert.All(result.Configs.Skip(4), c => Assert.Null(c.SoftHardMeanAbsDiff));
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("r/metrics.json")));
         var mi = doc.RootElement.GetProperty("configs").GetProperty("local_hard_sequential").GetProperty("mi_per_neuron");
         Assert.Equal(2, mi.GetArrayLength());

@@ -1,57 +1,79 @@
 using System.Text.Json;
 using MnistLab.Analysis;
 using MnistLab.Common;
-using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Experiments.Linearity;
+using MnistLab.Experiments.LocalMi;
+using MnistLab.Experiments.Ring;
+using MnistLab.Experiments.Rotated;
+using MnistLab.Experiments.VaeProbe;
 using MnistLab.Training;
 
 namespace MnistLab.Tests.Experiments;
 
 /// <summary>
-/// `analyze` rebuilds a run from the options its checkpoints recorded as JSON, and the resume check compares
-/// them as JSON: every experiment's options must come back from JSON equal and serialise the same again.
+/// `analyze` rebuilds a run from the options its checkpoints recorded as JSON, the resume check compares them as
+/// JSON, and sweeps and --set change them through JSON: every experiment's options must come back from JSON equal.
 /// </summary>
 public class OptionsJsonTests
 {
-    static void RoundTrip<T>(T options)
+    static void RoundTrip(object options)
     {
-        string json = Json.Serialize(options);
-        var back = JsonSerializer.Deserialize<T>(json, Json.Options);
-        Assert.Equal(json, Json.Serialize(back));
+        string json = JsonSerializer.Serialize(options, options.GetType(), Json.Options);
+        var back = JsonSerializer.Deserialize(json, options.GetType(), Json.Options);
+        Assert.Equal(json, JsonSerializer.Serialize(back, options.GetType(), Json.Options));
     }
 
     [Fact]
     public void Every_experiments_options_survive_json()
     {
-        foreach (bool quick in new[] { false, true })
-        {
-            var plan = new LabPlan(quick, Seed: 7);
-            RoundTrip(plan.Linearity with { Models = ["mlp_ce"] });
-            RoundTrip(plan.Ring);
-            RoundTrip(new LocalMiSelection(plan.LocalMi with { Estimator = MiEstimator.Soft, Bins = new MiBins(12, -2, 2) },
-                [MiEstimator.Soft], [UpdateOrder.Simultaneous]));
-            RoundTrip(plan.VaeProbe);
-            RoundTrip(plan.Rotated);
-            RoundTrip(plan.RotatedData with { BackgroundsDir = "/tmp/textures" });
-        }
+        foreach (var e in Registry.All)
+            foreach (var options in new[] { e.DefaultOptions, e.QuickOptions })
+                RoundTrip(e.WithSeed(options, 7));
+        RoundTrip(new LocalMiExperimentOptions { Rule = new LocalMiOptions { Bins = new MiBins(12, -2, 2) }, Estimators = [MiEstimator.Soft], Orders = [UpdateOrder.Simultaneous] });
+        RoundTrip(new RotatedOptions { Data = new() { Generate = new() { BackgroundsDir = "/tmp/textures" } } });
     }
 
     [Fact]
     public void Quick_budgets_are_smaller_and_keep_the_seeds_architectures()
     {
-        LabPlan full = new(false, 0), quick = new(true, 0);
-        Assert.True(quick.Linearity.Train.Epochs < full.Linearity.Train.Epochs);
-        Assert.True(quick.Ring.Train.Epochs < full.Ring.Train.Epochs && quick.Ring.AblationSeeds < full.Ring.AblationSeeds);
-        Assert.True(quick.LocalMi.ReadoutEpochs < full.LocalMi.ReadoutEpochs);
-        Assert.True(quick.VaeProbe.Train.Epochs < full.VaeProbe.Train.Epochs);
-        Assert.True(quick.Rotated.Train.Epochs < full.Rotated.Train.Epochs && quick.RotatedData.TestCount < full.RotatedData.TestCount);
-        Assert.Equal(full.LocalMi.Layers, quick.LocalMi.Layers);
-        Assert.Equal(full.VaeProbe.LatentDim, quick.VaeProbe.LatentDim);
-        Assert.Equal(full.Linearity.MlpHidden, quick.Linearity.MlpHidden);
-        // Full budgets are the seeds' defaults.
-        Assert.Equal(new LinearityOptions().Train.Epochs, full.Linearity.Train.Epochs);
-        Assert.Equal(new RingOptions().Train.Epochs, full.Ring.Train.Epochs);
-        Assert.Equal(new VaeProbeOptions().Train.Epochs, full.VaeProbe.Train.Epochs);
-        Assert.Equal(new RotatedOptions().Train.Epochs, full.Rotated.Train.Epochs);
+        var lin = Registry.Get<LinearityExperiment>();
+        var ring = Registry.Get<RingExperiment>();
+        var mi = Registry.Get<LocalMiExperiment>();
+        var vae = Registry.Get<VaeProbeExperiment>();
+        var rot = Registry.Get<RotatedExperiment>();
+        Assert.True(lin.Quick.Train.Epochs < lin.Defaults.Train.Epochs);
+        Assert.True(ring.Quick.Train.Epochs < ring.Defaults.Train.Epochs && ring.Quick.AblationSeeds < ring.Defaults.AblationSeeds);
+        Assert.True(mi.Quick.Rule.ReadoutEpochs < mi.Defaults.Rule.ReadoutEpochs);
+        Assert.True(vae.Quick.Train.Epochs < vae.Defaults.Train.Epochs);
+        Assert.True(rot.Quick.Train.Epochs < rot.Defaults.Train.Epochs && rot.Quick.Data.Generate.TestCount < rot.Defaults.Data.Generate.TestCount);
+        Assert.Equal(mi.Defaults.Rule.Layers, mi.Quick.Rule.Layers);
+        Assert.Equal(vae.Defaults.LatentDim, vae.Quick.LatentDim);
+        Assert.Equal(lin.Defaults.MlpHidden, lin.Quick.MlpHidden);
+        // The defaults are the seeds' (the options records' own defaults).
+        Assert.Equal(new LinearityOptions(), lin.Defaults);
+        Assert.Equal(new RingOptions().Train, ring.Defaults.Train);
+        Assert.Equal(10, vae.Defaults.Train.Epochs);
+        Assert.Equal(5, rot.Defaults.Train.Epochs);
+    }
+
+    [Fact]
+    public void Options_are_set_by_their_json_keys_and_a_bad_key_lists_the_valid_ones()
+    {
+        var ring = Registry.Get<RingExperiment>();
+        var set = OptionPaths.With(ring.Defaults, [("train.epochs", "2"), ("alpha", "0.01"), ("ablation_seeds", "0")]);
+        Assert.Equal((2, 0.01, 0), (set.Train.Epochs, set.Alpha, set.AblationSeeds));
+        Assert.Equal(5, ring.Defaults.Train.Epochs); // the original is untouched
+        Assert.Equal("TrainOptions.Epochs", OptionPaths.LibraryName(typeof(RingOptions), "train.epochs"));
+
+        var unknown = Assert.Throws<InvalidOptionException>(() => OptionPaths.With(ring.Defaults, [("train.epoch", "2")]));
+        Assert.Contains("train.epochs", unknown.Message);
+        Assert.Contains("ablation_seeds", unknown.Message);
+        Assert.Contains("integer", Assert.Throws<InvalidOptionException>(() => OptionPaths.With(ring.Defaults, [("train.epochs", "two")])).Message);
+
+        var mi = OptionPaths.With(Registry.Get<LocalMiExperiment>().Defaults, [("estimators", "soft"), ("rule.layers", "[32,8]")]);
+        Assert.Equal([MiEstimator.Soft], mi.Estimators);
+        Assert.Equal([32, 8], mi.Rule.Layers);
+        Assert.Equal("/x.zip", OptionPaths.With(Registry.Get<RotatedExperiment>().Defaults, [("data.amat", "/x.zip")]).Data.Amat);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
+using MnistLab.Experiments.Ring;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
 
@@ -16,7 +17,9 @@ public class RingExperimentTests
         Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
         var options = new RingOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, AblationSeeds = 2 };
-        var result = RingExperiment.Run(mnist, options);
+        string outDir = dir.File("report");
+        var run = new RingExperiment().RunInto(options, outDir, LabData.Of(mnist));
+        var result = run.Result;
 
         Assert.Equal(8, result.Ablation.Count); // {pixels, +ring} x {0, alpha} x {linear, MLP}
         Assert.All(result.Ablation, a => Assert.Equal(2, a.TestAcc.Length));
@@ -24,8 +27,6 @@ public class RingExperimentTests
         Assert.Equal(result.Linear.TestAcc, result.Ablation.Single(a => a is { Model: "linear", Input: "pixels+ring", Alpha: > 0 }).TestAcc[0]);
         Assert.Equal(785, result.Linear.W1[0].Length);
 
-        string outDir = dir.File("report");
-        RingExperiment.WriteReport(result, RunInfo.Capture(1), outDir);
         foreach (var f in new[] { "metrics.json", "report.md", "linear_formula.json", "ring_fraction.png", "ring_weights_linear.png",
                                   "pixel_weights_linear.png", "ring_to_hidden_mlp.png", "ring_path_mlp.png", "test_acc.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
@@ -35,6 +36,10 @@ public class RingExperimentTests
         Assert.Equal(10, root.GetProperty("models").GetProperty("linear").GetProperty("ring_weights").GetArrayLength());
         Assert.Equal(10, root.GetProperty("ring").GetProperty("fraction_by_class").EnumerateObject().Count());
         Assert.Equal(8, root.GetProperty("ablation").GetArrayLength());
+        // The ablation's answer is a headline: the ring's gain is the with-minus-without difference of the mean accuracies.
+        var cells = result.Ablation.Where(a => a is { Model: "linear", Alpha: 0 }).ToDictionary(a => a.Input);
+        Assert.Equal(cells["pixels+ring"].Mean - cells["pixels"].Mean, run.Figures["ring_gain_linear"], 12);
+        Assert.Matches("^(Yes|No): the ring adds", run.Answer);
         using var formula = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "linear_formula.json")));
         Assert.Equal("ring", formula.RootElement.GetProperty("inputs")[784].GetString());
     }
@@ -46,17 +51,19 @@ public class RingExperimentTests
         using var dir = new TempDir();
         Digits.WriteIdxSet(dir.Path, train: 100, test: 20);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
-        double MeanRingWeight(double alpha) => RingExperiment.Run(mnist, new RingOptions
+        double MeanRingWeight(double alpha) => new RingExperiment().Run(new RingOptions
         {
             Train = new TrainOptions { Epochs = 3, BatchSize = 20 }, Alpha = alpha, Beta = alpha, AblationSeeds = 0,
-        }).Linear.W1.Average(row => Math.Abs(row[^1]));
+        }, LabData.Of(mnist), RunContext.None).Linear.W1.Average(row => Math.Abs(row[^1]));
         Assert.True(MeanRingWeight(1.0) > MeanRingWeight(0) + 0.01);
     }
 
     [Fact]
     public void Invalid_options_name_the_option()
     {
-        Assert.Contains("--alpha", Assert.Throws<InvalidOptionException>(() => new RingOptions { Alpha = -1 }.Validated()).Message);
-        Assert.Contains("--ablation-seeds", Assert.Throws<InvalidOptionException>(() => new RingOptions { AblationSeeds = -1 }.Validated()).Message);
+        var alpha = Assert.Throws<InvalidOptionException>(() => new RingOptions { Alpha = -1 }.Validated());
+        Assert.Equal("RingOptions.Alpha", alpha.Option);
+        Assert.StartsWith("RingOptions.Alpha must be", alpha.Message);
+        Assert.Equal("RingOptions.AblationSeeds", Assert.Throws<InvalidOptionException>(() => new RingOptions { AblationSeeds = -1 }.Validated()).Option);
     }
 }

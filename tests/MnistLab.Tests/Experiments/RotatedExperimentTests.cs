@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MnistLab.Data;
-using MnistLab.Experiments;
+using MnistLab.Experiments.Rotated;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
 
@@ -14,14 +14,18 @@ public class RotatedExperimentTests
         using var dir = new TempDir();
         Digits.WriteIdxSet(dir.Path, train: 60, test: 20);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
-        using var data = RotBack.Generate(mnist, new RotBackOptions { TrainValidCount = 50, TestCount = 20 }, dir.File("cache"));
-        var options = new RotatedOptions { Train = new RotatedOptions().Train with { Epochs = 1, BatchSize = 16 }, LinearEpochs = 1 };
-        var result = RotatedExperiment.Run(data, options);
+        var options = new RotatedOptions
+        {
+            Train = new RotatedOptions().Train with { Epochs = 1, BatchSize = 16 }, LinearEpochs = 1,
+            Data = new RotatedData { Generate = new RotBackOptions { TrainValidCount = 50, TestCount = 20 } },
+        };
+        using var lab = LabData.Of(mnist);
+        var run = new RotatedExperiment().RunInto(options, dir.File("r"), lab);
+        var result = run.Result;
         Assert.Equal((40, 10, 20), (result.TrainCount, result.ValCount, result.TestCount));
         Assert.Equal(12, result.Filters.Count);
         Assert.Equal(20, result.Confusion.Total); // the whole test set, never cut
-
-        RotatedExperiment.WriteReport(result, RunInfo.Capture(1), dir.File("r"));
+        Assert.InRange(run.Figures["diverse_convolutions"], 0, 12);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("r/metrics.json")));
         var root = doc.RootElement;
         Assert.Equal("generated", root.GetProperty("data").GetProperty("source").GetString());

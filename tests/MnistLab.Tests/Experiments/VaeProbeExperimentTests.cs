@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MnistLab.Cli;
 using MnistLab.Data;
-using MnistLab.Experiments;
+using MnistLab.Experiments.VaeProbe;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
 
@@ -16,12 +16,10 @@ public class VaeProbeExperimentTests
         Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
         var options = new VaeProbeOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, LambdaSweep = [1e-3, 1], Folds = 2 };
-        var result = VaeProbeExperiment.Run(mnist, options);
+        string run = dir.File("run");
+        var result = new VaeProbeExperiment().RunInto(options, run, LabData.Of(mnist)).Result;
         Assert.Equal(2, result.LossPerEpoch.Length);
         Assert.Equal(50, result.Test.Samples);
-
-        string run = dir.File("run");
-        VaeProbeExperiment.WriteReport(result, RunInfo.Capture(1), run);
         foreach (var f in new[] { "metrics.json", "report.md", "probe.lean", "probe.json", "vae.bin", "vae.options.json", "reconstructions.png", "traversals.png", "probe_slant.png" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
@@ -29,6 +27,10 @@ public class VaeProbeExperimentTests
         Assert.Equal(3, doc.RootElement.GetProperty("probe").GetProperty("test").GetProperty("r2").EnumerateObject().Count());
         Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(run, "vae.bin")))),
             File.ReadAllText(Path.Combine(run, "probe.lean")));
+        // The Lean file records the hashes of the bytes actually read (these synthetic files), not MNIST's official ones.
+        string lean = File.ReadAllText(Path.Combine(run, "probe.lean"));
+        Assert.Contains(mnist.Provenance.Sha256["t10k-images-idx3-ubyte"], lean);
+        Assert.DoesNotContain(MnistFiles.TestImagesFile.Sha256, lean);
 
         Assert.Equal(CliApp.Ok, CliApp.Run(["export", "lean", "--run", run, "--out", dir.File("Probe.lean")]));
         Assert.Equal(File.ReadAllBytes(Path.Combine(run, "probe.lean")), File.ReadAllBytes(dir.File("Probe.lean")));

@@ -23,7 +23,9 @@ public class RotResNetTests
         Assert.Equal([4L, 10], logits.shape);
         // fc2 scaled by 0.001: the initial logits are tiny, so the first loss is close to log(10).
         Assert.True(logits.abs().max().item<float>() < 0.05f);
-        Assert.Equal([28, 28, 14, 14, 7, 7], net.Features(x).Select(f => (int)f.shape[2])); // pools after blocks 2 and 4
+        string[] blocks = ["res1", "res2", "res3", "res4", "res5", "res6"];
+        using var cache = Activations.Run(net, x, blocks);
+        Assert.Equal([28, 28, 14, 14, 7, 7], blocks.Select(b => (int)cache[b].shape[2])); // pools after blocks 2 and 4
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MnistLab.Data;
-using MnistLab.Experiments;
+using MnistLab.Experiments.Linearity;
 using MnistLab.Reports;
 using MnistLab.Tests.Support;
 using MnistLab.Training;
@@ -22,9 +22,8 @@ public class HtmlInBrowserTests
         Digits.WriteIdxSet(dir.File("data"), train: 100, test: 50);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.File("data"))!);
         var options = new LinearityOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 10 }, ValidationSize = 20 };
-        var result = LinearityExperiment.Run(mnist, options);
         string lab = dir.File("lab");
-        LinearityExperiment.WriteReport(result, RunInfo.Capture(1), Path.Combine(lab, "linearity"));
+        new LinearityExperiment().RunInto(options, Path.Combine(lab, "linearity"), LabData.Of(mnist));
         RunIndex.Write(lab, [RunIndex.Read(lab)], "MnistLab: test lab");
         return lab;
     }

@@ -14,7 +14,7 @@ public class OutputLockTests
         using (OutputLock.Acquire(target))
         {
             var e = Assert.Throws<MnistLabException>(() => OutputLock.Acquire(target));
-            Assert.Contains($"--out {target}: another MnistLab run is writing there", e.Message);
+            Assert.Contains($"{target}: another MnistLab run is writing there", e.Message);
             Assert.Contains(OutputLock.PathOf(target), e.Message);
             using (OutputLock.Acquire(dir.File("other"))) { } // a different folder is free
         }

@@ -17,9 +17,9 @@ public class RunIndexTests
     public void Two_runs_are_compared_side_by_side_with_their_difference()
     {
         using var dir = new TempDir();
-        Report(dir.File("a/linearity"), """{"experiment":"linearity","models":{"mlp_ce":{"test_acc":0.95}},"run":{"seed":0,"stage_seconds":{"train_and_analyse":2.0}}}""");
-        Report(dir.File("b/linearity"), """{"experiment":"linearity","models":{"mlp_ce":{"test_acc":0.9612}},"run":{"seed":1,"stage_seconds":{"train_and_analyse":1.0}}}""");
-        Report(dir.File("b/rotated"), """{"experiment":"rotated","test_acc":0.5,"run":{"seed":1}}""");
+        Report(dir.File("a/linearity"), """{"experiment":"linearity","answer":"One layer helps.","headlines":{"mlp_ce_test_acc":{"label":"MLP: test accuracy","short":"x","kind":"share","value":0.95}},"run":{"seed":0,"stage_seconds":{"train_and_analyse":2.0}}}""");
+        Report(dir.File("b/linearity"), """{"experiment":"linearity","answer":"One layer helps more.","headlines":{"mlp_ce_test_acc":{"label":"MLP: test accuracy","short":"x","kind":"share","value":0.9612}},"run":{"seed":1,"stage_seconds":{"train_and_analyse":1.0}}}""");
+        Report(dir.File("b/rotated"), """{"experiment":"rotated","headlines":{"resnet_test_acc":{"label":"ResNet: test accuracy","short":"x","kind":"share","value":0.5}},"run":{"seed":1}}""");
 
         var runs = new[] { RunIndex.Read(dir.File("a")), RunIndex.Read(dir.File("b")) };
         string md = RunIndex.Markdown(runs, dir.File("cmp"), "compare");
@@ -29,6 +29,10 @@ public class RunIndexTests
         Assert.Contains("| ResNet: test accuracy | – | 50.00% |", md); // run a has no rotated experiment
         Assert.Contains("(../a/linearity/report.html)", md); // links relative to the index's folder
         Assert.Contains("| seed | 0 | 1 |", md);
+        // Each run's answer to the experiment's question, read from its own metrics.json.
+        Assert.Contains("- **a**: One layer helps.", md);
+        Assert.Contains("- **b**: One layer helps more.", md);
+        Assert.Contains("*How far do linear models get", md);
     }
 
     [Fact]

@@ -67,7 +67,8 @@ public class TrainerTests
     public void Invalid_options_are_refused_naming_the_option(int epochs, int batch, double lr)
     {
         var e = Assert.Throws<InvalidOptionException>(() => new TrainOptions { Epochs = epochs, BatchSize = batch, LearningRate = lr }.Validated());
-        Assert.Matches("--(epochs|batch-size|lr)", e.Message);
+        Assert.Matches("^TrainOptions.(Epochs|BatchSize|LearningRate) must be", e.Message);
+        Assert.Equal(e.Message.Split(' ')[0], e.Option);
     }
 
 }

@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using MnistLab.Cli.Commands.Settings;
+using MnistLab.Common;
+using MnistLab.Export;
+using MnistLab.Models;
+using MnistLab.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("List a model's layers, parameter counts and named points (with the shape of each activation for one image).")]
+public sealed class ModelShowCommand : LabCommand<ModelShowCommand.Settings>
+{
+    public sealed class Settings : ToolSettings
+    {
+        [CommandOption("--checkpoint <FILE>")]
+        [Description("A .ckpt file written by any run (for example runs/ring/checkpoints/mlp_pixels_ring_a_0.001_seed_0.ckpt).")]
+        public string? Checkpoint { get; init; }
+
+        public override ValidationResult Validate() =>
+            Checkpoint is null ? ValidationResult.Error("--checkpoint: give a .ckpt file.") : base.Validate();
+    }
+
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
+        settings.ApplyThreads();
+        var header = Checkpoint.Read(settings.Checkpoint!).Header;
+        var (model, input) = ActivationExport.FromCheckpoint(settings.Checkpoint!);
+        using var _ = model;
+        using var scope = NewDisposeScope();
+        var summary = ModelSummary.Of(model, input(zeros(1, 1, 28, 28)));
+
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/] '{Markup.Escape(header.Training)}' of the run {Markup.Escape(header.Run?.Experiment ?? "?")}, " +
+                               $"epoch {header.Epoch}/{header.Epochs}; reads {Markup.Escape(((ILabModel)model).Spec.Input.ToString())}; {summary.Parameters:N0} parameters");
+        var layers = new Table().AddColumn("layer").AddColumn("type").AddColumn(new TableColumn("parameters").RightAligned());
+        foreach (var l in summary.Layers) layers.AddRow(Markup.Escape(l.Name), l.Type, l.Parameters.ToString("N0"));
+        AnsiConsole.Write(layers);
+        var points = new Table().AddColumns("point", "shape (one image)");
+        foreach (var p in summary.Points) points.AddRow(Markup.Escape(p.Name), $"({string.Join(", ", p.Shape)})");
+        AnsiConsole.Write(points);
+        return 0;
+    }
+}

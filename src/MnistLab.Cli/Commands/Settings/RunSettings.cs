@@ -1,0 +1,70 @@
+using System.ComponentModel;
+using System.Reflection;
+using MnistLab.Common;
+using MnistLab.Experiments;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli.Commands.Settings;
+
+/// <summary>
+/// Options every `run` command takes, and the binding of a command's flags into its experiment's options: the
+/// experiment's defaults (or quick budget), then every flag given, then every --set, then the seed.
+/// </summary>
+public class RunSettings : CommonSettings
+{
+    [CommandOption("--out <DIR>")]
+    [Description("Report folder (default runs/<experiment>). Replaced only when the run succeeds, and only if empty or an earlier report.")]
+    public string? Out { get; init; }
+
+    [CommandOption("--seed <N>")]
+    [Description("The run's seed: splits, shuffles, initial weights and noise are drawn from it. Default 0.")]
+    public long Seed { get; init; }
+
+    [CommandOption("--resume")]
+    [Description("Continue an interrupted run into --out from its last checkpoints (saved at the end of every epoch); it ends with the numbers an uninterrupted run would give.")]
+    public bool Resume { get; init; }
+
+    [CommandOption("--quick")]
+    [Description("Start from the experiment's reduced budget (as 'run all --quick') instead of the seed's.")]
+    public bool Quick { get; init; }
+
+    [CommandOption("--set <KEY=VALUE>")]
+    [Description("Set any option of the experiment by its JSON name, e.g. --set train.epochs=3 (repeatable); an unknown key lists the valid ones.")]
+    public string[] Set { get; init; } = [];
+
+    /// <summary>The experiment these settings run; set by the command before the options are built.</summary>
+    public IExperiment? Experiment { get; set; }
+
+    public override Type? OptionsType => Experiment?.OptionsType;
+
+    /// <summary>Values that are not a plain key (a choice that maps to a list, say), as (key, value) pairs.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Overrides() => [];
+
+    public override ValidationResult Validate()
+    {
+        foreach (var s in Set)
+            if (!s.Contains('=')) return ValidationResult.Error($"--set expects KEY=VALUE, got '{s}'.");
+        return base.Validate();
+    }
+
+    /// <summary>The experiment's options as these settings give them.</summary>
+    public object Options(IExperiment experiment)
+    {
+        Experiment = experiment;
+        var flags = GetType().GetProperties()
+            .Select(p => (Path: p.GetCustomAttribute<OptionPathAttribute>()?.Path, Value: p.GetValue(this)))
+            .Where(p => p.Path is not null && p.Value is not null && p.Value is not false)
+            .Select(p => (p.Path!, Format(p.Value!)));
+        var sets = Set.Select(s => (s[..s.IndexOf('=')].Trim(), s[(s.IndexOf('=') + 1)..].Trim()));
+        var options = OptionPaths.With(Quick ? experiment.QuickOptions : experiment.DefaultOptions, [.. flags, .. Overrides(), .. sets]);
+        return experiment.WithSeed(options, Seed);
+    }
+
+    static string Format(object value) => value switch
+    {
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        _ => value.ToString() ?? "",
+    };
+}

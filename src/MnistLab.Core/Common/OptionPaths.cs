@@ -1,0 +1,116 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MnistLab.Common;
+
+/// <summary>
+/// Options records addressed by the dotted JSON names of their properties (<c>train.epochs</c>, <c>alpha</c>,
+/// <c>data.generate.test_count</c>): the keys a sweep or <c>--set KEY=VALUE</c> changes. A copy with a changed
+/// value is made through JSON, so a record's own defaults and converters apply, and the original is untouched.
+/// </summary>
+public static class OptionPaths
+{
+    /// <summary>Every settable key of <paramref name="type"/>, nested records flattened, in declaration order.</summary>
+    public static IReadOnlyList<string> Keys(Type type) => Leaves(type, "").Select(l => l.Key).ToList();
+
+    /// <summary>
+    /// The property a key names, as the library names it in errors (<c>TrainOptions.Epochs</c>), or null for an unknown key.
+    /// </summary>
+    public static string? LibraryName(Type type, string key) => Resolve(type, key) is { } p ? $"{p.DeclaringType!.Name}.{p.Name}" : null;
+
+    /// <summary>A copy of <paramref name="options"/> with each key set to its value, parsed as the property's type.</summary>
+    public static T With<T>(T options, IEnumerable<(string Key, string Value)> settings) where T : class =>
+        (T)With((object)options, settings);
+
+    public static object With(object options, IEnumerable<(string Key, string Value)> settings)
+    {
+        var type = options.GetType();
+        var root = JsonSerializer.SerializeToNode(options, type, Json.Options)!.AsObject();
+        foreach (var (key, value) in settings)
+        {
+            var property = Resolve(type, key)
+                ?? throw new InvalidOptionException("key", $"'{key}' is not an option of {type.Name}; the options are {string.Join(", ", Keys(type))}.");
+            var parts = key.Split('.');
+            JsonObject parent = root;
+            foreach (var part in parts[..^1]) parent = parent[part] as JsonObject ?? (JsonObject)(parent[part] = new JsonObject());
+            parent[parts[^1]] = Parse(property.PropertyType, value, key);
+        }
+        try
+        {
+            return root.Deserialize(type, Json.Options) ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOptionException("key", $"the options of {type.Name} cannot take these values ({e.Message}).");
+        }
+    }
+
+    /// <summary>The property at <paramref name="key"/>, walking nested records by their JSON names; null when there is none.</summary>
+    static PropertyInfo? Resolve(Type type, string key)
+    {
+        PropertyInfo? property = null;
+        foreach (var part in key.Split('.'))
+        {
+            property = Settable(type).FirstOrDefault(p => JsonName(p) == part);
+            if (property is null) return null;
+            type = property.PropertyType;
+        }
+        return property is not null && IsLeaf(property.PropertyType) ? property : null;
+    }
+
+    static IEnumerable<(string Key, PropertyInfo Property)> Leaves(Type type, string prefix)
+    {
+        foreach (var p in Settable(type))
+        {
+            string key = prefix + JsonName(p);
+            if (IsLeaf(p.PropertyType)) yield return (key, p);
+            else foreach (var leaf in Leaves(p.PropertyType, key + ".")) yield return leaf;
+        }
+    }
+
+    static IEnumerable<PropertyInfo> Settable(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract");
+
+    static string JsonName(PropertyInfo p) => Json.Options.PropertyNamingPolicy!.ConvertName(p.Name);
+
+    /// <summary>Values, strings, enums and lists are set whole; anything else is a nested record whose properties are keys.</summary>
+    static bool IsLeaf(Type t)
+    {
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(TimeSpan)
+               || (t != typeof(string) && typeof(IEnumerable).IsAssignableFrom(t));
+    }
+
+    /// <summary>A command-line value as the JSON of <paramref name="type"/>: numbers, booleans, enum names, comma-separated or JSON lists.</summary>
+    static JsonNode? Parse(Type type, string value, string key)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        var inv = CultureInfo.InvariantCulture;
+        if (Nullable.GetUnderlyingType(type) is not null || !t.IsValueType)
+            if (value is "null" or "") return null;
+        InvalidOptionException Bad(string expected) => new("key", $"{key} expects {expected}, got '{value}'.");
+        if (t == typeof(string)) return JsonValue.Create(value);
+        if (t == typeof(bool)) return bool.TryParse(value, out var b) ? JsonValue.Create(b) : throw Bad("true or false");
+        if (t == typeof(int)) return int.TryParse(value, NumberStyles.Integer, inv, out var i) ? JsonValue.Create(i) : throw Bad("an integer");
+        if (t == typeof(long)) return long.TryParse(value, NumberStyles.Integer, inv, out var l) ? JsonValue.Create(l) : throw Bad("an integer");
+        if (t == typeof(double)) return double.TryParse(value, NumberStyles.Float, inv, out var d) ? JsonValue.Create(d) : throw Bad("a number");
+        if (t.IsEnum)
+        {
+            var names = Enum.GetNames(t).Select(n => Json.Options.PropertyNamingPolicy!.ConvertName(n)).ToList();
+            return names.Contains(value) ? JsonValue.Create(value) : throw Bad($"one of {string.Join(", ", names)}");
+        }
+        if (typeof(IEnumerable).IsAssignableFrom(t))
+        {
+            var element = t.IsArray ? t.GetElementType()! : t.GetGenericArguments().FirstOrDefault() ?? typeof(string);
+            if (value.StartsWith('['))
+                try { return JsonNode.Parse(value); }
+                catch (JsonException) { throw Bad("a JSON list"); }
+            var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return new JsonArray(items.Select(item => Parse(element, item, key)).ToArray());
+        }
+        throw Bad($"a value of type {t.Name}");
+    }
+}

@@ -1,0 +1,125 @@
+using MnistLab.Benchmarks;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Reports;
+using MnistLab.Runs;
+using MnistLab.Training;
+
+namespace MnistLab.Experiments;
+
+/// <summary>
+/// How a headline figure reads: a share (an accuracy, shown in %), a difference of shares (signed, in points), a spread
+/// of shares (a standard deviation, in points), a count, or a plain number.
+/// </summary>
+public enum FigureKind { Share, Points, Spread, Count, Number }
+
+/// <summary>One figure an experiment puts forward: its key in metrics.json, a label, a short label for charts, and its kind.</summary>
+public sealed record Headline(string Key, string Label, string Short, FigureKind Kind = FigureKind.Share)
+{
+    /// <summary>The figure as the reports print it: 92.61%, +1.00 pt, 0.934.</summary>
+    public string Format(double value) => Kind switch
+    {
+        FigureKind.Share => Markdown.Pct(value),
+        FigureKind.Points => $"{value * 100:+0.00;-0.00} pt",
+        FigureKind.Spread => $"{value * 100:0.00} pt",
+        FigureKind.Count => $"{value:0}",
+        _ => Markdown.Num(value),
+    };
+}
+
+/// <summary>What an experiment's run has to work with, besides its options: progress, checkpoints, cancellation.</summary>
+public sealed record RunContext(IProgressSink Progress, Checkpointing? Checkpoints = null, CancellationToken Cancel = default)
+{
+    public static readonly RunContext None = new(ProgressSink.None);
+}
+
+/// <summary>
+/// An experiment as the lab sees it, whatever its options and result: enough to list it, run it into a folder
+/// (<see cref="RunInto"/>), and read its figures back. <see cref="Experiment{TOptions, TResult}"/> implements it.
+/// </summary>
+public interface IExperiment
+{
+    /// <summary>Its name on the command line and as a folder: <c>ring</c>.</summary>
+    string Name { get; }
+    string Title { get; }
+
+    /// <summary>The question it answers, in one sentence.</summary>
+    string Question { get; }
+
+    /// <summary>The seed document it rebuilds, in seeds/.</summary>
+    string SeedDocument { get; }
+
+    Type OptionsType { get; }
+
+    /// <summary>The seed's options.</summary>
+    object DefaultOptions { get; }
+
+    /// <summary>The reduced budget of <c>run all --quick</c>: fewer epochs and seeds, the same architectures and findings.</summary>
+    object QuickOptions { get; }
+
+    object WithSeed(object options, long seed);
+
+    IReadOnlyList<Headline> Headlines { get; }
+
+    /// <summary>The answer to <see cref="Question"/> in one sentence, read off the headline figures (keys of <see cref="Headlines"/>).</summary>
+    string Answer(IReadOnlyDictionary<string, double> figures);
+
+    /// <summary>The experiment's workload in <c>mnistlab bench</c>, if it has one.</summary>
+    BenchSection? Bench { get; }
+
+    /// <summary>Runs with <paramref name="options"/> (of <see cref="OptionsType"/>) into the report folder <paramref name="outDir"/>.</summary>
+    ExperimentRun RunInto(object options, string outDir, LabData data, RunSetup? setup = null);
+}
+
+/// <summary>
+/// The shape of every experiment: its description and options (the seed's defaults and a quick budget), the run
+/// itself (data, model, train, analyse), its report, its headline figures and the answer they give. The run folder's
+/// life cycle around it (lock, staging, checkpoints, run record, swap-in) is <see cref="Runner"/>'s.
+/// </summary>
+public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions : class
+{
+    public abstract string Name { get; }
+    public abstract string Title { get; }
+    public abstract string Question { get; }
+    public abstract string SeedDocument { get; }
+    public Type OptionsType => typeof(TOptions);
+
+    public abstract TOptions Defaults { get; }
+    public abstract TOptions Quick { get; }
+    public abstract TOptions WithSeed(TOptions options, long seed);
+    public abstract long SeedOf(TOptions options);
+
+    /// <summary>Checks the options once, at the edge; throws <see cref="InvalidOptionException"/> naming the option.</summary>
+    public abstract TOptions Validated(TOptions options);
+
+    public abstract IReadOnlyList<Headline> Headlines { get; }
+    public abstract string Answer(IReadOnlyDictionary<string, double> figures);
+    public virtual BenchSection? Bench => null;
+
+    /// <summary>Loads the data the run reads and says what it is (recorded in checkpoints before any training).</summary>
+    public abstract DataProvenance Prepare(TOptions options, LabData data, IProgressSink progress);
+
+    /// <summary>Data, model, train, analyse: the experiment itself. Options are already validated.</summary>
+    public abstract TResult Run(TOptions options, LabData data, RunContext context);
+
+    /// <summary>The headline figures of a result, by <see cref="Headline.Key"/>.</summary>
+    public abstract IReadOnlyDictionary<string, double> Figures(TResult result);
+
+    /// <summary>The experiment's own part of metrics.json (the run record, options and headlines are added around it).</summary>
+    public abstract object Metrics(TResult result);
+
+    /// <summary>Writes report.md (and report.html) and the figures into <paramref name="folder"/>.</summary>
+    public abstract void WriteReport(TResult result, RunInfo info, ReportFolder folder);
+
+    /// <summary>Runs into <paramref name="outDir"/> with the folder's whole life cycle; see <see cref="Runner.Run{TOptions, TResult}"/>.</summary>
+    public ExperimentRun<TResult> RunInto(TOptions options, string outDir, LabData data, RunSetup? setup = null) =>
+        Runner.Run(this, options, outDir, data, setup);
+
+    object IExperiment.DefaultOptions => Defaults;
+    object IExperiment.QuickOptions => Quick;
+    object IExperiment.WithSeed(object options, long seed) => WithSeed(Cast(options), seed);
+    ExperimentRun IExperiment.RunInto(object options, string outDir, LabData data, RunSetup? setup) => RunInto(Cast(options), outDir, data, setup);
+
+    TOptions Cast(object options) => options as TOptions
+        ?? throw new ArgumentException($"{Name} takes {typeof(TOptions).Name}, got {options.GetType().Name}.");
+}

@@ -1,0 +1,29 @@
+using MnistLab.Common;
+using MnistLab.Training;
+
+namespace MnistLab.Experiments.Linearity;
+
+/// <summary>
+/// Options of the limits-of-linearity experiment (seed 003). Defaults are the seed's: batch 256, Adam
+/// lr 1e-3, 2 epochs per model, a seeded 55,000 / 5,000 train/validation split.
+/// </summary>
+public sealed record LinearityOptions
+{
+    public static readonly IReadOnlyList<string> AllModels = ["linear_mse", "linear_ce", "mlp_ce"];
+
+    public TrainOptions Train { get; init; } = new();
+    public int ValidationSize { get; init; } = 5000;
+    public int MlpHidden { get; init; } = 256;
+    public IReadOnlyList<string> Models { get; init; } = AllModels;
+
+    public LinearityOptions Validated()
+    {
+        Train.Validated();
+        Require.InRange(ValidationSize, 1, 59999, "LinearityOptions.ValidationSize");
+        Require.Positive(MlpHidden, "LinearityOptions.MlpHidden");
+        Require.That(Models.Count > 0, "LinearityOptions.Models", "must name at least one model.");
+        foreach (var m in Models)
+            Require.That(AllModels.Contains(m), "LinearityOptions.Models", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
+        return this;
+    }
+}

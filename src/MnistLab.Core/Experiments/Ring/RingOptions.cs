@@ -1,0 +1,33 @@
+using MnistLab.Common;
+using MnistLab.Training;
+
+namespace MnistLab.Experiments.Ring;
+
+/// <summary>
+/// Options of the ring experiment (seed 000). Defaults are the seed's: Adam lr 1e-3, batch 256, 5 epochs,
+/// MLP hidden 64, ring-boost strengths alpha = beta = 1e-3, threshold 0.5.
+/// </summary>
+public sealed record RingOptions
+{
+    public TrainOptions Train { get; init; } = new() { Epochs = 5 };
+    public int MlpHidden { get; init; } = 64;
+
+    /// <summary>Strength of <c>-alpha * mean(|W[:, ring]|)</c> (linear) and <c>-beta * mean(|W1[:, ring]|)</c> (MLP).</summary>
+    public double Alpha { get; init; } = 1e-3;
+    public double Beta { get; init; } = 1e-3;
+    public double Threshold { get; init; } = Features.Topology.DefaultThreshold;
+
+    /// <summary>Seeds of the ablation ({pixels, pixels+ring} x {0, alpha} x {linear, MLP}); 0 skips it.</summary>
+    public int AblationSeeds { get; init; } = 3;
+
+    public RingOptions Validated()
+    {
+        Train.Validated();
+        Require.Positive(MlpHidden, "RingOptions.MlpHidden");
+        Require.NonNegative(Alpha, "RingOptions.Alpha");
+        Require.NonNegative(Beta, "RingOptions.Beta");
+        Require.That(Threshold is >= 0 and <= 1, "RingOptions.Threshold", $"must be in [0, 1], got {Threshold}.");
+        Require.InRange(AblationSeeds, 0, 50, "RingOptions.AblationSeeds");
+        return this;
+    }
+}

@@ -1,0 +1,144 @@
+using MnistLab.Analysis;
+using MnistLab.Benchmarks;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Models;
+using MnistLab.Reports;
+using MnistLab.Runs;
+using MnistLab.Training;
+using static TorchSharp.torch;
+
+namespace MnistLab.Experiments.Rotated;
+
+/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
+public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange);
+
+public sealed record RotatedResult(
+    RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
+    TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
+    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations);
+
+/// <summary>
+/// Seed 001: the seed's ResNet on rotated digits over textured backgrounds, validated on the whole validation
+/// set and tested on the whole test set, then the question the seed asked and left open: are the filters of
+/// each convolution diverse or redundant, and how did training change that?
+/// </summary>
+public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult>
+{
+    public override string Name => "rotated";
+    public override string Title => "Rotated digits on textures and ResNet filters (seed 001)";
+    public override string Question => "On rotated digits over textured backgrounds, are a ResNet's convolution filters diverse or redundant?";
+    public override string SeedDocument => "001_9733b36f68f384a8.txt";
+
+    public override RotatedOptions Defaults => new();
+    public override RotatedOptions Quick => Defaults with
+    {
+        Train = Defaults.Train with { Epochs = 2 },
+        LinearEpochs = 5,
+        Data = new RotatedData { Generate = new RotBackOptions { TestCount = 10000 } },
+    };
+    public override RotatedOptions WithSeed(RotatedOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
+    public override long SeedOf(RotatedOptions o) => o.Train.Seed;
+    public override RotatedOptions Validated(RotatedOptions o) => o.Validated();
+    public override BenchSection Bench => ResNetBench.Run;
+
+    public override IReadOnlyList<Headline> Headlines { get; } =
+    [
+        new("resnet_test_acc", "ResNet: test accuracy", "rotated: ResNet"),
+        new("linear_test_acc", "linear baseline: test accuracy", "rotated: linear"),
+        new("diverse_convolutions", "convolutions whose trained filters are diverse (of 12)", "diverse convs", FigureKind.Count),
+        new("mean_abs_cos_over_random", "mean |cos| between trained 64-channel filters, over that of random directions", "|cos| / random", FigureKind.Number),
+    ];
+
+    public override IReadOnlyDictionary<string, double> Figures(RotatedResult r) => new Dictionary<string, double>
+    {
+        ["resnet_test_acc"] = r.TestAcc,
+        ["linear_test_acc"] = r.LinearTestAcc,
+        ["diverse_convolutions"] = r.Filters.Count(f => RotatedReport.Verdict(f.Trained, RotatedReport.FanIn(f)) == "diverse"),
+        ["mean_abs_cos_over_random"] = r.Filters.Skip(1).Average(f => f.Trained.MeanAbsCos / RotatedReport.RandomMeanAbsCos(RotatedReport.FanIn(f))),
+    };
+
+    public override string Answer(IReadOnlyDictionary<string, double> f)
+    {
+        int diverse = (int)f["diverse_convolutions"];
+        return $"{(diverse >= 6 ? "Mostly diverse" : "Mostly redundant")}: {diverse} of 12 convolutions end diverse (no near-duplicate filters, effective rank above half " +
+               $"its maximum), and the 64-channel filters are {f["mean_abs_cos_over_random"]:F2} times as alike as random directions; the ResNet reaches " +
+               $"{Markdown.Pct(f["resnet_test_acc"])} against {Markdown.Pct(f["linear_test_acc"])} for a linear model.";
+    }
+
+    public override DataProvenance Prepare(RotatedOptions o, LabData data, IProgressSink progress) => data.Rotated(o.Data, progress).Provenance;
+
+    public override RotatedResult Run(RotatedOptions options, LabData lab, RunContext context)
+    {
+        var progress = context.Progress;
+        var data = lab.Rotated(options.Data, progress).Data;
+
+        // Data: a seeded 80/20 split of train+valid; the test set whole.
+        int valCount = (int)Math.Round(data.TrainValid.Count * options.ValidationFraction);
+        var (train, val) = Splits.TrainValidation(data.TrainValid, valCount, options.Train.Seed);
+        using var _train = train;
+        using var _val = val;
+        long[] labels = data.TrainValid.LabelArray();
+        var histogram = Enumerable.Range(0, 10).Select(c => (double)labels.Count(l => l == c) / labels.Length).ToArray();
+
+        // Model, with its filters measured before any training.
+        using var init = Seeds.Generator(options.Train.Seed, "resnet/init");
+        using var model = new RotResNet(init);
+        var initial = model.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
+        var initWeights = model.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
+
+        // Train; validate on the whole validation set each epoch; test on the whole test set.
+        var history = Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel);
+        var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
+        var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
+        var filters = model.ConvWeights().Select((c, i) =>
+        {
+            using var scope = NewDisposeScope();
+            double change = (c.Weight.detach() - initWeights[i]).norm().item<float>() / initWeights[i].norm().item<float>();
+            return new LayerFilters(c.Name, initial[i].Item2, FilterDiversity.Compute(c.Weight), change);
+        }).ToList();
+        initWeights.ForEach(w => w.Dispose());
+
+        // The baseline the ResNet has to beat: a linear model on the same pixels.
+        using var linearInit = Seeds.Generator(options.Train.Seed, "linear/init");
+        using var linear = new LinearClassifier(new LinearSpec(), linearInit);
+        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128, Seed = options.Train.Seed },
+            progress, "linear", checkpoints: context.Checkpoints, cancel: context.Cancel);
+        double linearAcc = Evaluation.Run(linear, data.Test, LossKind.CrossEntropy).Accuracy;
+        progress.Info($"ResNet test accuracy {test.Accuracy:P2}; linear {linearAcc:P2}");
+
+        var (first, samples, activations) = Pictures(model, data.Test);
+        return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
+            linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations);
+    }
+
+    public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);
+
+    public override void WriteReport(RotatedResult result, RunInfo info, ReportFolder folder) => RotatedReport.Write(result, info, folder);
+
+    static readonly string[] Blocks = ["res1", "res2", "res3", "res4", "res5", "res6"];
+
+    /// <summary>The first layer's filters, 20 test images, and the first 8 channels of each block for test image 0.</summary>
+    static (float[][], float[][], float[][]) Pictures(RotResNet model, LabeledImages test)
+    {
+        using var scope = NewDisposeScope();
+        var first = model.ConvWeights()[0].Weight.detach();
+        var filters = Enumerable.Range(0, (int)first.shape[0]).Select(i => first[i].reshape(-1).data<float>().ToArray()).ToArray();
+        var samples = Enumerable.Range(0, Math.Min(20, test.Count)).Select(i => test.Images[i].reshape(-1).data<float>().ToArray()).ToArray();
+        var maps = new List<float[]>();
+        using var cache = Activations.Run(model, test.Images.narrow(0, 0, 1), Blocks);
+        foreach (var name in Blocks)
+        {
+            var block = cache[name];
+            int side = (int)block.shape[2], repeat = 28 / side;
+            for (int ch = 0; ch < 8; ch++)
+            {
+                // Nearest-neighbour upsampling to 28x28 and scaling to [0, 1], only for display.
+                var m = block[0, ch].repeat_interleave(repeat, 0).repeat_interleave(repeat, 1);
+                m = (m - m.min()) / (m.max() - m.min() + 1e-6);
+                maps.Add(m.reshape(-1).data<float>().ToArray());
+            }
+        }
+        return (filters, samples, maps.ToArray());
+    }
+}

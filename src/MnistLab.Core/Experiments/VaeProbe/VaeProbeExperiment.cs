@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using MnistLab.Analysis;
+using MnistLab.Benchmarks;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Export;
+using MnistLab.Features;
+using MnistLab.Models;
+using MnistLab.Reports;
+using MnistLab.Runs;
+using MnistLab.Training;
+using static TorchSharp.torch;
+
+namespace MnistLab.Experiments.VaeProbe;
+
+public sealed record LambdaSweepRow(double Lambda, double[] CvMse);
+
+public sealed record VaeProbeResult(
+    VaeProbeOptions Options, double[] LossPerEpoch, double ConceptsSeconds, double TrainSeconds,
+    RidgeProbeResult Probe, ProbeMetrics Train, ProbeMetrics Test, IReadOnlyList<LambdaSweepRow> Sweep,
+    double[,] TestZ, double[,] TestC, double[,] TestPredicted, float[][] Originals, float[][] Reconstructions, float[][] Traversals,
+    byte[] Checkpoint, IReadOnlyDictionary<string, string> DataSha256)
+{
+    public string CheckpointSha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Checkpoint));
+
+    /// <summary>The probe as a Lean 4 file (probe.lean).</summary>
+    public string Lean => _lean ??= LeanExport.Render(VaeProbeExperiment.ToExport(this));
+    string? _lean;
+
+    /// <summary>The exact check of every exported δ against every test residual, made once.</summary>
+    public IReadOnlyList<ConceptCheck> LeanChecks => _checks ??= LeanExport.Check(Lean, Concepts.Names, TestZ, TestC);
+    IReadOnlyList<ConceptCheck>? _checks;
+}
+
+/// <summary>
+/// Seed 004 on the real MNIST: a beta-VAE, three concept scores, and a ridge probe from latent means to the
+/// concepts, fitted on the training latents and measured on the held-out test latents, ready for Lean.
+/// </summary>
+public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeResult>
+{
+    public override string Name => "vae-probe";
+    public override string Title => "VAE latents probed for concepts (seed 004)";
+    public override string Question => "Do a VAE's latent means encode size, stroke thickness and slant linearly, on digits it was not fitted on?";
+    public override string SeedDocument => "004_02e947afa66b469d.txt";
+
+    public override VaeProbeOptions Defaults => new();
+    public override VaeProbeOptions Quick => Defaults with { Train = Defaults.Train with { Epochs = 4 } };
+    public override VaeProbeOptions WithSeed(VaeProbeOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
+    public override long SeedOf(VaeProbeOptions o) => o.Train.Seed;
+    public override VaeProbeOptions Validated(VaeProbeOptions o) => o.Validated();
+    public override BenchSection Bench => VaeBench.Run;
+
+    public override IReadOnlyList<Headline> Headlines { get; } =
+    [
+        new("r2_test_size", "probe R² on test: size", "R² size", FigureKind.Number),
+        new("r2_test_thick", "probe R² on test: thickness", "R² thickness", FigureKind.Number),
+        new("r2_test_slant", "probe R² on test: slant", "R² slant", FigureKind.Number),
+    ];
+
+    public override IReadOnlyDictionary<string, double> Figures(VaeProbeResult r) =>
+        Concepts.Names.Select((n, k) => (n, k)).ToDictionary(p => $"r2_test_{p.n}", p => r.Test.R2[p.k]);
+
+    /// <summary>Held-out R² of at least 0.7 reads as "yes", 0.3 to 0.7 as "partly", below as "no".</summary>
+    public override string Answer(IReadOnlyDictionary<string, double> f)
+    {
+        var groups = Concepts.Names.Select(n => (Name: n == "thick" ? "thickness" : n, R2: f[$"r2_test_{n}"]))
+            .GroupBy(c => c.R2 >= 0.7 ? "yes" : c.R2 >= 0.3 ? "partly" : "no").OrderBy(g => g.Key switch { "yes" => 0, "partly" => 1, _ => 2 });
+        var parts = groups.Select(g => $"{string.Join(" and ", g.Select(c => c.Name))}: {g.Key} (R² {string.Join(", ", g.Select(c => c.R2.ToString("F2")))})").ToList();
+        return $"{char.ToUpperInvariant(parts[0][0])}{parts[0][1..]}{string.Concat(parts.Skip(1).Select(p => "; " + p))}, for a ridge probe on held-out test digits.";
+    }
+
+    public override DataProvenance Prepare(VaeProbeOptions o, LabData data, IProgressSink progress) => data.Mnist.Provenance;
+
+    public override VaeProbeResult Run(VaeProbeOptions options, LabData data, RunContext context)
+    {
+        var mnist = data.Mnist;
+        var progress = context.Progress;
+
+        // Concepts: computed once, vectorised over all 70,000 images.
+        var clock = Stopwatch.StartNew();
+        double[,] trainC, testC;
+        using (var scope = NewDisposeScope())
+        {
+            trainC = TensorData.Matrix(Concepts.Compute(mnist.Train.Images));
+            testC = TensorData.Matrix(Concepts.Compute(mnist.Test.Images));
+        }
+        double conceptsSeconds = clock.Elapsed.TotalSeconds;
+        progress.Info($"concept scores for {mnist.Train.Count + mnist.Test.Count:N0} images in {conceptsSeconds * 1000:F0} ms");
+
+        // Model: train the VAE on the training images.
+        using var init = Seeds.Generator(options.Train.Seed, $"{VaeTrainer.Name}/init");
+        using var vae = new Vae(new VaeSpec(options.LatentDim), init);
+        clock.Restart();
+        double[] losses = VaeTrainer.Train(vae, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        byte[] checkpoint = Checkpoint(vae);
+
+        // Probe: fit on training latents, measure on both; sweep lambda by cross-validation on the training set.
+        var trainZ = VaeTrainer.LatentMeans(vae, mnist.Train);
+        var testZ = VaeTrainer.LatentMeans(vae, mnist.Test);
+        var probe = RidgeProbe.Fit(trainZ, trainC, options.Lambda);
+        var sweep = options.LambdaSweep.Select(l => new LambdaSweepRow(l, RidgeProbe.CrossValidate(trainZ, trainC, l, options.Folds, options.Train.Seed))).ToList();
+
+        // Pictures: reconstructions of the first test digits, and each latent swept over -3..3.
+        var (originals, recon, traversals) = Pictures(vae, mnist.Test, options.LatentDim);
+        return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
+            RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
+            testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256);
+    }
+
+    /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>
+    public static ProbeExport ToExport(VaeProbeResult r) => new(
+        Concepts.Names, r.Probe.Weights, r.TestZ, r.TestC, r.DataSha256,
+        r.CheckpointSha256, "the MNIST test set; z = the VAE's latent mean, c = the concept score, both as float64", LabVersion.Current);
+
+    public override object Metrics(VaeProbeResult r) => VaeProbeReport.Metrics(r);
+
+    public override void WriteReport(VaeProbeResult result, RunInfo info, ReportFolder folder) => VaeProbeReport.Write(result, info, folder);
+
+    /// <summary>The weights in TorchSharp's format, as bytes (so the report can hash and write them atomically).</summary>
+    static byte[] Checkpoint(Vae vae)
+    {
+        string temp = Path.Combine(Path.GetTempPath(), $"mnistlab-vae-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
+        try
+        {
+            vae.save(temp);
+            return File.ReadAllBytes(temp);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    static (float[][], float[][], float[][]) Pictures(Vae vae, LabeledImages test, int d)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        bool wasTraining = vae.training;
+        vae.eval();
+        var x = test.Images.narrow(0, 0, 10);
+        var recon = vae.call(x);
+        var steps = linspace(-3, 3, 9);
+        var z = zeros(d * 9, d);
+        for (int i = 0; i < d; i++) z.narrow(0, i * 9, 9).select(1, i).copy_(steps);
+        var pictures = (TensorData.Rows(x), TensorData.Rows(recon), TensorData.Rows(vae.Decode(z)));
+        vae.train(wasTraining);
+        return pictures;
+    }
+}

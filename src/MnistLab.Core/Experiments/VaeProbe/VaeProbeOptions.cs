@@ -1,0 +1,29 @@
+using MnistLab.Common;
+using MnistLab.Training;
+
+namespace MnistLab.Experiments.VaeProbe;
+
+/// <summary>
+/// Options of the VAE concept-probe experiment (seed 004): latent dimension 8, beta 4, ridge lambda 1e-3 as the
+/// seed; Adam 1e-3, batch 128, 10 epochs for the training the seed never ran.
+/// </summary>
+public sealed record VaeProbeOptions
+{
+    public TrainOptions Train { get; init; } = new() { Epochs = 10, BatchSize = 128 };
+    public int LatentDim { get; init; } = 8;
+    public double Beta { get; init; } = 4;
+    public double Lambda { get; init; } = 1e-3;
+    public IReadOnlyList<double> LambdaSweep { get; init; } = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 10000];
+    public int Folds { get; init; } = 5;
+
+    public VaeProbeOptions Validated()
+    {
+        Train.Validated();
+        Require.InRange(LatentDim, 1, 512, "VaeProbeOptions.LatentDim");
+        Require.NonNegative(Beta, "VaeProbeOptions.Beta");
+        Require.NonNegative(Lambda, "VaeProbeOptions.Lambda");
+        Require.InRange(Folds, 2, 100, "VaeProbeOptions.Folds");
+        foreach (var l in LambdaSweep) Require.NonNegative(l, "VaeProbeOptions.LambdaSweep");
+        return this;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Models;
+using MnistLab.Training;
+using static TorchSharp.torch;
+
+namespace MnistLab.Export;
+
+/// <summary>
+/// The activations of a model at one named point for a set of images, written as float32 .npy (first dimension the
+/// image index, numpy.load reads it) or .csv (image, label, then one column per value), in batches so that memory
+/// stays bounded whatever the layer's size.
+/// </summary>
+public static class ActivationExport
+{
+    /// <summary>
+    /// A checkpoint's model, and how to turn images into its input: for a model stacked on another training of the same run
+    /// (a greedy layer), that training's checkpoint is loaded from the same folder and run first.
+    /// </summary>
+    public static (nn.Module<Tensor, Tensor> Model, Func<Tensor, Tensor> Input) FromCheckpoint(string path)
+    {
+        var checkpoint = Checkpoint.Read(path);
+        var model = checkpoint.LoadModel();
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var loaded = new Dictionary<string, nn.Module<Tensor, Tensor>>();
+        nn.Module<Tensor, Tensor> Previous(string training)
+        {
+            if (loaded.TryGetValue(training, out var m)) return m;
+            string file = Path.Combine(folder, Checkpointing.FileName(training));
+            if (!File.Exists(file)) throw new MnistLabException($"{path}: its model reads the outputs of '{training}', whose checkpoint {file} is missing.");
+            return loaded[training] = Checkpoint.Read(file).LoadModel();
+        }
+        var spec = ((ILabModel)model).Spec;
+        return (model, images => ModelInputs.Prepare(spec, images, Previous));
+    }
+
+    /// <summary>Writes the activations at <paramref name="point"/> of the first <paramref name="count"/> images; returns the array's shape.</summary>
+    public static long[] Write(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, LabeledImages images, int count, string point, string path,
+        IProgressSink? progress = null, int batchSize = 500)
+    {
+        Require.InRange(count, 1, images.Count, "count");
+        Activations.Find(model, point);
+        progress ??= ProgressSink.None;
+        bool csv = path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
+        long[] shape;
+        using (var scope = NewDisposeScope())
+        using (var first = Activations.Run(model, input(images.Images.narrow(0, 0, 1)), [point]))
+            shape = [count, .. first[point].shape[1..]];
+        long width = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        long[] labels = images.LabelArray();
+
+        using var npy = csv ? null : new NpyWriter(path, shape);
+        var text = csv ? new StringBuilder("image,label," + string.Join(',', Enumerable.Range(0, (int)width).Select(i => $"a{i}")) + "\n") : null;
+        using (var task = progress.Start($"activations at {point}", count))
+        {
+            for (int start = 0; start < count; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batchSize, count - start);
+                using var cache = Activations.Run(model, input(images.Images.narrow(0, start, n)), [point]);
+                var values = cache[point].to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+                if (npy is not null) npy.Append(values);
+                else
+                    for (int i = 0; i < n; i++)
+                    {
+                        text!.Append(CultureInfo.InvariantCulture, $"{start + i},{labels[start + i]}");
+                        for (long j = 0; j < width; j++) text.Append(',').Append(values[i * width + j].ToString("R", CultureInfo.InvariantCulture));
+                        text.Append('\n');
+                    }
+                task.Advance(n);
+            }
+        }
+        if (npy is not null) npy.Complete();
+        else AtomicFile.WriteAllText(path, text!.ToString());
+        return shape;
+    }
+}
