@@ -9,6 +9,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Headless Chromium renders the HTML reports in the tests, as a reader's browser would.
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+# numpy reads the .npy files MnistLab writes, as a user's Python would (a test checks it).
+/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || missing+=(python3-numpy)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

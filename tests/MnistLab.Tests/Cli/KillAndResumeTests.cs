@@ -91,11 +91,19 @@ public class KillAndResumeTests(RealMnist mnist)
         {
             Assert.True(p.WaitUntil(() => SavedEpoch(killed, VaeTrainer.Name) >= 1, Limit), p.Output);
             Thread.Sleep(200);
+            Assert.False(p.HasExited, $"the run ended before it could be killed:\n{p.Output}");
             p.Kill();
         }
+        // Killed mid-training: no report, and the last checkpoint is of an epoch before the last.
+        Assert.False(File.Exists(Path.Combine(killed, "metrics.json")), "a killed run published a report");
+        int saved = SavedEpoch(killed, VaeTrainer.Name);
+        Assert.InRange(saved, 1, 2);
         AssertNoCorruptCheckpoints(killed);
         using (var p = CliProcess.Start([.. common, "--out", killed, "--resume"]))
+        {
             Assert.True(p.Wait(Limit) == 0, p.Output);
+            Assert.Contains($"{VaeTrainer.Name}: resumed after epoch {saved} of 3", p.Output);
+        }
 
         foreach (string figure in new[] { "loss_per_epoch", "probe", "checkpoint_sha256" })
             Assert.Equal(Metrics(reference).GetProperty(figure).GetRawText(), Metrics(killed).GetProperty(figure).GetRawText());

@@ -8,7 +8,7 @@ namespace MnistLab.Tests.Support;
 /// </summary>
 public sealed class RealMnist : IDisposable
 {
-    readonly Lazy<Mnist> _mnist = new(() => Mnist.Load(MnistLocator.Locate(new MnistSource())));
+    readonly Lazy<Mnist> _mnist = new(() => MnistLocator.Load(new MnistSource()));
     public Mnist Data => _mnist.Value;
 
     public void Dispose()
