@@ -8,10 +8,11 @@ using MnistLab.Training;
 namespace MnistLab.Experiments;
 
 /// <summary>
-/// How a headline figure reads: a share (an accuracy, shown in %), a difference of shares (signed, in points), a spread
-/// of shares (a standard deviation, in points), a count, or a plain number.
+/// How a headline figure reads: a share (an accuracy, shown in %), a score on the same 0-to-1 scale shown as a number
+/// (an R²), a difference of shares (signed, in points), a spread of shares (a standard deviation, in points), a count,
+/// or a plain number. Shares and scores share one axis in the index's chart.
 /// </summary>
-public enum FigureKind { Share, Points, Spread, Count, Number }
+public enum FigureKind { Share, Score, Points, Spread, Count, Number }
 
 /// <summary>One figure an experiment puts forward: its key in metrics.json, a label, a short label for charts, and its kind.</summary>
 public sealed record Headline(string Key, string Label, string Short, FigureKind Kind = FigureKind.Share)

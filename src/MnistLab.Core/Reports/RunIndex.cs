@@ -189,8 +189,8 @@ public static class RunIndex
     public static void Write(string outDir, IReadOnlyList<RunEntry> runs, string title)
     {
         CheckReplaceable(outDir);
-        // The chart shows the accuracies (shares), which one axis from 0 to 1 holds; a run without a figure shows no bar.
-        var shown = runs.SelectMany(r => r.Experiments).SelectMany(e => e.Headlines.Where(h => h.Headline.Kind == FigureKind.Share)
+        // The chart shows the accuracies and R² (shares and scores), which one axis from 0 to 1 holds; a run without a figure shows no bar.
+        var shown = runs.SelectMany(r => r.Experiments).SelectMany(e => e.Headlines.Where(h => h.Headline.Kind is FigureKind.Share or FigureKind.Score)
             .Select(h => (e.Experiment, h.Headline))).DistinctBy(p => (p.Experiment, p.Headline.Key)).ToList();
         AtomicFile.Write(Path.Combine(outDir, ChartFile), temp => Plots.GroupedBars(temp, "Headline figures (shares: accuracies on the test set, R²)", "value",
             shown.Select(p => p.Headline.Short).ToList(),

@@ -52,9 +52,9 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
 
     public override IReadOnlyList<Headline> Headlines { get; } =
     [
-        new("r2_test_size", "probe R² on test: size", "R² size", FigureKind.Number),
-        new("r2_test_thick", "probe R² on test: thickness", "R² thickness", FigureKind.Number),
-        new("r2_test_slant", "probe R² on test: slant", "R² slant", FigureKind.Number),
+        new("r2_test_size", "probe R² on test: size", "R² size", FigureKind.Score),
+        new("r2_test_thick", "probe R² on test: thickness", "R² thickness", FigureKind.Score),
+        new("r2_test_slant", "probe R² on test: slant", "R² slant", FigureKind.Score),
     ];
 
     public override IReadOnlyDictionary<string, double> Figures(VaeProbeResult r) =>
