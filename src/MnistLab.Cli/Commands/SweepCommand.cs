@@ -226,12 +226,18 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
         AnsiConsole.Write(table);
         foreach (var (k, error) in status.Errors)
             AnsiConsole.WriteLine($"point {k} failed: {error}");
-        if (status.ToResubmit.Count > 0)
+        var all = status.Indices(PointState.Failed, PointState.Interrupted, PointState.Pending);
+        if (all.Count > 0)
         {
-            string list = SeedList.Compact(status.ToResubmit.Select(i => (long)i));
-            AnsiConsole.WriteLine($"To run the failed and interrupted points again: mnistlab sweep --out {plan.Folder} (here)");
+            AnsiConsole.WriteLine($"To run the points not done here: mnistlab sweep --out {plan.Folder}");
             string sbatch = Path.Combine(plan.Folder, SlurmScript.FileName);
-            if (File.Exists(sbatch)) AnsiConsole.WriteLine($"  or on Slurm: sbatch --array={list} {PointLauncher.ShellQuote(sbatch)}");
+            if (File.Exists(sbatch))
+            {
+                if (status.ToResubmit.Count > 0)
+                    AnsiConsole.WriteLine($"On Slurm, the failed and interrupted points: sbatch --array={SeedList.Compact(status.ToResubmit.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
+                if (status.Count(PointState.Pending) > 0)
+                    AnsiConsole.WriteLine($"With the points never started too (when their tasks are no longer queued): sbatch --array={SeedList.Compact(all.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
+            }
         }
         return 0;
     }

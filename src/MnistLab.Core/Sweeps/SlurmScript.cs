@@ -77,7 +77,7 @@ public static class SlurmScript
         string path = Path.Combine(plan.Folder, FileName);
         Directory.CreateDirectory(plan.LogsFolder); // Slurm does not create the folder of --output
         AtomicFile.WriteAllText(path, Text(plan, options, launcher));
-        File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
         return path;
     }
 }

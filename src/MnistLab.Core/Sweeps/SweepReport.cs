@@ -37,7 +37,7 @@ public static class SweepReport
                         $"difference{(SweepAggregate.InPoints(h.Kind) ? " (points)" : "")}",
                         r.Comparisons.Select(c => Group(c.Setting, c.Differences[i], scale, r.Plan)).ToList(), zeroLine: true);
             }
-            folder.WriteReport(Markdown(r));
+            folder.WriteReport(Markdown(r, outDir));
             folder.WriteText(ReportFolder.Marker, Metrics(r).ToJsonString(Json.Options));
             folder.Commit();
         }
@@ -61,7 +61,8 @@ public static class SweepReport
     static string Difference(Headline h, double v) => SweepAggregate.Signed(h.Kind, v).Replace(" points", " pt");
     static string DiffRange(Headline h, Estimate e) => e.HasInterval ? $"[{Difference(h, e.Low)}, {Difference(h, e.High)}]" : "–";
 
-    public static string Markdown(SweepAggregateResult r)
+    /// <summary>The report as Markdown; links to the points' reports are relative to <paramref name="outDir"/>, where it will be written.</summary>
+    public static string Markdown(SweepAggregateResult r, string outDir)
     {
         var plan = r.Plan;
         var experiment = plan.Experiment;
@@ -125,7 +126,7 @@ public static class SweepReport
             {
                 var setting = r.Settings.First(s => s.Label == p.SettingLabel);
                 bool done = r.Finished.Contains(p.Index);
-                string link = Path.GetRelativePath(Path.GetFullPath(Path.Combine(plan.Folder, "report")), Path.Combine(plan.PointFolder(p.Index), "report.html")).Replace('\\', '/');
+                string link = Path.GetRelativePath(Path.GetFullPath(outDir), Path.Combine(plan.PointFolder(p.Index), "report.html")).Replace('\\', '/');
                 return (IReadOnlyList<string>)[$"{p.Index}", $"{p.Seed}", p.SettingLabel,
                     .. setting.Figures.Select(f => f.BySeed.TryGetValue(p.Seed, out var v) ? f.Headline.Format(v) : "–"),
                     done ? $"[report]({link})" : "not finished"];

@@ -50,6 +50,7 @@ public sealed class SlurmCluster : IDisposable
         }
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     void Launch()
     {
         string root = _dir.Path;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MnistLab.Sweeps;
 using MnistLab.Tests.Support;
 
@@ -105,6 +106,11 @@ public class SweepAggregateTests
         // The same folder aggregates to the same numbers: nothing in it depends on when it was read.
         var again = SweepReport.Metrics(SweepAggregate.Compute(plan)).ToJsonString();
         Assert.Equal(again, SweepReport.Metrics(r).ToJsonString());
+
+        // `mnistlab report --runs DIR` on a sweep writes the same, into --out when given (links then lead from there).
+        Assert.Equal(MnistLab.Cli.CliApp.Ok, MnistLab.Cli.CliApp.Run(["report", "--runs", plan.Folder, "--out", dir.File("elsewhere")]));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(again), JsonNode.Parse(File.ReadAllText(dir.File("elsewhere/metrics.json")))));
+        Assert.Contains("[report](../sweep/points/0/report.html)", File.ReadAllText(dir.File("elsewhere/report.md")));
     }
 
     [Fact]
