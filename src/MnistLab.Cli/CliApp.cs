@@ -38,6 +38,10 @@ public static class CliApp
                 foreach (var experiment in Registry.All) RunCommands.Add(run, experiment);
             });
             config.AddCommand<AnalyzeCommand>("analyze").WithExample("analyze", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--out", "runs/linearity-again");
+            config.AddCommand<SweepCommand>("sweep")
+                .WithExample("sweep", "--experiment", "ring", "--seeds", "0-19", "--quick", "--out", "runs/ring-sweep", "--jobs", "2")
+                .WithExample("sweep", "--experiment", "ring", "--seeds", "0-19", "--set", "alpha=0,0.001,0.01", "--out", "runs/alpha", "--slurm")
+                .WithExample("sweep", "--status", "runs/alpha");
             config.AddCommand<ReportCommand>("report").WithExample("report", "--runs", "runs/all", "runs/all-seed1", "--out", "runs/compare");
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
             config.AddBranch("export", export =>

@@ -2,12 +2,13 @@ using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Reports;
+using MnistLab.Sweeps;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("An index.html (and index.md) comparing run folders side by side: `run all` folders or single experiment reports.")]
+[Description("An index.html (and index.md) comparing run folders side by side: `run all` folders or single experiment reports. On a sweep's folder: its answers over seeds (into DIR/report unless --out).")]
 public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
 {
     public sealed class Settings : ToolSettings
@@ -30,7 +31,7 @@ public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
         public override ValidationResult Validate()
         {
             if (AllRuns.Count == 0) return ValidationResult.Error("--runs: give at least one run folder.");
-            if (Out is null) return ValidationResult.Error("--out: give the folder for the index.");
+            if (Out is null && !(AllRuns.Count == 1 && SweepPlan.IsSweep(AllRuns[0]))) return ValidationResult.Error("--out: give the folder for the index.");
             return base.Validate();
         }
     }
@@ -38,6 +39,11 @@ public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         settings.ApplyThreads();
+        if (settings.AllRuns.Count == 1 && SweepPlan.IsSweep(settings.AllRuns[0]))
+        {
+            SweepCommand.Report(SweepPlan.Open(settings.AllRuns[0]), settings.Out);
+            return 0;
+        }
         var runs = settings.AllRuns.Select(r => RunIndex.Read(r)).ToList();
         // Two folders with the same name get their paths as labels, so the columns stay distinguishable.
         if (runs.Select(r => r.Label).Distinct().Count() < runs.Count) runs = runs.Select(r => r with { Label = r.Folder }).ToList();

@@ -17,6 +17,12 @@ public enum FigureKind { Share, Score, Points, Spread, Count, Number }
 /// <summary>One figure an experiment puts forward: its key in metrics.json, a label, a short label for charts, and its kind.</summary>
 public sealed record Headline(string Key, string Label, string Short, FigureKind Kind = FigureKind.Share)
 {
+    /// <summary>
+    /// For a figure that is itself an effect (a difference), how a sentence states it, with {0} for the value:
+    /// <c>the ring adds {0} to the linear model</c>. Sweeps read their aggregated answers this way.
+    /// </summary>
+    public string? Effect { get; init; }
+
     /// <summary>The figure as the reports print it: 92.61%, +1.00 pt, 0.934.</summary>
     public string Format(double value) => Kind switch
     {
@@ -59,6 +65,9 @@ public interface IExperiment
     object QuickOptions { get; }
 
     object WithSeed(object options, long seed);
+
+    /// <summary>Checks <paramref name="options"/> (of <see cref="OptionsType"/>) as a run would; throws <see cref="InvalidOptionException"/> naming the option.</summary>
+    object Validated(object options);
 
     IReadOnlyList<Headline> Headlines { get; }
 
@@ -119,6 +128,7 @@ public abstract class Experiment<TOptions, TResult> : IExperiment where TOptions
     object IExperiment.DefaultOptions => Defaults;
     object IExperiment.QuickOptions => Quick;
     object IExperiment.WithSeed(object options, long seed) => WithSeed(Cast(options), seed);
+    object IExperiment.Validated(object options) => Validated(Cast(options));
     ExperimentRun IExperiment.RunInto(object options, string outDir, LabData data, RunSetup? setup) => RunInto(Cast(options), outDir, data, setup);
 
     TOptions Cast(object options) => options as TOptions

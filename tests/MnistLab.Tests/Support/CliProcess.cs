@@ -40,6 +40,13 @@ public sealed class CliProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGKILL to this process alone: the processes it started are left to notice by themselves.</summary>
+    public void KillAlone()
+    {
+        try { _process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { }
+        _process.WaitForExit();
+    }
+
     /// <summary>Waits for the exit code, failing the test after <paramref name="timeout"/>.</summary>
     public int Wait(TimeSpan timeout)
     {

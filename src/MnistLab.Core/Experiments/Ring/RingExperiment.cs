@@ -54,8 +54,10 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
     [
         new("linear_test_acc", "linear on pixels + ring: test accuracy", "ring: linear"),
         new("mlp_test_acc", "MLP on pixels + ring: test accuracy", "ring: MLP"),
-        new("ring_gain_linear", "linear: accuracy with the ring minus without (mean over the ablation seeds)", "ring gain linear", FigureKind.Points),
-        new("ring_gain_mlp", "MLP: accuracy with the ring minus without (mean over the ablation seeds)", "ring gain MLP", FigureKind.Points),
+        new("ring_gain_linear", "linear: accuracy with the ring minus without (mean over the ablation seeds)", "ring gain linear", FigureKind.Points)
+            { Effect = "the ring adds {0} to the linear model" },
+        new("ring_gain_mlp", "MLP: accuracy with the ring minus without (mean over the ablation seeds)", "ring gain MLP", FigureKind.Points)
+            { Effect = "the ring adds {0} to the MLP" },
         new("seed_spread_linear", "linear: seed-to-seed standard deviation of test accuracy (largest ablation cell)", "sd linear", FigureKind.Spread),
         new("seed_spread_mlp", "MLP: seed-to-seed standard deviation of test accuracy (largest ablation cell)", "sd MLP", FigureKind.Spread),
     ];

@@ -1,0 +1,254 @@
+using System.ComponentModel;
+using MnistLab.Cli.Commands.Settings;
+using MnistLab.Cli.Console;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Runs;
+using MnistLab.Sweeps;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace MnistLab.Cli.Commands;
+
+[Description("A grid of runs, seeds times settings of one experiment: run here (--jobs), written for Slurm (--slurm) or Kubernetes (--k8s); one point of it (--point K DIR); its state (--status DIR). 'mnistlab report --runs DIR' aggregates it.")]
+public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandArgument(0, "[DIR]")]
+        [Description("The sweep's folder (for --point and --status; the same as --out).")]
+        public string? Folder { get; init; }
+
+        [CommandOption("--experiment <NAME>")]
+        [Description("The experiment to sweep (see 'mnistlab run --help'). Without it, --out names an existing sweep to run on.")]
+        public string? Experiment { get; init; }
+
+        [CommandOption("--seeds <LIST>"), Binds("SweepSpec.Seeds")]
+        [Description("Seeds: 0-19, 0,3,7 or 0-4,10-14.")]
+        public string? Seeds { get; init; }
+
+        [CommandOption("--set <KEY=V1,V2>"), Binds("SweepSpec.Axes")]
+        [Description("An option to vary, by its JSON name, with its values (repeatable; the grid is every combination): --set train.epochs=2,5. A list-valued option takes lists in brackets: --set models=[[linear_ce,mlp_ce]],[[mlp_ce]].")]
+        public string[] Set { get; init; } = [];
+
+        [CommandOption("--quick")]
+        [Description("Start from the experiment's reduced budget (as 'run all --quick') instead of the seed's options.")]
+        public bool Quick { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("The sweep's folder: sweep.json, points/<k>/ (a run folder per point), logs/, state/. Running the same command again resumes it.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--jobs <N>"), Binds("LocalSweepOptions.Jobs")]
+        [Description("Points run at once on this machine, each in its own process with cores / N threads (--threads sets them). Default 1.")]
+        public int Jobs { get; init; } = 1;
+
+        [CommandOption("--slurm")]
+        [Description("Write DIR/sweep.sbatch, a Slurm job array with a task per point, instead of running here; submit it with sbatch.")]
+        public bool Slurm { get; init; }
+
+        [CommandOption("--cpus-per-task <N>"), Binds("SlurmOptions.CpusPerTask")]
+        [Description("CPUs (and threads) of each point on Slurm or Kubernetes. Default 2.")]
+        public int? CpusPerTask { get; init; }
+
+        [CommandOption("--mem <SIZE>"), Binds("SlurmOptions.Memory")]
+        [Description("Memory of each point on Slurm (4G, 8000M) or Kubernetes (4Gi). Default 4G.")]
+        public string? Memory { get; init; }
+
+        [CommandOption("--time <LIMIT>"), Binds("SlurmOptions.Time")]
+        [Description("Time limit of each Slurm task (02:00:00, 1-00:00:00). Default 02:00:00.")]
+        public string? Time { get; init; }
+
+        [CommandOption("--partition <NAME>"), Binds("SlurmOptions.Partition")]
+        [Description("Slurm partition. Default: the cluster's default.")]
+        public string? Partition { get; init; }
+
+        [CommandOption("--max-running <N>"), Binds("SlurmOptions.MaxRunning")]
+        [Description("At most N Slurm tasks at once (--array=...%N). Default: no limit.")]
+        public int? MaxRunning { get; init; }
+
+        [CommandOption("--mnistlab <COMMAND>"), Binds("PointLauncher.Command")]
+        [Description("The command that starts mnistlab on the cluster's nodes, written into sweep.sbatch. Default: this mnistlab.")]
+        public string? Mnistlab { get; init; }
+
+        [CommandOption("--k8s")]
+        [Description("Write DIR/sweep.k8s.yaml, a Kubernetes Indexed Job with a completion per point (see docs/SWEEPS.md), instead of running here.")]
+        public bool Kubernetes { get; init; }
+
+        [CommandOption("--image <IMAGE>"), Binds("KubernetesOptions.Image")]
+        [Description("Container image with mnistlab for --k8s. Default mnistlab:latest.")]
+        public string? Image { get; init; }
+
+        [CommandOption("--volume-claim <NAME>"), Binds("KubernetesOptions.VolumeClaim")]
+        [Description("PersistentVolumeClaim holding the sweep folders for --k8s. Default mnistlab-sweeps.")]
+        public string? VolumeClaim { get; init; }
+
+        [CommandOption("--parallelism <N>"), Binds("KubernetesOptions.Parallelism")]
+        [Description("Pods at once for --k8s. Default 4.")]
+        public int? Parallelism { get; init; }
+
+        [CommandOption("--point <K>")]
+        [Description("Run point K of the sweep in DIR, here and now (what each Slurm task and pod does); a finished point is kept, a killed one continues.")]
+        public int? Point { get; init; }
+
+        [CommandOption("--status")]
+        [Description("Show which points of the sweep in DIR are done, running, failed or interrupted, and how to submit the failed ones again.")]
+        public bool Status { get; init; }
+
+        [CommandOption(LocalSweep.ExitWithParentFlag, IsHidden = true)]
+        public bool ExitWithParent { get; init; }
+
+        public string? Dir => Out ?? Folder;
+
+        public override ValidationResult Validate()
+        {
+            if (Out is not null && Folder is not null && Path.GetFullPath(Out) != Path.GetFullPath(Folder))
+                return ValidationResult.Error($"the sweep's folder is given twice ({Folder} and --out {Out}).");
+            if (Dir is null) return ValidationResult.Error("give the sweep's folder: --out DIR (or DIR).");
+            bool grid = Experiment is not null || Seeds is not null || Set.Length > 0 || Quick;
+            if (Point is not null && Status) return ValidationResult.Error("--point and --status exclude each other.");
+            if ((Point is not null || Status) && (grid || Slurm || Kubernetes))
+                return ValidationResult.Error($"{(Status ? "--status" : "--point")} reads the grid from DIR/sweep.json; give no --experiment, --seeds, --set, --quick, --slurm or --k8s with it.");
+            if (Point is < 0) return ValidationResult.Error($"--point must be ≥ 0, got {Point}.");
+            if (Experiment is not null && Seeds is null) return ValidationResult.Error("--seeds: give the seeds of the sweep, e.g. --seeds 0-19.");
+            if (Experiment is null && (Seeds is not null || Set.Length > 0 || Quick))
+                return ValidationResult.Error("--experiment: give the experiment whose options --seeds, --set and --quick describe.");
+            if (Jobs < 1) return ValidationResult.Error($"--jobs must be ≥ 1, got {Jobs}.");
+            return base.Validate();
+        }
+    }
+
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string dir = settings.Dir!;
+        if (settings.Point is { } k) return RunPoint(settings, dir, k, cancellationToken);
+        if (settings.Status) return ShowStatus(SweepPlan.Open(dir));
+
+        // Everything checked before anything is written: the grid, then the scheduler's options.
+        var slurm = settings.Slurm ? SlurmOptionsOf(settings) : null;
+        var kubernetes = settings.Kubernetes ? KubernetesOptionsOf(settings) : null;
+        var launcher = settings.Slurm && settings.Mnistlab is { } m ? PointLauncher.Parse(m) : null;
+        var plan = settings.Experiment is { } name
+            ? SweepPlan.Create(dir, new SweepSpec
+            {
+                Experiment = name,
+                Seeds = SeedList.Parse(settings.Seeds!),
+                Axes = settings.Set.Select(SweepAxis.Parse).ToList(),
+                Quick = settings.Quick,
+                Data = settings.Data is { } d ? Path.GetFullPath(d) : null,
+                NoFetch = settings.NoFetch,
+            }, CliApp.Arguments)
+            : SweepPlan.Open(dir);
+        AnsiConsole.MarkupLine($"Sweep [bold]{Markup.Escape(SweepPlan.Describe(plan.Spec))}[/]: {plan.Points.Count} points in {Markup.Escape(Path.Combine(dir, SweepPlan.File))}");
+
+        if (slurm is not null || kubernetes is not null)
+        {
+            if (slurm is not null)
+            {
+                string path = SlurmScript.Write(plan, slurm, launcher ?? PointLauncher.Current());
+                AnsiConsole.MarkupLine($"Slurm job array: [bold]{Markup.Escape(path)}[/]. Submit it with:");
+                AnsiConsole.WriteLine($"  sbatch {PointLauncher.ShellQuote(path)}");
+            }
+            if (kubernetes is not null)
+            {
+                string path = KubernetesJob.Write(plan, kubernetes);
+                AnsiConsole.MarkupLine($"Kubernetes Indexed Job: [bold]{Markup.Escape(path)}[/] (see docs/SWEEPS.md); apply it with kubectl apply -f.");
+            }
+            AnsiConsole.WriteLine($"Then: mnistlab sweep --status {dir}, and mnistlab report --runs {dir} for the answers.");
+            return 0;
+        }
+
+        var result = ConsoleProgress.Run(progress => LocalSweep.Run(plan,
+            new LocalSweepOptions { Jobs = settings.Jobs, ThreadsPerPoint = settings.Threads }, progress, cancellationToken));
+        AnsiConsole.WriteLine($"{result.Status.Summary}; {result.Ran.Count} run now in {LocalSweep.Duration(result.Seconds)}.");
+        if (result.Failed.Count > 0)
+            throw new MnistLabException($"{result.Failed.Count} point{(result.Failed.Count == 1 ? "" : "s")} failed ({SeedList.Compact(result.Failed.Select(f => (long)f))}); " +
+                                        $"see {Path.Combine(dir, "logs")} and mnistlab sweep --status {dir}; run the same command again to retry them.");
+        if (result.Status.Count(PointState.Done) == plan.Points.Count) Report(plan, null);
+        else AnsiConsole.WriteLine($"Not every point is finished yet; mnistlab report --runs {dir} aggregates those that are.");
+        return 0;
+    }
+
+    static SlurmOptions SlurmOptionsOf(Settings settings)
+    {
+        var defaults = new SlurmOptions();
+        return new SlurmOptions
+        {
+            CpusPerTask = settings.CpusPerTask ?? defaults.CpusPerTask,
+            Memory = settings.Memory ?? defaults.Memory,
+            Time = settings.Time ?? defaults.Time,
+            Partition = settings.Partition,
+            MaxRunning = settings.MaxRunning,
+        }.Validated();
+    }
+
+    static KubernetesOptions KubernetesOptionsOf(Settings settings)
+    {
+        var defaults = new KubernetesOptions();
+        return new KubernetesOptions
+        {
+            Image = settings.Image ?? defaults.Image,
+            VolumeClaim = settings.VolumeClaim ?? defaults.VolumeClaim,
+            Parallelism = settings.Parallelism ?? defaults.Parallelism,
+            Cpus = settings.CpusPerTask ?? defaults.Cpus,
+            Memory = settings.Memory is { } mem ? KubernetesMemory(mem) : defaults.Memory,
+        }.Validated();
+    }
+
+    /// <summary>4G (sbatch) is 4Gi (Kubernetes): both count in powers of 1024.</summary>
+    static string KubernetesMemory(string memory) =>
+        memory.Length > 0 && "KMGT".Contains(memory[^1]) ? memory + "i" : memory;
+
+    static int RunPoint(Settings settings, string dir, int index, CancellationToken cancellationToken)
+    {
+        if (settings.ExitWithParent) ParentWatch.ExitWhenInputCloses();
+        var plan = SweepPlan.Open(dir);
+        var point = plan.Point(index);
+        settings.ApplyThreads();
+        // The point's own --data wins over the folder the sweep was created with (a node may see MNIST elsewhere).
+        var source = new MnistSource(settings.Data ?? plan.Spec.Data, AllowFetch: !(settings.NoFetch || plan.Spec.NoFetch));
+        using var data = LabData.From(source, CommonSettings.Log);
+        var run = ConsoleProgress.Run(progress => PointRun.Run(plan, index, data,
+            new RunSetup { Progress = progress, Command = CliApp.Arguments, Cancel = cancellationToken }));
+        if (run is not null) MnistLab.Cli.Commands.Run.Summary.Write(plan.Experiment, run.Figures, run.Answer);
+        AnsiConsole.MarkupLine($"{Markup.Escape(point.ToString())}: [bold]{Markup.Escape(plan.PointFolder(index))}[/]");
+        return 0;
+    }
+
+    static int ShowStatus(SweepPlan plan)
+    {
+        var status = SweepStatus.Read(plan);
+        AnsiConsole.WriteLine($"{SweepPlan.Describe(plan.Spec)} in {plan.Folder}");
+        AnsiConsole.WriteLine(status.Summary + ".");
+        var table = new Table().AddColumns("state", "points");
+        foreach (var state in Enum.GetValues<PointState>())
+            if (status.Count(state) > 0) table.AddRow(state.ToString().ToLowerInvariant(), SeedList.Compact(status.Indices(state).Select(i => (long)i)));
+        AnsiConsole.Write(table);
+        foreach (var (k, error) in status.Errors)
+            AnsiConsole.WriteLine($"point {k} failed: {error}");
+        var all = status.Indices(PointState.Failed, PointState.Interrupted, PointState.Pending);
+        if (all.Count > 0)
+        {
+            AnsiConsole.WriteLine($"To run the points not done here: mnistlab sweep --out {plan.Folder}");
+            string sbatch = Path.Combine(plan.Folder, SlurmScript.FileName);
+            if (File.Exists(sbatch))
+            {
+                if (status.ToResubmit.Count > 0)
+                    AnsiConsole.WriteLine($"On Slurm, the failed and interrupted points: sbatch --array={SeedList.Compact(status.ToResubmit.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
+                if (status.Count(PointState.Pending) > 0)
+                    AnsiConsole.WriteLine($"With the points never started too (when their tasks are no longer queued): sbatch --array={SeedList.Compact(all.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Aggregates the sweep into <paramref name="outDir"/> (default DIR/report) and prints its answers.</summary>
+    public static void Report(SweepPlan plan, string? outDir)
+    {
+        outDir ??= SweepReport.DefaultFolder(plan);
+        var aggregate = SweepAggregate.Compute(plan);
+        SweepReport.Write(aggregate, outDir);
+        foreach (string sentence in aggregate.Sentences) AnsiConsole.WriteLine(sentence);
+        AnsiConsole.MarkupLine($"Sweep report ({aggregate.Finished.Count} of {plan.Points.Count} points): [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
+    }
+}
