@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MnistLab.Common;
+using MnistLab.Import.Layers;
+
+namespace MnistLab.Import;
+
+/// <summary>
+/// A feed-forward model as a JSON mirror of PyTorch's nn.Sequential: the input shape without the batch
+/// (<c>[1, 28, 28]</c> or <c>[784]</c>), an optional normalisation applied to the [0, 1] image inside the model, and the
+/// layers in order. Parameter names are nn.Sequential's: <c>0.weight</c>, <c>1.running_mean</c>, ...
+/// </summary>
+public sealed record Architecture(long[] Input, Normalization? Normalize, IReadOnlyList<LayerSpec> Layers)
+{
+    static readonly JsonSerializerOptions Strict = new(Json.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+        AllowOutOfOrderMetadataProperties = true,
+    };
+
+    /// <summary>Reads and checks an architecture file; every defect is one <see cref="DataFormatException"/> naming the file.</summary>
+    public static Architecture Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new MnistLabException($"{path}: cannot read the architecture file ({e.Message})."); }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses <paramref name="text"/>, naming <paramref name="source"/> in every error.</summary>
+    public static Architecture Parse(string text, string source)
+    {
+        Architecture? arch;
+        try { arch = JsonSerializer.Deserialize<Architecture>(text, Strict); }
+        catch (JsonException e) { throw new DataFormatException($"{source}: not a valid architecture file ({Explain(e)})."); }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new DataFormatException($"{source}: not a valid architecture file ({e.Message}).");
+        }
+        if (arch is null || arch.Input is null || arch.Layers is null) throw new DataFormatException($"{source}: an architecture file needs \"input\" and \"layers\".");
+        if (arch.Layers.Any(l => l is null)) throw new DataFormatException($"{source}: a layer is null.");
+        var graphOnly = arch.Layers.Select((l, i) => (l, i)).FirstOrDefault(x => !LayerSpec.SequentialTypes.Contains(x.l.TypeName));
+        if (graphOnly.l is not null)
+            throw new DataFormatException($"{source}: layer {graphOnly.i} has type '{graphOnly.l.TypeName}'; the layer types are {string.Join(", ", LayerSpec.SequentialTypes)}.");
+        if (arch.Check() is { } problem) throw new DataFormatException($"{source}: {problem}.");
+        return arch;
+    }
+
+    /// <summary>Null if the input, normalisation and layers chain; else the first place where they do not.</summary>
+    public string? Check()
+    {
+        if (!(Input.Length is 1 or 3) || Input.Any(d => d < 1) || Input.Aggregate(1L, (a, b) => a * b) != 28 * 28)
+            return $"input ({string.Join(", ", Input)}) must be [1, 28, 28] (or [C, H, W] with C·H·W = 784) or [784]";
+        if (Normalize?.Mismatch(Input) is { } n) return n;
+        if (Layers.Count == 0) return "no layers";
+        try
+        {
+            ShapeTrace.Through(Layers, Input);
+            return null;
+        }
+        catch (ShapeTrace.MismatchException e) { return e.Message; }
+    }
+
+    /// <summary>JSON errors name the path in the file and the line, which locate the fault better than the parser's own words.</summary>
+    static string Explain(JsonException e)
+    {
+        string where = e.Path is { Length: > 0 } p && p != "$" ? $" at {p}" : "";
+        string line = e.LineNumber is { } l ? $", line {l + 1}" : "";
+        string what = e.Message.Split(". Path:")[0].Split(" Path:")[0];
+        return $"{what.TrimEnd('.')}{where}{line}";
+    }
+}
