@@ -10,7 +10,7 @@ namespace MnistLab.Import;
 /// (<c>[1, 28, 28]</c> or <c>[784]</c>), an optional normalisation applied to the [0, 1] image inside the model, and the
 /// layers in order. Parameter names are nn.Sequential's: <c>0.weight</c>, <c>1.running_mean</c>, ...
 /// </summary>
-public sealed record Architecture(long[] Input, Normalization? Normalize, IReadOnlyList<LayerSpec> Layers)
+public sealed record Architecture(long[] Input, IReadOnlyList<LayerSpec> Layers, Normalization? Normalize = null)
 {
     static readonly JsonSerializerOptions Strict = new(Json.Options)
     {
@@ -32,6 +32,7 @@ public sealed record Architecture(long[] Input, Normalization? Normalize, IReadO
     /// <summary>Parses <paramref name="text"/>, naming <paramref name="source"/> in every error.</summary>
     public static Architecture Parse(string text, string source)
     {
+        if (LayerTypeProblem(text) is { } typeProblem) throw new DataFormatException($"{source}: {typeProblem}.");
         Architecture? arch;
         try { arch = JsonSerializer.Deserialize<Architecture>(text, Strict); }
         catch (JsonException e) { throw new DataFormatException($"{source}: not a valid architecture file ({Explain(e)})."); }
@@ -41,11 +42,32 @@ public sealed record Architecture(long[] Input, Normalization? Normalize, IReadO
         }
         if (arch is null || arch.Input is null || arch.Layers is null) throw new DataFormatException($"{source}: an architecture file needs \"input\" and \"layers\".");
         if (arch.Layers.Any(l => l is null)) throw new DataFormatException($"{source}: a layer is null.");
-        var graphOnly = arch.Layers.Select((l, i) => (l, i)).FirstOrDefault(x => !LayerSpec.SequentialTypes.Contains(x.l.TypeName));
-        if (graphOnly.l is not null)
-            throw new DataFormatException($"{source}: layer {graphOnly.i} has type '{graphOnly.l.TypeName}'; the layer types are {string.Join(", ", LayerSpec.SequentialTypes)}.");
         if (arch.Check() is { } problem) throw new DataFormatException($"{source}: {problem}.");
         return arch;
+    }
+
+    /// <summary>
+    /// Each layer's "type" checked before the typed reading, so an unknown or missing one is named with the types there
+    /// are (the serializer would only say it met an unknown discriminator). Null if the text is no JSON object with a
+    /// layers array: the typed reading then says what is wrong.
+    /// </summary>
+    static string? LayerTypeProblem(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array) return null;
+            int i = 0;
+            foreach (var layer in layers.EnumerateArray())
+            {
+                string? type = layer.ValueKind == JsonValueKind.Object && layer.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                if (type is null || !LayerSpec.SequentialTypes.Contains(type))
+                    return $"layer {i} {(type is null ? "has no \"type\"" : $"has type '{type}'")}; the layer types are {string.Join(", ", LayerSpec.SequentialTypes)}";
+                i++;
+            }
+            return null;
+        }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>Null if the input, normalisation and layers chain; else the first place where they do not.</summary>

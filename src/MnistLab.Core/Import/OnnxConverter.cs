@@ -144,7 +144,7 @@ public static class OnnxConverter
                 if (shape is not null && shape.Contains(-1)) shape = null;
             }
             else shape = Broadcast.Shape(a, b);
-            if (shape is null) throw Bad($"{where}: its inputs of shapes ({string.Join(", ", a)}) and ({string.Join(", ", b)}) do not fit");
+            if (shape is null) throw Bad($"{where}: its inputs of shapes {LayerSpec.Dims(a)} and {LayerSpec.Dims(b)} do not fit");
             _nodes.Add(new GraphNode(node.Name, node.OpType, [node.Input[0], node.Input[1]], node.Output[0], Binary: node.OpType));
             _shapes[node.Output[0]] = shape;
         }
@@ -194,12 +194,12 @@ public static class OnnxConverter
                     return (new ReshapeLayer(Longs(shape), Int("allowzero", 0) != 0), None());
                 }
                 case "GlobalAveragePool":
-                    if (x.Length != 4) throw Bad($"{where}: only 2-D pooling (a 4-D input) is supported, the input is ({string.Join(", ", x)})");
+                    if (x.Length != 4) throw Bad($"{where}: only 2-D pooling (a 4-D input) is supported, the input is {LayerSpec.Dims(x)}");
                     return (new AdaptiveAvgPool2dLayer(1), None());
                 case "Gemm":
                 {
                     if (Int("transA", 0) != 0) throw Bad($"{where}: transA = 1 is not supported");
-                    if (x.Length != 2) throw Bad($"{where}: its input must be 2-D, it is ({string.Join(", ", x)})");
+                    if (x.Length != 2) throw Bad($"{where}: its input must be 2-D, it is {LayerSpec.Dims(x)}");
                     var b = NeedConst(1, "B (the weight)");
                     if (b.dim() != 2) throw Bad($"{where}: B must be 2-D");
                     var weight = (Int("transB", 0) != 0 ? b : b.t()).to_type(ScalarType.Float32) * Float("alpha", 1f); // (out, in)

@@ -36,13 +36,13 @@ public static class ShapeTrace
             using var module = layer.Create();
             module.eval();
             var output = module.call(zeros(shape));
-            if (output.dim() == 0 || output.shape[0] != shape[0]) throw new MismatchException($"{where} does not keep the batch dimension: input ({string.Join(", ", shape)}), output ({string.Join(", ", output.shape)})");
-            if (output.shape.Any(d => d == 0)) throw new MismatchException($"{where} gives an empty output ({string.Join(", ", output.shape)}) for input ({string.Join(", ", shape)})");
+            if (output.dim() == 0 || output.shape[0] != shape[0]) throw new MismatchException($"{where} does not keep the batch dimension: input {LayerSpec.Dims(shape)}, output ({string.Join(", ", output.shape)}) for a batch of {shape[0]}");
+            if (output.shape.Any(d => d == 0)) throw new MismatchException($"{where} gives an empty output {LayerSpec.Dims(output.shape)} for input {LayerSpec.Dims(shape)}");
             return output.shape;
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new MismatchException($"{where} cannot take an input of shape ({string.Join(", ", shape)}): {FirstLine(e.Message)}");
+            throw new MismatchException($"{where} cannot take an input of shape {LayerSpec.Dims(shape)}: {FirstLine(e.Message)}");
         }
     }
 

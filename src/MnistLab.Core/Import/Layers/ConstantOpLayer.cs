@@ -16,7 +16,7 @@ public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool Const
 
     public override string? Mismatch(long[] shape) =>
         !Ops.Contains(Op) ? $"unknown operation '{Op}'"
-        : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape {Dims(ConstantShape)}" : null;
+        : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape ({string.Join(", ", ConstantShape)})" : null;
 }
 
 public sealed class ConstantOpModule : Module<Tensor, Tensor>

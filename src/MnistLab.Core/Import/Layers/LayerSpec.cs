@@ -53,7 +53,8 @@ public abstract record LayerSpec
     [JsonIgnore]
     public string TypeName => GetType().Name.EndsWith("Layer") ? GetType().Name[..^"Layer".Length] : GetType().Name;
 
-    protected static string Dims(long[] shape) => $"({string.Join(", ", shape)})";
+    /// <summary>A shape whose first dimension is the batch, written (N, ...) as the sizes a user knows.</summary>
+    public static string Dims(long[] shape) => shape.Length == 0 ? "()" : $"(N{string.Concat(shape.Skip(1).Select(d => $", {d}"))})";
 
     protected static string? NeedRank(long[] shape, params int[] ranks) =>
         ranks.Contains(shape.Length) ? null : $"expects a {string.Join(" or ", ranks.Select(r => $"{r}-D"))} input (batch included), gets {Dims(shape)}";

@@ -45,10 +45,10 @@ static class Pooling
 {
     public static string? Check(long[] shape, IntPair kernel, IntPair stride, IntPair padding, IntPair dilation)
     {
-        if (shape.Length != 4) return $"expects a 4-D input (batch included), gets ({string.Join(", ", shape)})";
+        if (shape.Length != 4) return $"expects a 4-D input (batch included), gets {LayerSpec.Dims(shape)}";
         if (kernel.First < 1 || kernel.Second < 1 || stride.First < 1 || stride.Second < 1) return "kernel_size and stride must be positive";
         if (padding.First * 2 > kernel.First || padding.Second * 2 > kernel.Second) return $"padding {padding} must be at most half the kernel {kernel}";
         bool fits = shape[2] + 2 * padding.First >= dilation.First * (kernel.First - 1) + 1 && shape[3] + 2 * padding.Second >= dilation.Second * (kernel.Second - 1) + 1;
-        return fits ? null : $"a kernel of {kernel} does not fit the input ({string.Join(", ", shape)})";
+        return fits ? null : $"a kernel of {kernel} does not fit the input {LayerSpec.Dims(shape)}";
     }
 }
