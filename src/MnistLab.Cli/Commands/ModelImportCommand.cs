@@ -28,7 +28,7 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
         [Description("The model folder to write (new or empty).")]
         public string? Out { get; init; }
 
-        [CommandOption("--expect-logits <FILE>")]
+        [CommandOption("--expect-logits <FILE>"), Binds("ModelImportOptions.ExpectLogits")]
         [Description("A .npy of the outputs PyTorch gave for the first N test images; the import fails if they differ by more than --tolerance.")]
         public string? ExpectLogits { get; init; }
 
