@@ -18,6 +18,7 @@ public sealed record Architecture(long[] Input, IReadOnlyList<LayerSpec> Layers,
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
         AllowOutOfOrderMetadataProperties = true,
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Reads and checks an architecture file; every defect is one <see cref="DataFormatException"/> naming the file.</summary>
@@ -32,17 +33,17 @@ public sealed record Architecture(long[] Input, IReadOnlyList<LayerSpec> Layers,
     /// <summary>Parses <paramref name="text"/>, naming <paramref name="source"/> in every error.</summary>
     public static Architecture Parse(string text, string source)
     {
-        if (LayerTypeProblem(text) is { } typeProblem) throw new DataFormatException($"{source}: {typeProblem}.");
+        if (LayerTypeProblem(text) is { } typeProblem) throw new DataFormatException($"{source}: {ErrorText.Printable(typeProblem)}.");
         Architecture? arch;
         try { arch = JsonSerializer.Deserialize<Architecture>(text, Strict); }
-        catch (JsonException e) { throw new DataFormatException($"{source}: not a valid architecture file ({Explain(e)})."); }
+        catch (JsonException e) { throw new DataFormatException($"{source}: not a valid architecture file ({ErrorText.Printable(Explain(e))})."); }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
-            throw new DataFormatException($"{source}: not a valid architecture file ({e.Message}).");
+            throw new DataFormatException($"{source}: not a valid architecture file ({ErrorText.Printable(e.Message.Split('\n')[0])}).");
         }
         if (arch is null || arch.Input is null || arch.Layers is null) throw new DataFormatException($"{source}: an architecture file needs \"input\" and \"layers\".");
         if (arch.Layers.Any(l => l is null)) throw new DataFormatException($"{source}: a layer is null.");
-        if (arch.Check() is { } problem) throw new DataFormatException($"{source}: {problem}.");
+        if (arch.Check() is { } problem) throw new DataFormatException($"{source}: {ErrorText.Printable(problem)}.");
         return arch;
     }
 

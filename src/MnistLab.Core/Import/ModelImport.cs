@@ -17,9 +17,9 @@ public sealed record ModelImportOptions(string From, string Out, string? Arch = 
         Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and Kind exclude each other: give one.");
         Require.NonNegative(Tolerance, "ModelImportOptions.Tolerance");
         if (Kind is not null) LabKinds.Find(Kind);
-        Require.That(File.Exists(From), "ModelImportOptions.From", $"{From}: no such model file.");
-        Require.That(Arch is null || File.Exists(Arch), "ModelImportOptions.Arch", $"{Arch}: no such architecture file.");
-        Require.That(ExpectLogits is null || File.Exists(ExpectLogits), "ModelImportOptions.ExpectLogits", $"{ExpectLogits}: no such .npy file.");
+        if (!File.Exists(From)) throw new InvalidOptionException("ModelImportOptions.From", $"{From}: no such model file.");
+        if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException("ModelImportOptions.Arch", $"{Arch}: no such architecture file.");
+        if (ExpectLogits is not null && !File.Exists(ExpectLogits)) throw new InvalidOptionException("ModelImportOptions.ExpectLogits", $"{ExpectLogits}: no such .npy file.");
         return this;
     }
 }

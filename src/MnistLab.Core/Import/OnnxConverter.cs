@@ -25,17 +25,49 @@ public static class OnnxConverter
         "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "BatchNormalization", "Dropout", "Identity", "Constant", "Pad",
     ];
 
+    /// <summary>The standard operator set versions whose semantics for these operators the conversion follows.</summary>
+    public const long MinOpset = 7, MaxOpset = 23;
+
+    const AttributeProto.Types.AttributeType F = AttributeProto.Types.AttributeType.Float, I = AttributeProto.Types.AttributeType.Int,
+        S = AttributeProto.Types.AttributeType.String, T = AttributeProto.Types.AttributeType.Tensor,
+        Fs = AttributeProto.Types.AttributeType.Floats, Is = AttributeProto.Types.AttributeType.Ints;
+
+    /// <summary>
+    /// Each operator's inputs (fewest, most), most outputs, and attributes with their types, from the ONNX operator
+    /// specification: a node outside them is refused, as ONNX Runtime refuses it, rather than read with defaults.
+    /// </summary>
+    static readonly Dictionary<string, (int MinIn, int MaxIn, int MaxOut, Dictionary<string, AttributeProto.Types.AttributeType> Attributes)> Signatures = new()
+    {
+        ["Gemm"] = (2, 3, 1, new() { ["alpha"] = F, ["beta"] = F, ["transA"] = I, ["transB"] = I }),
+        ["MatMul"] = (2, 2, 1, new()),
+        ["Add"] = (2, 2, 1, new()), ["Sub"] = (2, 2, 1, new()), ["Mul"] = (2, 2, 1, new()), ["Div"] = (2, 2, 1, new()),
+        ["Conv"] = (2, 3, 1, new() { ["auto_pad"] = S, ["dilations"] = Is, ["group"] = I, ["kernel_shape"] = Is, ["pads"] = Is, ["strides"] = Is }),
+        ["Relu"] = (1, 1, 1, new()), ["Sigmoid"] = (1, 1, 1, new()), ["Tanh"] = (1, 1, 1, new()), ["Identity"] = (1, 1, 1, new()),
+        ["LeakyRelu"] = (1, 1, 1, new() { ["alpha"] = F }),
+        ["Softmax"] = (1, 1, 1, new() { ["axis"] = I }), ["LogSoftmax"] = (1, 1, 1, new() { ["axis"] = I }),
+        ["MaxPool"] = (1, 1, 2, new() { ["auto_pad"] = S, ["ceil_mode"] = I, ["dilations"] = Is, ["kernel_shape"] = Is, ["pads"] = Is, ["storage_order"] = I, ["strides"] = Is }),
+        ["AveragePool"] = (1, 1, 1, new() { ["auto_pad"] = S, ["ceil_mode"] = I, ["count_include_pad"] = I, ["dilations"] = Is, ["kernel_shape"] = Is, ["pads"] = Is, ["strides"] = Is }),
+        ["GlobalAveragePool"] = (1, 1, 1, new()),
+        ["Flatten"] = (1, 1, 1, new() { ["axis"] = I }),
+        ["Reshape"] = (2, 2, 1, new() { ["allowzero"] = I }),
+        ["BatchNormalization"] = (5, 5, 5, new() { ["epsilon"] = F, ["momentum"] = F, ["training_mode"] = I, ["spatial"] = I }),
+        ["Dropout"] = (1, 3, 2, new() { ["ratio"] = F, ["seed"] = I }),
+        ["Constant"] = (0, 0, 1, new() { ["value"] = T, ["value_float"] = F, ["value_floats"] = Fs, ["value_int"] = I, ["value_ints"] = Is }),
+        ["Pad"] = (1, 4, 1, new() { ["mode"] = S, ["pads"] = Is, ["value"] = F }),
+    };
+
     public static OnnxConversion Convert(string path) => Convert(path, StateDictFile.ReadAll(path));
 
     public static OnnxConversion Convert(string path, byte[] bytes)
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
-        catch (InvalidProtocolBufferException e) { throw new DataFormatException($"{path}: not a valid ONNX file ({e.Message.TrimEnd('.')})."); }
+        catch (InvalidProtocolBufferException e) { throw new DataFormatException($"{path}: not a valid ONNX file ({ErrorText.Printable(e.Message.TrimEnd('.'))})."); }
         var graph = model.Graph;
         if (graph is null || graph.Node.Count == 0) throw new DataFormatException($"{path}: not a valid ONNX file (no graph or an empty one).");
         var opsets = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
         if (opsets.Count != 1) throw new DataFormatException($"{path}: not a valid ONNX file (it imports {opsets.Count} versions of the standard operator set, not one).");
+        if (opsets[0].Version is < MinOpset or > MaxOpset) throw new DataFormatException($"{path}: operator set version {opsets[0].Version}; MnistLab reads versions {MinOpset} to {MaxOpset}.");
         using var scope = NewDisposeScope();
         var conversion = new Builder(path, opsets[0].Version).Run(graph);
         return conversion;
@@ -48,7 +80,7 @@ public static class OnnxConverter
         readonly List<GraphNode> _nodes = [];
         readonly Dictionary<string, Tensor> _weights = new(StringComparer.Ordinal);
 
-        DataFormatException Bad(string what) => new($"{path}: {what}.");
+        DataFormatException Bad(string what) => new($"{path}: {ErrorText.Printable(what)}.");
 
         public OnnxConversion Run(GraphProto graph)
         {
@@ -57,6 +89,7 @@ public static class OnnxConverter
             if (inputs.Count != 1) throw Bad($"the graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); an MNIST model reads one image");
             var input = inputs[0];
             long[] inputShape = InputShape(input);
+            if (input.Type.TensorType.ElemType != 1) throw Bad($"the graph input '{input.Name}' has element type {input.Type.TensorType.ElemType}; an MNIST model reads float images (type 1)");
             _shapes[input.Name] = [2, .. inputShape];
 
             foreach (var node in graph.Node) Add(node);
@@ -90,6 +123,19 @@ public static class OnnxConverter
             string where = $"node {Label(node)} ({node.OpType})";
             if (node.Domain is not ("" or "ai.onnx")) throw Bad($"{where}: operator domain '{node.Domain}' is not supported");
             if (!Operators.Contains(node.OpType)) throw Bad($"{where}: operator '{node.OpType}' is not supported; the supported operators are {string.Join(", ", Operators)}");
+            var signature = Signatures[node.OpType];
+            int inputs = node.Input.Count;
+            while (inputs > 0 && node.Input[inputs - 1].Length == 0) inputs--; // trailing optional inputs left out
+            if (inputs < signature.MinIn || inputs > signature.MaxIn)
+                throw Bad($"{where}: {inputs} inputs, the operator takes {(signature.MinIn == signature.MaxIn ? $"{signature.MinIn}" : $"{signature.MinIn} to {signature.MaxIn}")}");
+            if (node.Output.Count > signature.MaxOut) throw Bad($"{where}: {node.Output.Count} outputs, the operator has at most {signature.MaxOut}");
+            var names = new HashSet<string>();
+            foreach (var at in node.Attribute)
+            {
+                if (!names.Add(at.Name)) throw Bad($"{where}: attribute '{at.Name}' is given twice");
+                if (!signature.Attributes.TryGetValue(at.Name, out var type)) throw Bad($"{where}: '{at.Name}' is not an attribute of {node.OpType}");
+                if (at.Type != type) throw Bad($"{where}: attribute '{at.Name}' is of type {at.Type}, {node.OpType} takes {type}");
+            }
             if (node.Output.Count == 0 || node.Output[0].Length == 0) throw Bad($"{where}: it has no output");
             string output = node.Output[0];
             if (_shapes.ContainsKey(output) || _constants.ContainsKey(output)) throw Bad($"{where}: its output '{output}' is written twice");
@@ -261,6 +307,7 @@ public static class OnnxConverter
                 case "BatchNormalization":
                 {
                     if (Int("training_mode", 0) != 0) throw Bad($"{where}: training mode is on");
+                    if (Int("spatial", 1) != 1) throw Bad($"{where}: spatial = 0 (per-element statistics) is not supported");
                     var weights = new Dictionary<string, Tensor>
                     {
                         ["weight"] = NeedConst(1, "scale"), ["bias"] = NeedConst(2, "bias"), ["running_mean"] = NeedConst(3, "mean"), ["running_var"] = NeedConst(4, "variance"),

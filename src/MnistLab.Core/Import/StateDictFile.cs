@@ -34,7 +34,7 @@ public static class StateDictFile
         foreach (DictionaryEntry entry in table)
         {
             if (entry.Key is not string key || entry.Value is not Tensor t)
-                throw new DataFormatException($"{path}: not a PyTorch state_dict (entry '{entry.Key}' is a {entry.Value?.GetType().Name ?? "null"}, not a tensor).");
+                throw new DataFormatException($"{path}: not a PyTorch state_dict (entry '{ErrorText.Printable($"{entry.Key}")}' is a {entry.Value?.GetType().Name ?? "null"}, not a tensor).");
             tensors[key] = t.DetachFromDisposeScope();
         }
         if (tensors.Count == 0) throw new DataFormatException($"{path}: the state_dict holds no tensors.");
@@ -69,7 +69,7 @@ public static class StateDictFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new MnistLabException($"{path}: cannot read the file ({e.Message})."); }
     }
 
-    internal static string Explain(Exception e) => $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim().TrimEnd('.')}";
+    internal static string Explain(Exception e) => ErrorText.Printable($"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim().TrimEnd('.')}");
 }
 
 /// <summary>
@@ -85,13 +85,18 @@ public static class SafetensorsHeader
         ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
     };
 
+    static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static void Check(string path, byte[] bytes)
     {
-        DataFormatException Bad(string what) => new($"{path}: not a valid safetensors file ({what}).");
+        DataFormatException Bad(string what) => new($"{path}: not a valid safetensors file ({ErrorText.Printable(what)}).");
         if (bytes.Length < 8) throw Bad("shorter than its 8-byte header length");
         ulong length = BitConverter.ToUInt64(bytes, 0);
         if (length < 2 || length > (ulong)(bytes.Length - 8)) throw Bad($"header length {length} does not fit the file of {bytes.Length} bytes");
         long dataStart = 8 + (long)length, dataLength = bytes.Length - dataStart;
+        // The format's header is UTF-8; JsonDocument would only find invalid bytes in a name when the name is read.
+        try { Strict.GetString(bytes, 8, (int)length); }
+        catch (DecoderFallbackException) { throw Bad("the header is not UTF-8"); }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(new ReadOnlyMemory<byte>(bytes, 8, (int)length)); }
         catch (JsonException e) { throw Bad($"the header is not JSON: {e.Message.Split(" Path:")[0].Split(". LineNumber")[0]}"); }

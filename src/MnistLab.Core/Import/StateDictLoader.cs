@@ -26,7 +26,7 @@ public static class StateDictLoader
         if (unexpected.Count > 0) problems.Add($"unexpected {string.Join(", ", unexpected)}");
         problems.AddRange(wrongShape);
         problems.AddRange(wrongType);
-        if (problems.Count > 0) throw new DataFormatException($"{weights.Source}: does not fit {what}: {string.Join("; ", problems)}.");
+        if (problems.Count > 0) throw new DataFormatException($"{weights.Source}: does not fit {what}: {ErrorText.Printable(string.Join("; ", problems))}.");
 
         using var _ = no_grad();
         foreach (var (key, t) in target) t.copy_(given[key]);
