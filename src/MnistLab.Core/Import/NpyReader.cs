@@ -14,7 +14,8 @@ public sealed record NpyArray(long[] Shape, float[] Values)
 
 /// <summary>
 /// Reads numpy's .npy format (versions 1 to 3; little-endian float32 or float64, C order), as numpy.save writes it:
-/// the logits a user saved in PyTorch to check an import against.
+/// the logits a user saved in PyTorch to check an import against. Written here beside <see cref="Export.NpyWriter"/>:
+/// the one served .npy reader (NumSharp) brings a whole numpy-style array library for one header and one float array.
 /// </summary>
 public static partial class NpyReader
 {

@@ -24,8 +24,8 @@ public sealed record OnnxGraphSpec(string InputName, long[] InputShape, IReadOnl
 /// <summary>
 /// An ONNX graph as TorchSharp modules: node i is the module "n{i}" (nn.Linear, nn.Conv2d, nn.BatchNorm2d, nn.ReLU, ...),
 /// run in the graph's order on the values it names. Every node output is a point named by the ONNX output name: the
-/// node's module itself, or for a node of two computed values, a hook point after it. Points: input, the node outputs in
-/// graph order, output.
+/// node's module itself, or for a node of two computed values, a hook point after it. Constant nodes and initializers are
+/// the layers' weights, not points: they do not depend on the image. Points: input, the node outputs in graph order, output.
 /// </summary>
 public sealed class OnnxGraphModel : Module<Tensor, Tensor>, ILabModel
 {
