@@ -123,6 +123,16 @@ public class BadInputTests(RealMnist mnist)
     }
 
     [Theory]
+    [InlineData("model", "import", "--help")]
+    [InlineData("model", "export", "--help")]
+    [InlineData("model", "show", "--help")]
+    [InlineData("activations", "--help")]
+    public void Help_of_the_model_commands_exits_with_0(params string[] args)
+    {
+        Assert.Equal(CliApp.Ok, CliApp.Run(args)); // descriptions are Spectre markup: a stray [..] would fail here
+    }
+
+    [Theory]
     [InlineData("model", "import", "--out", "x")]
     [InlineData("model", "import", "--from", "a.pt", "--arch", "a.json", "--kind", "rotated", "--out", "x")]
     [InlineData("model", "import", "--from", "no-such-file.pt", "--kind", "rotated", "--out", "x")]
