@@ -53,8 +53,10 @@ public static class CliApp
             config.AddCommand<BenchCommand>("bench").WithExample("bench", "--out", "bench.json");
             config.AddBranch("model", model =>
             {
-                model.SetDescription("Look at a model: its layers, parameters and named points.");
+                model.SetDescription("Import, look at and export models: layers, parameters and named points.");
                 model.AddCommand<ModelShowCommand>("show").WithExample("model", "show", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt");
+                model.AddCommand<ModelImportCommand>("import").WithExample("model", "import", "--from", "cnn.pt", "--arch", "cnn.json", "--out", "models/cnn");
+                model.AddCommand<ModelExportCommand>("export").WithExample("model", "export", "--model", "models/cnn", "--to", "cnn.safetensors");
             });
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");

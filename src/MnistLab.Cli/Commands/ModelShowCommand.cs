@@ -2,6 +2,7 @@ using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Export;
+using MnistLab.Import;
 using MnistLab.Models;
 using MnistLab.Training;
 using Spectre.Console;
@@ -19,12 +20,17 @@ public sealed class ModelShowCommand : LabCommand<ModelShowCommand.Settings>
         [Description("A .ckpt file written by any run (for example runs/ring/checkpoints/mlp_pixels_ring_a_0.001_seed_0.ckpt).")]
         public string? Checkpoint { get; init; }
 
+        [CommandOption("--model <DIR>")]
+        [Description("A model folder written by 'mnistlab model import'.")]
+        public string? Model { get; init; }
+
         public override ValidationResult Validate() =>
-            Checkpoint is null ? ValidationResult.Error("--checkpoint: give a .ckpt file.") : base.Validate();
+            (Checkpoint is null) == (Model is null) ? ValidationResult.Error("give --checkpoint FILE or --model DIR (one of them).") : base.Validate();
     }
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Model is not null) return ShowFolder(settings);
         if (!File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
         settings.ApplyThreads();
         var header = Checkpoint.Read(settings.Checkpoint!).Header;
@@ -35,12 +41,33 @@ public sealed class ModelShowCommand : LabCommand<ModelShowCommand.Settings>
 
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/] '{Markup.Escape(header.Training)}' of the run {Markup.Escape(header.Run?.Experiment ?? "?")}, " +
                                $"epoch {header.Epoch}/{header.Epochs}; reads {Markup.Escape(((ILabModel)model).Spec.Input.ToString())}; {summary.Parameters:N0} parameters");
+        Print(summary);
+        return 0;
+    }
+
+    static int ShowFolder(Settings settings)
+    {
+        if (!Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
+        settings.ApplyThreads();
+        using var loaded = ModelFolder.Load(settings.Model!);
+        using var scope = NewDisposeScope();
+        var summary = ModelSummary.Of(loaded.Model, loaded.Input(zeros(1, 1, 28, 28)));
+        var card = loaded.Card;
+        string test = card.Test.Accuracy is { } a ? $"test accuracy {a:P2}" : $"test reconstruction BCE {card.Test.ReconstructionBce:F2} per image";
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/]: {Markup.Escape(card.Architecture)}, imported from {Markup.Escape(card.SourceFormat)} " +
+                               $"{Markup.Escape(card.Source)}; reads {Markup.Escape(loaded.Spec.Input.ToString())}; {summary.Parameters:N0} parameters; {test}");
+        if (card.Normalize is { } n) AnsiConsole.MarkupLine($"normalised inside the model: mean ({string.Join(", ", n.Mean)}), std ({string.Join(", ", n.Std)})");
+        Print(summary);
+        return 0;
+    }
+
+    static void Print(ModelSummary summary)
+    {
         var layers = new Table().AddColumn("layer").AddColumn("type").AddColumn(new TableColumn("parameters").RightAligned());
         foreach (var l in summary.Layers) layers.AddRow(Markup.Escape(l.Name), l.Type, l.Parameters.ToString("N0"));
         AnsiConsole.Write(layers);
         var points = new Table().AddColumns("point", "shape (one image)");
         foreach (var p in summary.Points) points.AddRow(Markup.Escape(p.Name), $"({string.Join(", ", p.Shape)})");
         AnsiConsole.Write(points);
-        return 0;
     }
 }

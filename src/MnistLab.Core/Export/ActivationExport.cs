@@ -36,6 +36,13 @@ public static class ActivationExport
         return (model, images => ModelInputs.Prepare(spec, images, Previous));
     }
 
+    /// <summary>An imported model's folder (see <see cref="Import.ModelFolder"/>): its model, and how to turn images into its input.</summary>
+    public static (nn.Module<Tensor, Tensor> Model, Func<Tensor, Tensor> Input) FromModelFolder(string folder)
+    {
+        var loaded = Import.ModelFolder.Load(folder);
+        return (loaded.Model, loaded.Input);
+    }
+
     /// <summary>Writes the activations at <paramref name="point"/> of the first <paramref name="count"/> images; returns the array's shape.</summary>
     public static long[] Write(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, LabeledImages images, int count, string point, string path,
         IProgressSink? progress = null, int batchSize = 500)

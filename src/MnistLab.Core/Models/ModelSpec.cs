@@ -14,6 +14,9 @@ namespace MnistLab.Models;
 [JsonDerivedType(typeof(LocalLayerSpec), "local-layer")]
 [JsonDerivedType(typeof(VaeSpec), "vae")]
 [JsonDerivedType(typeof(RotResNetSpec), "rot-resnet")]
+[JsonDerivedType(typeof(Import.SequentialSpec), "sequential")]
+[JsonDerivedType(typeof(Import.OnnxGraphSpec), "onnx-graph")]
+[JsonDerivedType(typeof(Import.TorchScriptSpec), "torchscript")]
 public abstract record ModelSpec
 {
     /// <summary>What the model's first layer reads; images by default.</summary>

@@ -1,0 +1,60 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Import.Layers;
+
+/// <summary>
+/// Elementwise Add, Sub, Mul or Div of the input with a constant tensor of <paramref name="ConstantShape"/>
+/// (numpy broadcasting, as ONNX and PyTorch share it); <paramref name="ConstantFirst"/> puts the constant on the
+/// left (c - x, c / x). The constant is the module's buffer <c>value</c>, saved with the weights.
+/// </summary>
+public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool ConstantFirst = false) : LayerSpec
+{
+    public static readonly IReadOnlyList<string> Ops = ["Add", "Sub", "Mul", "Div"];
+
+    public override Module<Tensor, Tensor> Create() => new ConstantOpModule(Op, ConstantShape, ConstantFirst);
+
+    public override string? Mismatch(long[] shape) =>
+        !Ops.Contains(Op) ? $"unknown operation '{Op}'"
+        : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape ({string.Join(", ", ConstantShape)})" : null;
+}
+
+public sealed class ConstantOpModule : Module<Tensor, Tensor>
+{
+    readonly string _op;
+    readonly bool _first;
+    readonly Tensor value;
+
+    public ConstantOpModule(string op, long[] shape, bool constantFirst) : base(op)
+    {
+        (_op, _first) = (op, constantFirst);
+        value = zeros(shape);
+        RegisterComponents();
+    }
+
+    public Tensor Value => value;
+
+    public override Tensor forward(Tensor x)
+    {
+        var (a, b) = _first ? (value, x) : (x, value);
+        return _op switch { "Add" => a + b, "Sub" => a - b, "Mul" => a * b, "Div" => a / b, _ => throw new InvalidOperationException(_op) };
+    }
+}
+
+/// <summary>Numpy's broadcasting rule, shared by ONNX and PyTorch.</summary>
+public static class Broadcast
+{
+    /// <summary>The broadcast shape of <paramref name="a"/> and <paramref name="b"/>, or null if they do not broadcast.</summary>
+    public static long[]? Shape(long[] a, long[] b)
+    {
+        int n = Math.Max(a.Length, b.Length);
+        var result = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            long x = i < n - a.Length ? 1 : a[i - (n - a.Length)], y = i < n - b.Length ? 1 : b[i - (n - b.Length)];
+            if (x != y && x != 1 && y != 1) return null;
+            result[i] = x == 1 ? y : x;
+        }
+        return result;
+    }
+}

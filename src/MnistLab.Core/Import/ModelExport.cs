@@ -1,0 +1,33 @@
+using MnistLab.Common;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace MnistLab.Import;
+
+/// <summary>
+/// Writes a model folder's weights as a state_dict that PyTorch loads with <c>load_state_dict</c> into the same
+/// architecture: torch.save's zip format (<c>.pt</c>, <c>.pth</c>) or <c>.safetensors</c>, both written by
+/// TorchSharp.PyBridge, under nn.Sequential's names for an architecture file and the seed's names for a lab kind.
+/// </summary>
+public static class ModelExport
+{
+    /// <summary>Writes <paramref name="path"/> atomically; returns the state_dict's keys in file order.</summary>
+    public static IReadOnlyList<string> Write(LoadedModel loaded, string path)
+    {
+        bool safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        if (!safetensors && !path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOptionException("to", $"--to must name a .pt, .pth or .safetensors file, got '{path}'.");
+        if (loaded.Spec is OnnxGraphSpec or TorchScriptSpec)
+            throw new MnistLabException($"{loaded.Folder}: holds a {loaded.Card.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
+        var kind = loaded.Card.Kind is null ? null : LabKinds.Find(loaded.Card.Kind);
+        using var scope = NewDisposeScope();
+        var state = loaded.Model.state_dict().ToDictionary(t => kind?.ToSeed(t.Key) ?? t.Key, t => t.Value.detach().cpu().contiguous());
+        AtomicFile.Write(path, temp =>
+        {
+            using var file = File.Create(temp);
+            if (safetensors) Safetensors.SaveStateDict(file, state);
+            else PyTorchPickler.PickleStateDict(file, state);
+        });
+        return state.Keys.ToList();
+    }
+}

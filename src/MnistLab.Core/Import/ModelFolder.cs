@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using MnistLab.Common;
+using MnistLab.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Import;
+
+/// <summary>A model loaded from its folder: the module (eval mode), its spec and its card. Disposing frees the module.</summary>
+public sealed class LoadedModel(Module<Tensor, Tensor> model, ModelSpec spec, ModelCard card, string folder) : IDisposable
+{
+    public Module<Tensor, Tensor> Model { get; } = model;
+    public ModelSpec Spec { get; } = spec;
+    public ModelCard Card { get; } = card;
+    public string Folder { get; } = folder;
+
+    /// <summary>What the model reads for images (N, 1, 28, 28) in [0, 1]: the images, or the pixels and the ring bit.</summary>
+    public Tensor Input(Tensor images) =>
+        ModelInputs.Prepare(Spec, images, t => throw new MnistLabException($"{Folder}: the model reads the outputs of '{t}', which a model folder does not hold."));
+
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>
+/// A model folder: <c>model.json</c> (the <see cref="ModelCard"/>) and the weights in TorchSharp's format
+/// (<c>weights.dat</c>), or for a TorchScript model the script (<c>model.torchscript.pt</c>). Written whole or not at all:
+/// the files go to a staging folder beside it, renamed into place at the end.
+/// </summary>
+public static class ModelFolder
+{
+    public const string WeightsFile = "weights.dat", ScriptFile = "model.torchscript.pt";
+
+    /// <summary>Loads a folder written by <see cref="Write"/>; the weights must match the card's SHA-256.</summary>
+    public static LoadedModel Load(string folder)
+    {
+        string cardPath = Path.Combine(folder, ModelCard.FileName);
+        if (!File.Exists(cardPath)) throw new MnistLabException($"{folder}: not a model folder (no {ModelCard.FileName}; write one with 'mnistlab model import').");
+        ModelCard? card;
+        try { card = JsonSerializer.Deserialize<ModelCard>(File.ReadAllText(cardPath), Json.Options); }
+        catch (Exception e) when (e is JsonException or NotSupportedException) { throw new DataFormatException($"{cardPath}: not a valid model card ({e.Message.Split(" Path:")[0].TrimEnd('.')})."); }
+        if (card is null || card.Spec is null || card.WeightsFile is null || card.WeightsSha256 is null) throw new DataFormatException($"{cardPath}: not a valid model card (spec or weights missing).");
+        if (card.Format != ModelCard.CurrentFormat) throw new DataFormatException($"{cardPath}: card format {card.Format}, this MnistLab reads format {ModelCard.CurrentFormat}.");
+        if (card.WeightsFile is not (WeightsFile or ScriptFile)) throw new DataFormatException($"{cardPath}: weights file '{card.WeightsFile}' is not one a model folder holds.");
+        string weights = Path.Combine(folder, card.WeightsFile);
+        byte[] bytes = StateDictFile.ReadAll(weights);
+        if (Sha256(bytes) != card.WeightsSha256) throw new DataFormatException($"{weights}: its SHA-256 differs from the one in {ModelCard.FileName}: the file is damaged or was replaced.");
+
+        var spec = card.Spec is TorchScriptSpec ts ? ts with { File = weights } : card.Spec;
+        var model = spec.Create();
+        try
+        {
+            if (spec is not TorchScriptSpec)
+            {
+                try { model.load(new MemoryStream(bytes, writable: false)); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
+                {
+                    throw new DataFormatException($"{weights}: does not fit the model the card describes ({e.Message}).");
+                }
+            }
+            model.eval();
+            return new LoadedModel(model, card.Spec, card, folder);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="model"/> and its card (with the weights' name and hash filled in) as <paramref name="folder"/>, atomically.</summary>
+    public static ModelCard Write(string folder, Module<Tensor, Tensor> model, ModelCard card)
+    {
+        string full = Path.GetFullPath(folder);
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+            throw new MnistLabException($"{folder}: the folder exists and is not empty; name a new folder.");
+        if (File.Exists(full)) throw new MnistLabException($"{folder}: is a file; name a new folder.");
+        string parent = Path.GetDirectoryName(full)!;
+        string staging = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(staging);
+            string weightsName = model is TorchScriptModel ? ScriptFile : WeightsFile;
+            string weights = Path.Combine(staging, weightsName);
+            if (model is TorchScriptModel script) jit.save(script.Script, weights);
+            else model.save(weights);
+            card = card with
+            {
+                WeightsFile = weightsName,
+                WeightsSha256 = Sha256(File.ReadAllBytes(weights)),
+                Spec = card.Spec is TorchScriptSpec ts ? ts with { File = weightsName } : card.Spec,
+            };
+            File.WriteAllText(Path.Combine(staging, ModelCard.FileName), Json.Serialize(card));
+            if (Directory.Exists(full)) Directory.Delete(full);
+            Directory.Move(staging, full);
+            return card;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MnistLabException($"{folder}: cannot write the model folder ({e.Message}).");
+        }
+        finally
+        {
+            try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using MnistLab.Common;
+using MnistLab.Data;
+using MnistLab.Models;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Import;
+
+/// <summary>What <c>model import</c> does: the model file, its architecture (a file or a lab kind), the output folder, and the optional check against logits saved in PyTorch.</summary>
+public sealed record ModelImportOptions(string From, string Out, string? Arch = null, string? Kind = null, string? ExpectLogits = null, double Tolerance = 1e-4)
+{
+    public ModelImportOptions Validated()
+    {
+        Require.That(!string.IsNullOrWhiteSpace(From), "ModelImportOptions.From", "must name a model file.");
+        Require.That(!string.IsNullOrWhiteSpace(Out), "ModelImportOptions.Out", "must name the model folder to write.");
+        Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and Kind exclude each other: give one.");
+        Require.NonNegative(Tolerance, "ModelImportOptions.Tolerance");
+        if (Kind is not null) LabKinds.Find(Kind);
+        if (!File.Exists(From)) throw new InvalidOptionException("ModelImportOptions.From", $"{From}: no such model file.");
+        if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException("ModelImportOptions.Arch", $"{Arch}: no such architecture file.");
+        if (ExpectLogits is not null && !File.Exists(ExpectLogits)) throw new InvalidOptionException("ModelImportOptions.ExpectLogits", $"{ExpectLogits}: no such .npy file.");
+        return this;
+    }
+}
+
+/// <summary>The written folder and its card; the time to read and build the model, and the whole import's.</summary>
+public sealed record ModelImportResult(string Folder, ModelCard Card, double BuildSeconds, double TotalSeconds);
+
+/// <summary>
+/// Imports a model trained elsewhere: reads and builds it (<see cref="ModelSource"/>), evaluates it on the MNIST test set
+/// (accuracy for 10 logits, reconstruction error for a VAE: an import whose evaluation cannot be computed fails),
+/// compares its outputs with logits saved in PyTorch when given, and only then writes the model folder.
+/// </summary>
+public static class ModelImport
+{
+    public static ModelImportResult Run(ModelImportOptions options, LabeledImages test, IProgressSink? progress = null)
+    {
+        options = options.Validated();
+        progress ??= ProgressSink.None;
+        var clock = Stopwatch.StartNew();
+        string sourceSha = ModelFolder.Sha256(StateDictFile.ReadAll(options.From));
+        var built = ModelSource.Build(options.From, options.Arch, options.Kind, test.Images);
+        using var model = built.Model;
+        double buildSeconds = clock.Elapsed.TotalSeconds;
+        var input = (Tensor images) => ModelInputs.Prepare(built.Spec, images, t => throw new MnistLabException($"{options.From}: the model reads the outputs of '{t}'."));
+
+        var (evaluation, outputs) = Evaluate(options.From, model, input, test, progress);
+        using var _ = outputs;
+        LogitsCheck? check = options.ExpectLogits is null ? null : Compare(options.ExpectLogits, outputs, options.Tolerance);
+
+        var points = MnistLab.Models.Activations.PointsOf(model).Select(p => p.Name).ToList();
+        long parameters = model is TorchScriptModel script ? script.ParameterCount : model.parameters().Sum(p => p.numel());
+        var card = new ModelCard(ModelCard.CurrentFormat, LabVersion.Current, Path.GetFullPath(options.From), sourceSha, built.Format.ToString().ToLowerInvariant(),
+            built.Architecture, built.Kind, built.Normalize, points, parameters, evaluation, check, "", "", 0, built.Spec);
+        card = card with { ImportSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
+        card = ModelFolder.Write(options.Out, model, card);
+        return new ModelImportResult(options.Out, card, buildSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The model's outputs for every test image, flattened per image, and what they say about it.</summary>
+    static (TestEvaluation, Tensor) Evaluate(string source, Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, LabeledImages test, IProgressSink progress)
+    {
+        const int batch = 1000;
+        var rows = new List<Tensor>();
+        using (var task = progress.Start("evaluating on the MNIST test set", test.Count))
+        using (no_grad())
+        {
+            for (int start = 0; start < test.Count; start += batch)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(batch, test.Count - start);
+                rows.Add(model.call(input(test.Images.narrow(0, start, n))).reshape(n, -1).to_type(ScalarType.Float32).DetachFromDisposeScope());
+                task.Advance(n);
+            }
+        }
+        using var scope2 = NewDisposeScope();
+        var all = cat(rows, 0);
+        foreach (var r in rows) r.Dispose();
+        if (!all.isfinite().all().item<bool>()) throw new DataFormatException($"{source}: the model's outputs on the MNIST test set are not all finite.");
+        long width = all.shape[1];
+        TestEvaluation evaluation;
+        if (width == 10)
+        {
+            double accuracy = all.argmax(1).eq(test.Labels).to_type(ScalarType.Float64).mean().item<double>();
+            evaluation = new TestEvaluation(test.Count, Math.Round(accuracy, 6), null);
+        }
+        else if (width == 784 && all.min().item<float>() >= 0 && all.max().item<float>() <= 1)
+        {
+            var x = test.Images.reshape(test.Count, -1);
+            double bce = functional.binary_cross_entropy(all, x, reduction: Reduction.Sum).item<float>() / (double)test.Count;
+            evaluation = new TestEvaluation(test.Count, null, Math.Round(bce, 4));
+        }
+        else throw new DataFormatException($"{source}: the model gives {width} values per image; the test evaluation needs 10 logits (a classifier) or 784 pixels in [0, 1] (a reconstruction).");
+        return (evaluation, all.MoveToOuterDisposeScope());
+    }
+
+    static LogitsCheck Compare(string path, Tensor outputs, double tolerance)
+    {
+        var expected = NpyReader.Read(path);
+        if (expected.Rows < 1 || expected.Rows > outputs.shape[0] || expected.RowLength != outputs.shape[1])
+            throw new DataFormatException($"{path}: holds shape ({string.Join(", ", expected.Shape)}); the model gives {outputs.shape[1]} values for each of up to {outputs.shape[0]} test images.");
+        using var scope = NewDisposeScope();
+        var want = tensor(expected.Values, [expected.Rows, expected.RowLength]);
+        double max = (outputs.narrow(0, 0, expected.Rows) - want).abs().max().item<float>();
+        if (!(max <= tolerance))
+            throw new MnistLabException($"{path}: the imported model's outputs differ from these by up to {max:G3} on the first {expected.Rows} test images, more than the tolerance {tolerance:G3}.");
+        return new LogitsCheck(Path.GetFullPath(path), (int)expected.Rows, max, tolerance);
+    }
+}

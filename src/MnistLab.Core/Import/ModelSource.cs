@@ -1,0 +1,97 @@
+using MnistLab.Common;
+using MnistLab.Models;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Import;
+
+/// <summary>The file formats <c>model import</c> reads.</summary>
+public enum SourceFormat { PyTorch, Safetensors, TorchScript, Onnx }
+
+/// <summary>A model read from a file and built as a TorchSharp module, before it is evaluated and written.</summary>
+public sealed record BuiltModel(Module<Tensor, Tensor> Model, ModelSpec Spec, SourceFormat Format, string Architecture, string? Kind, Normalization? Normalize);
+
+/// <summary>
+/// Reads a model file in any supported format and builds the module: a state_dict (torch.save or safetensors) into an
+/// architecture file's nn.Sequential or a lab kind, an ONNX graph converted node by node, a TorchScript file as it is
+/// (or, with an architecture, its weights into that architecture).
+/// </summary>
+public static class ModelSource
+{
+    /// <summary>The format of <paramref name="path"/>, from its content (zip, protobuf) and its name.</summary>
+    public static SourceFormat Detect(string path, byte[] bytes)
+    {
+        if (TorchZip.LooksLikeZip(bytes)) return TorchZip.Check(path, bytes).IsTorchScript ? SourceFormat.TorchScript : SourceFormat.PyTorch;
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return SourceFormat.Safetensors;
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return SourceFormat.Onnx;
+        if (path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
+            return SourceFormat.PyTorch; // the zip check then names what is wrong with it
+        throw new DataFormatException($"{path}: not a model file MnistLab reads (a torch.save or torch.jit.save zip archive, .safetensors or .onnx).");
+    }
+
+    /// <summary>Builds the model in <paramref name="path"/>; <paramref name="archPath"/> or <paramref name="kind"/> give a state_dict its architecture.</summary>
+    public static BuiltModel Build(string path, string? archPath, string? kind, Tensor probeImages)
+    {
+        byte[] bytes = StateDictFile.ReadAll(path);
+        var format = Detect(path, bytes);
+        Architecture? arch = archPath is null ? null : Architecture.Read(archPath);
+        LabKind? lab = kind is null ? null : LabKinds.Find(kind);
+
+        if (format == SourceFormat.Onnx)
+        {
+            if (arch is not null || lab is not null) throw new InvalidOptionException("arch", "--arch and --kind give a state_dict its architecture; an ONNX file carries its own graph.");
+            var conversion = OnnxConverter.Convert(path, bytes);
+            using var weights = conversion.Weights;
+            var model = conversion.Spec.Create();
+            return Loaded(model, () => StateDictLoader.Load(model, weights, $"the converted graph"),
+                new BuiltModel(model, conversion.Spec, format, $"ONNX graph, opset {conversion.Opset}, {conversion.Spec.Nodes.Count} nodes", null, null));
+        }
+        if (format == SourceFormat.TorchScript && arch is null && lab is null)
+        {
+            var zip = TorchZip.Check(path, bytes);
+            var script = TorchScriptFile.Load(path, zip);
+            long[] input;
+            try { input = TorchScriptFile.ProbeInput(path, script, probeImages); }
+            catch { script.Dispose(); throw; }
+            var spec = new TorchScriptSpec(path, input);
+            return new BuiltModel(new TorchScriptModel(spec, script), spec, format, $"TorchScript, input ({string.Join(", ", input)})", null, null);
+        }
+        if (arch is null && lab is null)
+            throw new InvalidOptionException("arch", $"{path}: a state_dict holds weights only; give its architecture with --arch FILE or --kind {string.Join("|", LabKinds.All.Select(k => k.Name))}.");
+        if (arch is not null && lab is not null) throw new InvalidOptionException("arch", "give --arch or --kind, not both.");
+
+        using var sd = format switch
+        {
+            SourceFormat.Safetensors => StateDictFile.ReadSafetensors(path),
+            SourceFormat.TorchScript => StateDictFile.ReadTorchScript(path),
+            _ => StateDictFile.ReadPyTorch(path),
+        };
+        if (arch is not null)
+        {
+            var spec = new SequentialSpec(arch);
+            var model = spec.Create();
+            return Loaded(model, () => StateDictLoader.Load(model, sd, $"the architecture in {archPath}"),
+                new BuiltModel(model, spec, format, $"nn.Sequential of {arch.Layers.Count} layers from {Path.GetFileName(archPath)}", null, arch.Normalize));
+        }
+        var renamed = sd.Renamed(lab!.ToLab);
+        var labSpec = lab.SpecFrom(renamed.Shapes);
+        var labModel = labSpec.Create();
+        return Loaded(labModel, () => StateDictLoader.Load(labModel, renamed, $"--kind {lab.Name} ({lab.Description})"),
+            new BuiltModel(labModel, labSpec, format, $"{lab.Name}: {lab.Description}", lab.Name, null));
+    }
+
+    static BuiltModel Loaded(Module<Tensor, Tensor> model, Action load, BuiltModel built)
+    {
+        try
+        {
+            load();
+            model.eval();
+            return built;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
