@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("Write a model folder's weights as a state_dict that PyTorch loads with load_state_dict (FILE.pt or FILE.safetensors).")]
+[Description("Write a model folder's or a checkpoint's weights as a state_dict that PyTorch loads with load_state_dict (FILE.pt or FILE.safetensors).")]
 public sealed class ModelExportCommand : LabCommand<ModelExportCommand.Settings>
 {
     public sealed class Settings : ToolSettings
@@ -16,13 +16,17 @@ public sealed class ModelExportCommand : LabCommand<ModelExportCommand.Settings>
         [Description("A model folder written by 'mnistlab model import'.")]
         public string? Model { get; init; }
 
+        [CommandOption("--checkpoint <FILE>")]
+        [Description("A .ckpt file of any MnistLab run: its model goes out under the seed's parameter names where the lab kind has them.")]
+        public string? Checkpoint { get; init; }
+
         [CommandOption("--to <FILE>"), Binds("to")]
         [Description("FILE.pt (torch.save's format) or FILE.safetensors.")]
         public string? To { get; init; }
 
         public override ValidationResult Validate()
         {
-            if (Model is null) return ValidationResult.Error("--model: give a model folder.");
+            if ((Model is null) == (Checkpoint is null)) return ValidationResult.Error("give --model DIR or --checkpoint FILE (one of them).");
             if (To is null) return ValidationResult.Error("--to: give FILE.pt or FILE.safetensors.");
             return base.Validate();
         }
@@ -30,10 +34,19 @@ public sealed class ModelExportCommand : LabCommand<ModelExportCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
         settings.ApplyThreads();
-        using var loaded = ModelFolder.Load(settings.Model!);
-        var keys = ModelExport.Write(loaded, settings.To!);
+        IReadOnlyList<string> keys;
+        if (settings.Checkpoint is { } checkpoint)
+        {
+            if (!File.Exists(checkpoint)) throw new InvalidOptionException($"--checkpoint {checkpoint}: no such file.");
+            keys = ModelExport.WriteCheckpoint(checkpoint, settings.To!);
+        }
+        else
+        {
+            if (!Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
+            using var loaded = ModelFolder.Load(settings.Model!);
+            keys = ModelExport.Write(loaded, settings.To!);
+        }
         AnsiConsole.MarkupLine($"Wrote the state_dict ({keys.Count} tensors) to [bold]{Markup.Escape(settings.To!)}[/]");
         return 0;
     }

@@ -33,6 +33,16 @@ public static class LabKinds
             s => new MlpSpec(785, Dim(s, "fc1.weight", 0, 64), Dim(s, "fc2.weight", 0, 10)) { Input = ModelInput.PixelsAndRing }),
     ];
 
+    /// <summary>The kind whose seed names a lab model with <paramref name="spec"/> has, or null (the lab's own names then).</summary>
+    public static LabKind? Of(ModelSpec spec) => spec switch
+    {
+        VaeSpec => Find("vae-probe"),
+        RotResNetSpec => Find("rotated"),
+        LinearSpec { Inputs: 785 } l when l.Input == ModelInput.PixelsAndRing => Find("ring-linear"),
+        MlpSpec { Inputs: 785 } m when m.Input == ModelInput.PixelsAndRing => Find("ring-mlp"),
+        _ => null,
+    };
+
     public static LabKind Find(string name) =>
         All.FirstOrDefault(k => k.Name == name)
         ?? throw new InvalidOptionException("kind", $"--kind must be one of {string.Join(", ", All.Select(k => k.Name))}, got '{name}'.");

@@ -8,20 +8,33 @@ namespace MnistLab.Import;
 /// Writes a model folder's weights as a state_dict that PyTorch loads with <c>load_state_dict</c> into the same
 /// architecture: torch.save's zip format (<c>.pt</c>, <c>.pth</c>) or <c>.safetensors</c>, both written by
 /// TorchSharp.PyBridge, under nn.Sequential's names for an architecture file and the seed's names for a lab kind.
+/// A model trained by MnistLab goes out the same way from its checkpoint, under the seed's names where its kind has them.
 /// </summary>
 public static class ModelExport
 {
     /// <summary>Writes <paramref name="path"/> atomically; returns the state_dict's keys in file order.</summary>
     public static IReadOnlyList<string> Write(LoadedModel loaded, string path)
     {
+        if (loaded.Spec is OnnxGraphSpec or TorchScriptSpec)
+            throw new MnistLabException($"{loaded.Folder}: holds a {loaded.Card.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
+        return Write(loaded.Model, loaded.Card.Kind is null ? null : LabKinds.Find(loaded.Card.Kind), path);
+    }
+
+    /// <summary>The model of a MnistLab checkpoint as a state_dict: the seed's names for the lab kinds (<see cref="LabKinds.Of"/>), the lab's otherwise.</summary>
+    public static IReadOnlyList<string> WriteCheckpoint(string checkpoint, string path)
+    {
+        var saved = Training.Checkpoint.Read(checkpoint);
+        using var model = saved.LoadModel();
+        return Write(model, LabKinds.Of(saved.Spec), path);
+    }
+
+    static IReadOnlyList<string> Write(nn.Module model, LabKind? kind, string path)
+    {
         bool safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
         if (!safetensors && !path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOptionException("to", $"--to must name a .pt, .pth or .safetensors file, got '{path}'.");
-        if (loaded.Spec is OnnxGraphSpec or TorchScriptSpec)
-            throw new MnistLabException($"{loaded.Folder}: holds a {loaded.Card.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
-        var kind = loaded.Card.Kind is null ? null : LabKinds.Find(loaded.Card.Kind);
         using var scope = NewDisposeScope();
-        var state = loaded.Model.state_dict().ToDictionary(t => kind?.ToSeed(t.Key) ?? t.Key, t => t.Value.detach().cpu().contiguous());
+        var state = model.state_dict().ToDictionary(t => kind?.ToSeed(t.Key) ?? t.Key, t => t.Value.detach().cpu().contiguous());
         AtomicFile.Write(path, temp =>
         {
             using var file = File.Create(temp);

@@ -12,6 +12,10 @@ public sealed class RotatedSettings : RunSettings
     [Description("ResNet epochs. Default 5 (the seed's).")]
     public int? Epochs { get; init; }
 
+    [CommandOption("--model <DIR>"), OptionPath("model")]
+    [Description("Analyse this model folder's ResNet (mnistlab model import --kind rotated) instead of training one.")]
+    public string? Model { get; init; }
+
     [CommandOption("--amat <PATH>"), OptionPath("data.amat")]
     [Description("A folder or .zip with LISA's mnist_all_background_images_rotation_normalized_{train_valid,test}.amat.")]
     public string? Amat { get; init; }

@@ -19,6 +19,10 @@ public sealed class VaeProbeSettings : RunSettings
     [Description("Weight of the KL term. Default 4.")]
     public double? Beta { get; init; }
 
+    [CommandOption("--model <DIR>"), OptionPath("model")]
+    [Description("Probe this model folder's VAE (mnistlab model import --kind vae-probe) instead of training one.")]
+    public string? Model { get; init; }
+
     [CommandOption("--lambda <X>"), OptionPath("lambda")]
     [Description("Ridge penalty of the probe (weights and bias). Default 0.001.")]
     public double? Lambda { get; init; }

@@ -2,6 +2,7 @@ using MnistLab.Analysis;
 using MnistLab.Benchmarks;
 using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Import;
 using MnistLab.Models;
 using MnistLab.Reports;
 using MnistLab.Runs;
@@ -16,7 +17,7 @@ public sealed record LayerFilters(string Layer, FilterDiversityResult Init, Filt
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
     TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
-    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations);
+    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, AnalysedModel? Given = null);
 
 /// <summary>
 /// Seed 001: the seed's ResNet on rotated digits over textured backgrounds, validated on the whole validation
@@ -81,14 +82,19 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         long[] labels = data.TrainValid.LabelArray();
         var histogram = Enumerable.Range(0, 10).Select(c => (double)labels.Count(l => l == c) / labels.Length).ToArray();
 
-        // Model, with its filters measured before any training.
+        // Model, with its filters measured before any training; or the model given, set against that fresh initialisation.
         using var init = Seeds.Generator(options.Train.Seed, "resnet/init");
-        using var model = new RotResNet(init);
-        var initial = model.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
-        var initWeights = model.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
+        using var fresh = new RotResNet(init);
+        var initial = fresh.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
+        var initWeights = fresh.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
+        using var given = options.Model is { } folder ? ModelFolder.Load(folder) : null;
+        var model = given is null ? fresh : given.Model as RotResNet
+            ?? throw new MnistLabException($"{options.Model}: holds a {given.Model.GetType().Name}; the rotated experiment analyses the seed's ResNet (import one with --kind rotated).");
+        if (given is not null) progress.Info($"analysing the ResNet of {given.Folder} (imported from {given.Card.Source}), not training one");
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
-        var history = Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel);
+        var history = given is not null ? new TrainingHistory()
+            : Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel);
         var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
         var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
         var filters = model.ConvWeights().Select((c, i) =>
@@ -109,7 +115,8 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         var (first, samples, activations) = Pictures(model, data.Test);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
-            linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations);
+            linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
+            given is null ? null : AnalysedModel.Of(given));
     }
 
     public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);

@@ -18,12 +18,20 @@ public sealed record RotatedOptions
 
     public RotatedData Data { get; init; } = new();
 
+    /// <summary>
+    /// A model folder holding the seed's ResNet (`mnistlab model import --kind rotated`) to analyse instead of training
+    /// one here (the seed's own trained model, say); null trains the ResNet. Its filters are then set against a fresh
+    /// initialisation of the same architecture.
+    /// </summary>
+    public string? Model { get; init; }
+
     public RotatedOptions Validated()
     {
         Train.Validated();
         Require.Between(ValidationFraction, 0, 1, "RotatedOptions.ValidationFraction");
         Require.Positive(LinearEpochs, "RotatedOptions.LinearEpochs");
         Data.Validated();
+        Require.That(Model is null || Directory.Exists(Model), "RotatedOptions.Model", $"{Model}: no such folder.");
         return this;
     }
 }

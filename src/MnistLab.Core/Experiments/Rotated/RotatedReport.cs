@@ -15,8 +15,11 @@ static class RotatedReport
     {
         Plots.Bars(folder.PathOf("labels.png"), "Label histogram (train+valid)", "digit", "fraction", Digits, r.LabelHistogram);
         Plots.GrayGrid(folder.PathOf("samples.png"), r.Samples, r.Samples.Select((_, i) => $"y={r.SampleLabels[i]} p={r.SamplePredictions[i]}").ToList(), 2, 10);
-        Plots.Lines(folder.PathOf("loss.png"), "Loss", "epoch", "cross-entropy", [("train", r.History.TrainLoss), ("validation", r.History.ValLoss)]);
-        Plots.Lines(folder.PathOf("accuracy.png"), "Accuracy", "epoch", "accuracy", [("train", r.History.TrainAcc), ("validation", r.History.ValAcc)]);
+        if (r.History.Epochs.Count > 0)
+        {
+            Plots.Lines(folder.PathOf("loss.png"), "Loss", "epoch", "cross-entropy", [("train", r.History.TrainLoss), ("validation", r.History.ValLoss)]);
+            Plots.Lines(folder.PathOf("accuracy.png"), "Accuracy", "epoch", "accuracy", [("train", r.History.TrainAcc), ("validation", r.History.ValAcc)]);
+        }
         Plots.Confusion(folder.PathOf("confusion.png"), "ResNet: test confusion", r.Confusion.Counts);
         Plots.Bars(folder.PathOf("per_class_acc.png"), "ResNet: test accuracy per digit", "digit", "accuracy", Digits, r.Confusion.PerClassAccuracy());
         Plots.DivergingGrid(folder.PathOf("filters_first_layer.png"), r.FirstLayerFilters, r.FirstLayerFilters.Select((_, i) => $"{i}").ToList(), 8, 8, side: 3);
@@ -38,6 +41,7 @@ static class RotatedReport
     public static object Metrics(RotatedResult r) => new
     {
         data = new { source = r.Source, train = r.TrainCount, val = r.ValCount, test = r.TestCount },
+        model = r.Given,
         history = new { train_loss = r.History.TrainLoss, train_acc = r.History.TrainAcc, val_loss = r.History.ValLoss, val_acc = r.History.ValAcc, images_per_second = r.History.Epochs.Select(e => e.ImagesPerSecond) },
         test_acc = r.TestAcc,
         per_class_acc = r.Confusion.PerClassAccuracy(),
@@ -73,9 +77,13 @@ static class RotatedReport
         var o = r.Options.Train;
         var sb = new StringBuilder();
         sb.AppendLine("# Rotated digits on textured backgrounds: what do a ResNet's filters learn?").AppendLine();
-        sb.AppendLine($"Data: {r.Source} ({r.TrainCount:N0} train, {r.ValCount:N0} validation, {r.TestCount:N0} test). The seed's ResNet (six residual " +
-                      $"blocks of 64 channels), Adam lr {o.LearningRate}, weight decay {o.WeightDecay}, batch {o.BatchSize}, {o.Epochs} epochs; validated on the whole " +
-                      $"validation set each epoch and tested on the whole test set. Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+        sb.AppendLine(r.Given is { } given
+            ? $"Data: {r.Source} ({r.TestCount:N0} test images). The ResNet analysed here was not trained by this run: it is the model folder `{given.Folder}`, " +
+              $"imported from `{given.Source}` (SHA-256 {given.SourceSha256[..16]}…), tested on the whole test set. \"Init\" below is a fresh initialisation of " +
+              $"the same architecture with seed {o.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
+            : $"Data: {r.Source} ({r.TrainCount:N0} train, {r.ValCount:N0} validation, {r.TestCount:N0} test). The seed's ResNet (six residual " +
+              $"blocks of 64 channels), Adam lr {o.LearningRate}, weight decay {o.WeightDecay}, batch {o.BatchSize}, {o.Epochs} epochs; validated on the whole " +
+              $"validation set each epoch and tested on the whole test set. Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
         sb.AppendLine(Table(["model", "test accuracy", "test error"],
         [
             ["ResNet (seed 001)", Pct(r.TestAcc), Pct(1 - r.TestAcc)],
@@ -86,10 +94,13 @@ static class RotatedReport
                       "(PCANet, TIRBM) and 47.4% in the paper that made the data (DBN-3); generated data is not the same data, so compare with care.").AppendLine();
         sb.AppendLine(Image("samples with predictions", "samples.png")).AppendLine();
         sb.AppendLine(Image("label histogram", "labels.png")).AppendLine();
-        sb.AppendLine(Image("loss", "loss.png")).AppendLine();
-        sb.AppendLine(Image("accuracy", "accuracy.png")).AppendLine();
-        sb.AppendLine(Table(["epoch", "train loss", "train acc", "val loss", "val acc", "images/s"],
-            r.History.Epochs.Select(e => (IReadOnlyList<string>)[e.Epoch.ToString(), Num(e.TrainLoss), Pct(e.TrainAcc), Num(e.ValLoss ?? double.NaN), Pct(e.ValAcc ?? double.NaN), e.ImagesPerSecond.ToString("F0")])));
+        if (r.History.Epochs.Count > 0)
+        {
+            sb.AppendLine(Image("loss", "loss.png")).AppendLine();
+            sb.AppendLine(Image("accuracy", "accuracy.png")).AppendLine();
+            sb.AppendLine(Table(["epoch", "train loss", "train acc", "val loss", "val acc", "images/s"],
+                r.History.Epochs.Select(e => (IReadOnlyList<string>)[e.Epoch.ToString(), Num(e.TrainLoss), Pct(e.TrainAcc), Num(e.ValLoss ?? double.NaN), Pct(e.ValAcc ?? double.NaN), e.ImagesPerSecond.ToString("F0")])));
+        }
         sb.AppendLine(Image("per-class accuracy", "per_class_acc.png")).AppendLine();
         sb.AppendLine(Image("confusion", "confusion.png")).AppendLine();
 
@@ -97,7 +108,7 @@ static class RotatedReport
         sb.AppendLine("For each convolution, every filter is flattened to one vector: mean |cos| between distinct filters, the number of " +
                       $"near-duplicate pairs (|cos| ≥ {FilterDiversity.DuplicateThreshold}), and the effective rank (exp of the entropy of the normalised singular " +
                       "values) against the most its shape allows. A layer counts as redundant here when it has near-duplicates or its effective rank is below half of that maximum.").AppendLine();
-        sb.AppendLine(Table(["convolution", "filters x fan-in", "moved by training", "mean |cos| init → trained (random directions)", "near-duplicates init → trained", "effective rank init → trained", "verdict (trained)"],
+        sb.AppendLine(Table(["convolution", "filters x fan-in", r.Given is null ? "moved by training" : "distance from a fresh init", "mean |cos| init → trained (random directions)", "near-duplicates init → trained", "effective rank init → trained", "verdict (trained)"],
             r.Filters.Select(f => (IReadOnlyList<string>)[f.Layer, $"{f.Trained.Filters} x {FanIn(f)}", Pct(f.RelativeChange, 1),
                 $"{f.Init.MeanAbsCos:F3} → {f.Trained.MeanAbsCos:F3} ({RandomMeanAbsCos(FanIn(f)):F3})", $"{f.Init.NearDuplicates} → {f.Trained.NearDuplicates}",
                 $"{f.Init.EffectiveRank:F1} → {f.Trained.EffectiveRank:F1} (max {Math.Min(f.Trained.Filters, FanIn(f))})", Verdict(f.Trained, FanIn(f))])));
@@ -126,8 +137,11 @@ static class RotatedReport
         double moved = deep.Average(f => f.RelativeChange);
         double ratio = deep.Average(f => f.Trained.MeanAbsCos / RandomMeanAbsCos(FanIn(f)));
         var most = deep.MaxBy(f => f.Trained.MeanAbsCos)!;
-        yield return $"Training moved the 64-channel convolutions by {Pct(moved, 1)} of their initial weight norm on average (lr {r.Options.Train.LearningRate}, " +
-                     $"{r.Options.Train.Epochs} epochs), the first convolution by {Pct(first.RelativeChange, 1)}.";
+        yield return r.Given is null
+            ? $"Training moved the 64-channel convolutions by {Pct(moved, 1)} of their initial weight norm on average (lr {r.Options.Train.LearningRate}, " +
+              $"{r.Options.Train.Epochs} epochs), the first convolution by {Pct(first.RelativeChange, 1)}."
+            : $"The given model's 64-channel convolutions lie {Pct(moved, 1)} of a fresh initialisation's weight norm away from it on average, the first " +
+              $"convolution {Pct(first.RelativeChange, 1)} (a distance from an initialisation it never had, not how far training moved it).";
         yield return $"Their mean |cos| is {ratio:F2} times that of random directions in 576 dimensions ({RandomMeanAbsCos(576):F3}); the most alike, {most.Layer}, " +
                      $"went from {most.Init.MeanAbsCos:F3} to {most.Trained.MeanAbsCos:F3}. " +
                      (ratio < 1.5 ? "So the filters are diverse, but mostly because random filters are: training has added only a little shared structure, more in the deeper blocks."

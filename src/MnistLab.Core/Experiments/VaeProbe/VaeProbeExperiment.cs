@@ -5,6 +5,7 @@ using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Export;
 using MnistLab.Features;
+using MnistLab.Import;
 using MnistLab.Models;
 using MnistLab.Reports;
 using MnistLab.Runs;
@@ -19,8 +20,10 @@ public sealed record VaeProbeResult(
     VaeProbeOptions Options, double[] LossPerEpoch, double ConceptsSeconds, double TrainSeconds,
     RidgeProbeResult Probe, ProbeMetrics Train, ProbeMetrics Test, IReadOnlyList<LambdaSweepRow> Sweep,
     double[,] TestZ, double[,] TestC, double[,] TestPredicted, float[][] Originals, float[][] Reconstructions, float[][] Traversals,
-    byte[] Checkpoint, IReadOnlyDictionary<string, string> DataSha256)
+    byte[] Checkpoint, IReadOnlyDictionary<string, string> DataSha256, AnalysedModel? Given = null)
 {
+    public int LatentDim => TestZ.GetLength(1);
+
     public string CheckpointSha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Checkpoint));
 
     /// <summary>The probe as a Lean 4 file (probe.lean).</summary>
@@ -87,12 +90,16 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         double conceptsSeconds = clock.Elapsed.TotalSeconds;
         progress.Info($"concept scores for {mnist.Train.Count + mnist.Test.Count:N0} images in {conceptsSeconds * 1000:F0} ms");
 
-        // Model: train the VAE on the training images.
+        // Model: train the VAE on the training images, or take the one given.
+        using var given = options.Model is { } folder ? ModelFolder.Load(folder) : null;
         using var init = Seeds.Generator(options.Train.Seed, $"{VaeTrainer.Name}/init");
-        using var vae = new Vae(new VaeSpec(options.LatentDim), init);
+        using var trained = given is null ? new Vae(new VaeSpec(options.LatentDim), init) : null;
+        var vae = trained ?? given!.Model as Vae
+                  ?? throw new MnistLabException($"{options.Model}: holds a {given!.Model.GetType().Name}; the vae-probe experiment probes a VAE (import one with --kind vae-probe).");
         clock.Restart();
-        double[] losses = VaeTrainer.Train(vae, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints);
+        double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints);
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        if (given is not null) progress.Info($"probing the VAE of {given.Folder} (imported from {given.Card.Source}), not training one");
         byte[] checkpoint = Checkpoint(vae);
 
         // Probe: fit on training latents, measure on both; sweep lambda by cross-validation on the training set.
@@ -102,10 +109,11 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         var sweep = options.LambdaSweep.Select(l => new LambdaSweepRow(l, RidgeProbe.CrossValidate(trainZ, trainC, l, options.Folds, options.Train.Seed))).ToList();
 
         // Pictures: reconstructions of the first test digits, and each latent swept over -3..3.
-        var (originals, recon, traversals) = Pictures(vae, mnist.Test, options.LatentDim);
+        var (originals, recon, traversals) = Pictures(vae, mnist.Test, vae.LatentDim);
         return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
             RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
-            testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256);
+            testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256,
+            given is null ? null : AnalysedModel.Of(given));
     }
 
     /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>

@@ -16,6 +16,12 @@ public sealed record VaeProbeOptions
     public IReadOnlyList<double> LambdaSweep { get; init; } = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 10000];
     public int Folds { get; init; } = 5;
 
+    /// <summary>
+    /// A model folder holding a VAE (`mnistlab model import --kind vae-probe`) to probe instead of training one here,
+    /// so a model trained elsewhere (the seed's own, say) is studied as it is; null trains the VAE.
+    /// </summary>
+    public string? Model { get; init; }
+
     public VaeProbeOptions Validated()
     {
         Train.Validated();
@@ -24,6 +30,7 @@ public sealed record VaeProbeOptions
         Require.NonNegative(Lambda, "VaeProbeOptions.Lambda");
         Require.InRange(Folds, 2, 100, "VaeProbeOptions.Folds");
         foreach (var l in LambdaSweep) Require.NonNegative(l, "VaeProbeOptions.LambdaSweep");
+        Require.That(Model is null || Directory.Exists(Model), "VaeProbeOptions.Model", $"{Model}: no such folder.");
         return this;
     }
 }

@@ -26,10 +26,11 @@ static class VaeProbeReport
         if (checks.Any(c => !c.Holds)) throw new InvalidOperationException("exported delta does not bound every residual: " + string.Join(", ", checks.Select(c => c.Concept)));
         folder.WriteText(LeanFile, r.Lean);
 
-        Plots.Lines(folder.PathOf("loss.png"), "VAE loss per image (BCE sum + beta KL)", "epoch", "loss", [("train", r.LossPerEpoch)]);
+        if (r.LossPerEpoch.Length > 0)
+            Plots.Lines(folder.PathOf("loss.png"), "VAE loss per image (BCE sum + beta KL)", "epoch", "loss", [("train", r.LossPerEpoch)]);
         Plots.GrayGrid(folder.PathOf("reconstructions.png"), [.. r.Originals, .. r.Reconstructions],
             [.. r.Originals.Select((_, i) => $"test {i}"), .. r.Reconstructions.Select((_, i) => $"recon {i}")], 2, 10);
-        int d = r.Options.LatentDim;
+        int d = r.LatentDim;
         Plots.GrayGrid(folder.PathOf("traversals.png"), r.Traversals,
             Enumerable.Range(0, d * 9).Select(k => $"z{k / 9}={-3 + 0.75 * (k % 9):0.##}").ToList(), d, 9);
         for (int k = 0; k < names.Count; k++)
@@ -44,7 +45,8 @@ static class VaeProbeReport
         var checks = r.LeanChecks;
         return new
         {
-            latent_dim = r.Options.LatentDim,
+            latent_dim = r.LatentDim,
+            model = r.Given,
             beta = r.Options.Beta,
             epochs = r.Options.Train.Epochs,
             loss_per_epoch = r.LossPerEpoch,
@@ -99,8 +101,11 @@ static class VaeProbeReport
         var names = Concepts.Names;
         var sb = new StringBuilder();
         sb.AppendLine("# Probing a VAE's latents for human concepts").AppendLine();
-        sb.AppendLine($"A beta-VAE (784-256-{o.LatentDim}, beta {o.Beta}) trained on the 60,000 MNIST training images, Adam {o.Train.LearningRate}, batch " +
-                      $"{o.Train.BatchSize}, {o.Train.Epochs} epochs ({r.TrainSeconds:F1} s). Concept scores on the binarised image: size (pixel count), " +
+        sb.AppendLine((r.Given is { } given
+                          ? $"The VAE probed here was not trained by this run: it is the model folder `{given.Folder}`, imported from `{given.Source}` " +
+                            $"(SHA-256 {given.SourceSha256[..16]}…; 784-256-{r.LatentDim}). "
+                          : $"A beta-VAE (784-256-{r.LatentDim}, beta {o.Beta}) trained on the 60,000 MNIST training images, Adam {o.Train.LearningRate}, batch " +
+                            $"{o.Train.BatchSize}, {o.Train.Epochs} epochs ({r.TrainSeconds:F1} s). ") + "Concept scores on the binarised image: size (pixel count), " +
                       "thick (pixels a 3x3 dilation adds), slant (second-moment angle). A ridge probe (lambda " +
                       $"{o.Lambda}, bias included) maps latent means to the concepts: fitted on the training latents, measured on both. " +
                       $"Seed {o.Train.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
@@ -133,10 +138,10 @@ static class VaeProbeReport
         var best = names.Select((n, k) => (n, r.Sweep.MinBy(s => s.CvMse[k])!.Lambda)).ToList();
         double spread = names.Select((_, k) => r.Sweep.Where(s => s.Lambda <= 10).Max(s => s.CvMse[k]) / r.Sweep.Min(s => s.CvMse[k]) - 1).Max();
         sb.AppendLine($"Best lambda by cross-validation: {string.Join(", ", best.Select(b => $"{b.n} {b.Lambda:G3}"))}. Up to lambda 10 the error changes by at most " +
-                      $"{spread * 100:F2}%: with {r.Train.Samples:N0} samples and {r.Options.LatentDim + 1} coefficients the penalty hardly matters, so the seed's " +
+                      $"{spread * 100:F2}%: with {r.Train.Samples:N0} samples and {r.LatentDim + 1} coefficients the penalty hardly matters, so the seed's " +
                       $"{r.Options.Lambda} is as good as any.").AppendLine();
         sb.AppendLine("## Figures").AppendLine();
-        sb.AppendLine(Image("loss", "loss.png")).AppendLine();
+        if (r.LossPerEpoch.Length > 0) sb.AppendLine(Image("loss", "loss.png")).AppendLine();
         sb.AppendLine("Test digits (top) and their reconstructions from the latent mean (bottom):").AppendLine();
         sb.AppendLine(Image("reconstructions", "reconstructions.png")).AppendLine();
         sb.AppendLine("Each row sweeps one latent coordinate from -3 to 3 with the others at 0:").AppendLine();
