@@ -48,6 +48,9 @@ public sealed class LayerGraph
             ])),
             Sequential seq => FromSequence(seq.children()),
             _ when Unwrapped(model) is { } inner => FromSequence(inner.children()),
+            // A module whose children are all standard layers is read in the order they were registered; the
+            // reproduction check refuses it if its forward pass does anything else.
+            _ when model.children().Where(c => c is not HookPoint).ToList() is { Count: > 0 } kids && kids.All(IsStandard) => FromSequence(kids),
             _ => throw new MnistLabException(
                 $"{model.GetType().Name} is not a plain sequence of layers: exact Integrated Gradients and LRP read Sequential models of Linear, Conv2d, " +
                 "ReLU, MaxPool2d, AvgPool2d, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP and ResNet models."),
@@ -55,7 +58,15 @@ public sealed class LayerGraph
     }
 
     /// <summary>The graph of layers applied one after the other (nested Sequentials are read in place).</summary>
-    public static LayerGraph FromSequence(IEnumerable<Module> layers) => new(Fold(layers.SelectMany(Expand).Select(Read).Where(s => s is not null).ToList()!));
+    public static LayerGraph FromSequence(IEnumerable<Module> layers)
+    {
+        var stages = Fold(layers.SelectMany(Expand).Select(Read).Where(s => s is not null).ToList()!);
+        // A model that starts with a Linear layer reads the image flattened (as the lab's MLP does in its forward).
+        if (stages.FirstOrDefault() is AffineStage { IsConv: false }) stages.Insert(0, new ReshapeStage("flatten", a => a.flatten(1)));
+        return new(stages);
+    }
+
+    static bool IsStandard(Module m) => m is Sequential || m.GetType().Namespace == "TorchSharp.Modules" || m is SeededDropout;
 
     static IEnumerable<Module> Expand(Module m) => m is Sequential s ? s.children().SelectMany(Expand) : [m];
 
@@ -121,8 +132,16 @@ public sealed class LayerGraph
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var expected = ModelCalls.InEval(model, () => model.call(x)).to_type(ScalarType.Float64);
-        var got = Forward(x.to_type(ScalarType.Float64));
-        double diff = got.shape.SequenceEqual(expected.shape) ? (got - expected).abs().max().item<double>() : double.PositiveInfinity;
+        double diff;
+        try
+        {
+            var got = Forward(x.to_type(ScalarType.Float64));
+            diff = got.shape.SequenceEqual(expected.shape) ? (got - expected).abs().max().item<double>() : double.PositiveInfinity;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+        {
+            throw new MnistLabException($"the layers read from {model.GetType().Name} ({Describe()}) cannot run on its input of shape ({string.Join(", ", x.shape)}): {e.Message.Split('\n')[0]}");
+        }
         double scale = 1 + expected.abs().max().item<double>();
         if (!(diff <= 1e-4 * scale))
             throw new MnistLabException($"the layers read from {model.GetType().Name} ({Describe()}) do not reproduce its output (largest difference {diff:G3}): its forward pass is not this plain sequence.");

@@ -156,7 +156,37 @@ public class AttributionMethodsTests
 
         using var vae = new Vae(new VaeSpec());
         var e = Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() => LayerGraph.Of(vae));
-        Assert.Contains("not a plain sequence", e.Message);
+        Assert.Contains("Sigmoid is not a layer", e.Message);
+    }
+
+    /// <summary>Standard layers as fields, applied in order, with the flatten in the forward pass (as an imported model may be built).</summary>
+    sealed class PlainNet : Module<Tensor, Tensor>
+    {
+        readonly TorchSharp.Modules.Linear fc1 = Linear(784, 16);
+        readonly TorchSharp.Modules.ReLU relu = ReLU();
+        readonly TorchSharp.Modules.Linear fc2 = Linear(16, 10);
+        readonly double _scale;
+
+        public PlainNet(double scale = 1) : base(nameof(PlainNet)) { _scale = scale; RegisterComponents(); }
+
+        public override Tensor forward(Tensor x) => fc2.call(relu.call(fc1.call(x.flatten(1) * _scale)));
+    }
+
+    [Fact]
+    public void A_module_of_standard_layers_is_read_in_order_and_one_that_does_more_is_refused()
+    {
+        manual_seed(18);
+        using var plain = new PlainNet();
+        using var x = Images(3, 15);
+        var input = new AttributionInput(plain, x, Targets(3));
+        Assert.Equal("flatten → linear 784→16 → relu → linear 16→10", LayerGraph.Of(plain).Describe());
+        var exact = ExactIntegratedGradients.Compute(input, new ExactIntegratedGradientsOptions());
+        Assert.True(exact.MaxAbsCompletenessError < 1e-9);
+        // The same layers, but the forward pass scales its input: the graph would give wrong maps, so it is refused.
+        manual_seed(18);
+        using var scaled = new PlainNet(scale: 2);
+        var e = Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() => Lrp.Compute(new AttributionInput(scaled, x, Targets(3)), new LrpOptions()));
+        Assert.Contains("do not reproduce", e.Message);
     }
 
     [Fact]
