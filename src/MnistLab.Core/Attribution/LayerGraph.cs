@@ -162,6 +162,7 @@ public sealed class LayerGraph
         var points = Enumerable.Range(0, n).Select(_ => new List<double> { 0 }).ToArray();
         var alpha = new double[n];
         var active = Enumerable.Range(0, n).ToList();
+        int iterations = 0;
         while (active.Count > 0)
         {
             using var step = NewDisposeScope();
@@ -187,6 +188,13 @@ public sealed class LayerGraph
                     throw new MnistLabException($"example {i}: more than {maxPieces} linear pieces along the path; exact Integrated Gradients would take too long here: use ig with more steps, or raise the limit.");
             }
             active = next;
+            iterations++;
+            // A deep network can have tens of thousands of pieces per path: project from the slowest path's progress and
+            // refuse early rather than walk for hours.
+            if (iterations >= 32 && active.Count > 0 && iterations / Math.Max(active.Min(i => alpha[i]), 1e-9) > 2.0 * maxPieces)
+                throw new MnistLabException($"after {iterations} pieces the slowest path is at α = {active.Min(i => alpha[i]):G3}: about " +
+                    $"{iterations / Math.Max(active.Min(i => alpha[i]), 1e-9):G2} linear pieces expected, more than the limit of {maxPieces}; exact Integrated Gradients " +
+                    "would take too long for this model: use ig with more steps, or raise the limit.");
         }
         return points;
     }

@@ -153,6 +153,10 @@ public class AttributionMethodsTests
         Assert.Equal([2L, 1, 28, 28], lrp.Shape);
         Assert.All(lrp.Values, v => Assert.True(float.IsFinite(v)));
         Assert.Contains("residual", LayerGraph.Of(net).Describe());
+        // A deep network has too many linear pieces along the path for the exact integral: refused early, with the reason.
+        var tooMany = Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() =>
+            ExactIntegratedGradients.Compute(new AttributionInput(net, x.narrow(0, 0, 1), [0]), new ExactIntegratedGradientsOptions { MaxPieces = 10 }));
+        Assert.Contains("linear pieces", tooMany.Message);
 
         using var vae = new Vae(new VaeSpec());
         var e = Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() => LayerGraph.Of(vae));
