@@ -295,6 +295,18 @@ public class AttributionMethodsTests
     }
 
     [Fact]
+    public void The_memory_bound_sets_the_rows_per_pass()
+    {
+        using var model = SmallMlp(19);
+        using var x = Images(1, 16);
+        Assert.Equal(1, ModelCalls.RowBudget(model, x, megabytes: 0.001));
+        int some = ModelCalls.RowBudget(model, x, megabytes: 1);
+        Assert.InRange(some, 2, 4095);
+        Assert.Equal(4096, ModelCalls.RowBudget(model, x, megabytes: 1e6));
+        Assert.True(ModelCalls.RowBudget(model, x, megabytes: 2) >= 2 * some - 1);
+    }
+
+    [Fact]
     public void Targets_outside_the_outputs_are_refused()
     {
         using var model = SmallMlp(17);

@@ -66,4 +66,22 @@ public class ExplainTests(RealMnist mnist)
         Assert.Equal(CliApp.Usage, CliApp.Run(["explain", "--checkpoint", checkpoint, "--images", "test:0:10001", "--no-fetch", "--out", dir.File("d")]));
         Assert.False(Directory.Exists(dir.File("a")) || Directory.Exists(dir.File("b")) || Directory.Exists(dir.File("c")) || Directory.Exists(dir.File("d")));
     }
+
+    [Fact]
+    public void A_model_on_pixels_and_the_ring_bit_gets_image_maps_and_the_ring_inputs_attribution()
+    {
+        _ = mnist.Data;
+        using var dir = new TempDir();
+        string run = dir.File("ring"), report = dir.File("explain");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["run", "ring", "--epochs", "1", "--set", "ablation_seeds=0", "--no-fetch", "--out", run]));
+        string checkpoint = Directory.GetFiles(Path.Combine(run, "checkpoints"), "mlp_pixels_ring*.ckpt").Single();
+        Assert.Equal(CliApp.Ok, CliApp.Run(["explain", "--checkpoint", checkpoint, "--methods", "ig,occlusion", "--per-class", "1", "--target", "pred",
+            "--no-fetch", "--out", report]));
+        var (shape, _) = NpyReader.ReadFloat32(Path.Combine(report, "attributions", "ig.npy"));
+        Assert.Equal([10L, 1, 28, 28], shape); // one test image of each digit; the ring input is reported apart
+        var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json"))).RootElement;
+        Assert.Equal(1, root.GetProperty("methods").GetProperty("ig").GetProperty("extra_inputs").GetProperty("mean_attribution").GetArrayLength());
+        Assert.Equal(root.GetProperty("images").GetProperty("predictions").GetRawText(), root.GetProperty("images").GetProperty("targets").GetRawText());
+        Assert.Equal(Enumerable.Range(0, 10), root.GetProperty("images").GetProperty("labels").EnumerateArray().Select(e => e.GetInt32()));
+    }
 }

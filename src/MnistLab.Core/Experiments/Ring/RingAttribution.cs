@@ -90,8 +90,9 @@ public static class RingAttribution
         sb.AppendLine("## Where does the MLP look: the hole or the ring bit?").AppendLine();
         sb.AppendLine($"Attributions of the MLP's score for the true digit, on the first {PerGroup} test digits with a ring and the first {PerGroup} without: " +
                       "the share of the attribution mass Σ|a| over the 785 inputs that falls on the enclosed-hole pixels (background not reached by a flood fill " +
-                      "from the border) and on the ring input. Integrated Gradients uses a blurred baseline (Gaussian, σ = 3 px; the baseline's ring input is 0): " +
-                      "with the zero baseline the black hole pixels, and a ring input of 0, get no attribution at all. Saliency is |∂f/∂x|.").AppendLine();
+                      "from the border) and on the ring input. Integrated Gradients gives 0 to any input equal to its baseline value, so it uses a blurred " +
+                      "baseline (Gaussian, σ = 3 px), under which the black hole pixels differ from the baseline; the baseline's ring input is 0, so the ring " +
+                      "input of a digit without a ring gets no IG attribution under any baseline. Saliency is |∂f/∂x|, which sees every input.").AppendLine();
         sb.AppendLine(Table(["method", "digits", "n", "share on hole pixels", "hole pixels' share of the inputs", "share on the ring input"],
             r.Shares.Select(s => (IReadOnlyList<string>)[s.Method, s.Group, s.Images.ToString(), Pct(s.HoleShare), Pct(s.HolePixelShare), Pct(s.RingShare)])));
         var ig = r.Shares.FirstOrDefault(s => s.Method.StartsWith("ig") && s.Group == "with a ring");
