@@ -41,10 +41,10 @@ public sealed class LayerGraph
             RotResNet => new(Fold(
             [
                 new ReshapeStage("view 1x28x28", a => a.reshape(-1, 1, 28, 28)),
-                Block(Child("res1")), Block(Child("res2")), Read(Child("max_pool")), new IdentityStage("dropout"),
-                Block(Child("res3")), Block(Child("res4")), Read(Child("max_pool")), new IdentityStage("dropout"),
-                Block(Child("res5")), Block(Child("res6")), Read(Child("bn2d")), new ReluStage(), Read(Child("flatten")),
-                Read(Child("fc1")), Read(Child("bn1d")), new ReluStage(), Read(Child("fc2")),
+                Block(Child("res1")), Block(Child("res2")), Must(Child("max_pool")), new IdentityStage("dropout"),
+                Block(Child("res3")), Block(Child("res4")), Must(Child("max_pool")), new IdentityStage("dropout"),
+                Block(Child("res5")), Block(Child("res6")), Must(Child("bn2d")), new ReluStage(), Must(Child("flatten")),
+                Must(Child("fc1")), Must(Child("bn1d")), new ReluStage(), Must(Child("fc2")),
             ])),
             Sequential seq => FromSequence(seq.children()),
             _ when Unwrapped(model) is { } inner => FromSequence(inner.children()),
@@ -86,13 +86,15 @@ public sealed class LayerGraph
 
     static AffineStage Affine(Module m) => (AffineStage)Read(m)!;
 
+    static Stage Must(Module m) => Read(m) ?? new IdentityStage(m.GetType().Name);
+
     /// <summary>The stage of one standard layer; null for a layer that is the identity in eval mode.</summary>
     static Stage? Read(Module m) => m switch
     {
         Linear l => new AffineStage($"linear {l.in_features}→{l.out_features}", Copy(l.weight!), l.bias is null ? null : Copy(l.bias), null),
         Conv2d c when c.padding_mode == TorchSharp.PaddingModes.Zeros && c.padding_type is null =>
             new AffineStage($"conv {c.in_channels}→{c.out_channels} {c.kernel_size[0]}x{c.kernel_size[1]}", Copy(c.weight!), c.bias is null ? null : Copy(c.bias),
-                new ConvShape(c.stride, c.padding, c.dilation, c.groups)),
+                new ConvShape(c.stride, c.padding ?? [0, 0], c.dilation, c.groups)),
         TorchSharp.Modules.ReLU => new ReluStage(),
         MaxPool2d p when !p.ceil_mode => new MaxPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.dilation ?? [1, 1]),
         AvgPool2d p when !p.ceil_mode && p.divisor_override is null => new AvgPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.count_include_pad),

@@ -6,7 +6,7 @@ namespace MnistLab.Attribution;
 
 /// <summary>
 /// Gradients at a named point (<see cref="Activations"/>'s points) that the layer and neuron methods need beyond
-/// <see cref="Activations.Gradient"/>: with the activation replaced by given values, or of one neuron with respect to
+/// <see cref="MnistLab.Models.Activations.Gradient"/>: with the activation replaced by given values, or of one neuron with respect to
 /// the input. Hooks are attached for one call and removed in <c>finally</c>. The model must be in eval mode.
 /// </summary>
 static class PointPatch

@@ -5,7 +5,7 @@ namespace MnistLab.Attribution.Checks;
 
 /// <summary>
 /// Infidelity (Yeh et al. 2019), as Captum's <c>infidelity</c> defines it: E_I[(Iᵀ·attribution − (f_t(x) − f_t(x − I)))²]
-/// over perturbations I, here Gaussian noise of <paramref name="stdev"/> on every input feature (Captum leaves the
+/// over perturbations I, here Gaussian noise of standard deviation <c>stdev</c> on every input feature (Captum leaves the
 /// perturbation to the user; its <c>n_perturb_samples</c> default is 10 and <c>normalize</c> is off). Seeded. Lower is better.
 /// </summary>
 public static class Infidelity

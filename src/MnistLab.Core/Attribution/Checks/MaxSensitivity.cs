@@ -5,7 +5,7 @@ namespace MnistLab.Attribution.Checks;
 
 /// <summary>
 /// Max-sensitivity (Yeh et al. 2019), as Captum's <c>sensitivity_max</c>: the largest ‖Φ(x + δ) − Φ(x)‖ / ‖Φ(x)‖
-/// (Frobenius norms) over <paramref name="samples"/> draws of δ uniform in the L∞ ball of <paramref name="radius"/>
+/// (Frobenius norms) over <c>samples</c> draws of δ uniform in the L∞ ball of <c>radius</c>
 /// (Captum's defaults: 10 draws, radius 0.02). Seeded. Lower is better.
 /// </summary>
 public static class MaxSensitivity

@@ -65,7 +65,7 @@ public static class LinearityAttribution
     public static void WriteFigures(LinearityResult r, ReportFolder folder)
     {
         var rows = new List<(string Name, float[][] Maps)>();
-        foreach (var m in r.Models.Where(m => m.Templates is not null)) rows.Add(($"{m.Key} template", m.Templates!));
+        foreach (var m in r.Models.Where(m => m.Templates is not null)) rows.Add(($"{m.Key} w", m.Templates!));
         foreach (var m in r.Models.Where(m => m.MeanIg is not null)) rows.Add(($"{m.Key} IG", m.MeanIg!));
         if (rows.Count == 0) return;
         Plots.DivergingGrid(folder.PathOf("ig_vs_templates.png"), rows.SelectMany(x => x.Maps.Select(Scaled)).ToList(),
@@ -78,7 +78,7 @@ public static class LinearityAttribution
         if (!r.Models.Any(m => m.MeanIg is not null)) return "";
         var sb = new StringBuilder();
         sb.AppendLine("## What the models read: the MLP's Integrated Gradients beside the linear templates").AppendLine();
-        sb.AppendLine($"Each row: a linear model's weight template per digit, then each model's mean Integrated Gradients map (zero baseline, 50 steps, " +
+        sb.AppendLine($"Each row: a linear model's weight template per digit (w), then each model's mean Integrated Gradients map (zero baseline, 50 steps, " +
                       $"target the true digit) over the first {PerClass} test images of that digit; every map scaled by its own largest |value|, red positive, blue negative.").AppendLine();
         sb.AppendLine(Image("IG beside the templates", "ig_vs_templates.png")).AppendLine();
         if (cos.Count > 0)

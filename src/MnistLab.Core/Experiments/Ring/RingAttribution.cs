@@ -72,7 +72,7 @@ public static class RingAttribution
         return new RingShares(method, group, r.Count, hole / r.Count, pixels / r.Count, ringShare / r.Count);
     }
 
-    public static object Metrics(RingAttributionResult? r) => r?.Shares.Select(s => new
+    public static object? Metrics(RingAttributionResult? r) => r?.Shares.Select(s => new
     {
         method = s.Method, group = s.Group, images = s.Images, hole_share = s.HoleShare, hole_pixel_share = s.HolePixelShare, ring_share = s.RingShare,
     });
