@@ -21,7 +21,7 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
         public string? Checkpoint { get; init; }
 
         [CommandOption("--model <DIR>")]
-        [Description("An imported model's folder.")]
+        [Description("A model folder written by 'mnistlab model import' (a classifier).")]
         public string? Model { get; init; }
 
         [CommandOption("--methods <LIST>"), Binds("methods")]
@@ -128,13 +128,12 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Model is not null)
-            throw new InvalidOptionException("--model DIR: imported models are not available in this build yet; give --checkpoint FILE (a .ckpt written by any run).");
-        if (!File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
+        if (settings.Model is not null && !Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder (write one with 'mnistlab model import').");
+        if (settings.Checkpoint is not null && !File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
         var options = settings.Options();
         ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
         settings.ApplyThreads();
-        var model = ExplainModel.FromCheckpoint(settings.Checkpoint!);
+        var model = settings.Model is not null ? ExplainModel.FromFolder(settings.Model) : ExplainModel.FromCheckpoint(settings.Checkpoint!);
         using var _ = model.Model;
         using var data = settings.OpenData();
         var result = ConsoleProgress.Run(progress => Explanation.Run(model, data.Mnist, options, progress));

@@ -10,7 +10,7 @@ public sealed record ExactIntegratedGradientsOptions
     public Baseline Baseline { get; init; } = Baseline.Zero;
 
     /// <summary>The most linear pieces one path may have before the method gives up (a deep network can have very many).</summary>
-    public int MaxPieces { get; init; } = 5_000;
+    public int MaxPieces { get; init; } = 50_000;
 
     /// <summary>Gradient evaluations per pass.</summary>
     public int InternalBatchRows { get; init; } = 2048;

@@ -46,6 +46,7 @@ public sealed class LayerGraph
                 Block(Child("res5")), Block(Child("res6")), Must(Child("bn2d")), new ReluStage(), Must(Child("flatten")),
                 Must(Child("fc1")), Must(Child("bn1d")), new ReluStage(), Must(Child("fc2")),
             ])),
+            Import.SequentialModel imported => Imported(imported),
             Sequential seq => FromSequence(seq.children()),
             _ when Unwrapped(model) is { } inner => FromSequence(inner.children()),
             // A module whose children are all standard layers is read in the order they were registered; the
@@ -63,6 +64,17 @@ public sealed class LayerGraph
         var stages = Fold(layers.SelectMany(Expand).Select(Read).Where(s => s is not null).ToList()!);
         // A model that starts with a Linear layer reads the image flattened (as the lab's MLP does in its forward).
         if (stages.FirstOrDefault() is AffineStage { IsConv: false }) stages.Insert(0, new ReshapeStage("flatten", a => a.flatten(1)));
+        return new(stages);
+    }
+
+    /// <summary>An imported nn.Sequential: the reshape to its input, its input normalisation, then its layers.</summary>
+    static LayerGraph Imported(Import.SequentialModel model)
+    {
+        var arch = model.Spec.Architecture;
+        long[] shape = [-1, .. arch.Input];
+        var stages = new List<Stage> { new ReshapeStage($"view {string.Join("x", arch.Input)}", a => a.reshape(shape)) };
+        if (arch.Normalize is { } n) stages.Add(new NormalizeStage(n.Mean, n.Std));
+        stages.AddRange(FromSequence(model.Layers).Stages);
         return new(stages);
     }
 
@@ -101,6 +113,7 @@ public sealed class LayerGraph
         TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d => BatchNormStage.Of((BatchNorm)m),
         Flatten f => new ReshapeStage("flatten", a => a.flatten(f.start_dim, f.end_dim)),
         TorchSharp.Modules.Dropout or TorchSharp.Modules.Dropout2d or SeededDropout or TorchSharp.Modules.Identity or HookPoint => null,
+        Import.Layers.ReshapeModule r => new ReshapeStage("reshape", a => r.call(a)),
         _ => throw new MnistLabException(
             $"{m.GetType().Name} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
     };
@@ -207,6 +220,9 @@ public sealed class LayerGraph
     /// </summary>
     internal Tensor Relevance(Tensor x, long[] targets, LrpComposite composite)
     {
+        // The box of the first layer bounds the pixels; after an input normalisation the layer sees them normalised.
+        if (composite.First is LrpRule.ZBox box && Stages.OfType<NormalizeStage>().FirstOrDefault() is { Scalar: (double mean, double std) })
+            composite = composite with { First = new LrpRule.ZBox((box.Low - mean) / std, (box.High - mean) / std) };
         var inputs = new List<Tensor>();
         var a = x;
         using (no_grad())
@@ -312,6 +328,22 @@ sealed class BatchNormStage(Tensor scale, Tensor shift) : Stage
         var z = Forward(a);
         return a * View(Scale, a) * LrpRule.Divide(r, z, composite.Epsilon);
     }
+}
+
+/// <summary>An imported model's input normalisation (x − mean) / std per channel: affine; LRP passes relevance through it unchanged.</summary>
+sealed class NormalizeStage(double[] mean, double[] std) : Stage
+{
+    readonly Tensor _scale = tensor(std.Select(s => 1 / s).ToArray()), _shift = tensor(mean.Zip(std, (m, s) => -m / s).ToArray());
+
+    /// <summary>(mean, std) when one pair serves every channel.</summary>
+    public (double, double)? Scalar => mean.Length == 1 ? (mean[0], std[0]) : null;
+
+    Tensor View(Tensor p, Tensor a) => Cast(p, a).view(a.dim() == 4 ? [1, -1, 1, 1] : a.dim() == 3 ? [-1, 1, 1] : [1, -1]);
+
+    public override string Describe() => "normalize";
+    public override Tensor Forward(Tensor a) => a * View(_scale, a) + View(_shift, a);
+    public override (Tensor V, Tensor T) Walk(Tensor v, Tensor t, StepTracker steps) => (Forward(v), t * View(_scale, t));
+    public override Tensor Relevance(Tensor a, Tensor r, LrpComposite composite) => r;
 }
 
 sealed class ReluStage : Stage

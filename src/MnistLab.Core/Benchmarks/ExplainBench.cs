@@ -65,7 +65,7 @@ static class ExplainBench
             report["peer"] = peerReport;
             if (peerRun is { } pr)
             {
-                var (shape, theirs) = NpyReader.ReadFloat32(peerMaps);
+                var (shape, theirs) = Import.NpyReader.Read(peerMaps);
                 report["agreement_float32"] = Agreement(maps.Values, theirs, (int)shape[0]);
                 report["ratios"] = new { peer_over_mnistlab = pr.Get("seconds") / seconds, mnistlab_over_flop_floor = seconds / floor };
             }
@@ -82,7 +82,7 @@ static class ExplainBench
                 model64.to(ScalarType.Float64);
                 using var images64 = mnist.Test.Images.narrow(0, 0, CheckImages).to_type(ScalarType.Float64);
                 var ours64 = IntegratedGradients.Compute(new AttributionInput(model64, images64, mnist.Test.LabelArray()[..CheckImages]), options_);
-                var (shape64, theirs64) = NpyReader.ReadFloat32(peerMaps64);
+                var (shape64, theirs64) = Import.NpyReader.Read(peerMaps64);
                 report["agreement_float64"] = Agreement(ours64.Values, theirs64, (int)shape64[0]);
             }
         }

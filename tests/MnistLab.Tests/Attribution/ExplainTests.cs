@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MnistLab.Cli;
-using MnistLab.Export;
+using MnistLab.Import;
 using MnistLab.Tests.Support;
 
 namespace MnistLab.Tests.Attribution;
@@ -23,7 +23,7 @@ public class ExplainTests(RealMnist mnist)
         Assert.Equal([3, 4, 5, 6, 7, 8], root.GetProperty("images").GetProperty("indices").EnumerateArray().Select(e => e.GetInt32()));
         foreach (var method in new[] { "saliency", "ig", "ig-exact", "occlusion", "lrp" })
         {
-            var (shape, values) = NpyReader.ReadFloat32(Path.Combine(report, "attributions", $"{method}.npy"));
+            var (shape, values) = NpyReader.Read(Path.Combine(report, "attributions", $"{method}.npy"));
             Assert.Equal([6L, 1, 28, 28], shape);
             Assert.Contains(values, v => v != 0);
             var m = root.GetProperty("methods").GetProperty(method);
@@ -77,7 +77,7 @@ public class ExplainTests(RealMnist mnist)
         string checkpoint = Directory.GetFiles(Path.Combine(run, "checkpoints"), "mlp_pixels_ring*.ckpt").Single();
         Assert.Equal(CliApp.Ok, CliApp.Run(["explain", "--checkpoint", checkpoint, "--methods", "ig,occlusion", "--per-class", "1", "--target", "pred",
             "--no-fetch", "--out", report]));
-        var (shape, _) = NpyReader.ReadFloat32(Path.Combine(report, "attributions", "ig.npy"));
+        var (shape, _) = NpyReader.Read(Path.Combine(report, "attributions", "ig.npy"));
         Assert.Equal([10L, 1, 28, 28], shape); // one test image of each digit; the ring input is reported apart
         var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json"))).RootElement;
         Assert.Equal(1, root.GetProperty("methods").GetProperty("ig").GetProperty("extra_inputs").GetProperty("mean_attribution").GetArrayLength());

@@ -30,6 +30,13 @@ public sealed record ExplainModel(Module<Tensor, Tensor> Model, Func<Tensor, Ten
         }
         return new ExplainModel(model, input, $"{Path.GetFileName(path)} ({spec.GetType().Name.Replace("Spec", "")}, input {spec.Input})");
     }
+
+    /// <summary>A model folder written by <c>mnistlab model import</c> (or any model folder).</summary>
+    public static ExplainModel FromFolder(string folder)
+    {
+        var loaded = Import.ModelFolder.Load(folder);
+        return new ExplainModel(loaded.Model, loaded.Input, $"{Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'))} (imported {loaded.Spec.GetType().Name.Replace("Spec", "")}, input {loaded.Spec.Input})");
+    }
 }
 
 /// <summary>One method's maps of the chosen images and, with --checks, their checks.</summary>
