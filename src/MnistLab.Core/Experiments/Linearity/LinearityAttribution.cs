@@ -16,7 +16,7 @@ namespace MnistLab.Experiments.Linearity;
 /// </summary>
 public static class LinearityAttribution
 {
-    public const int PerClass = 100;
+    public const int PerClass = 50;
 
     /// <summary>The mean IG map of each class (10 x 784).</summary>
     public static float[][] ClassMeans(Module<Tensor, Tensor> model, LabeledImages test)
