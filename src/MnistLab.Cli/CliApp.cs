@@ -58,6 +58,7 @@ public static class CliApp
                 model.AddCommand<ModelImportCommand>("import").WithExample("model", "import", "--from", "cnn.pt", "--arch", "cnn.json", "--out", "models/cnn");
                 model.AddCommand<ModelExportCommand>("export").WithExample("model", "export", "--model", "models/cnn", "--to", "cnn.safetensors");
             });
+            config.AddCommand<ExplainCommand>("explain").WithExample("explain", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--methods", "ig,saliency", "--checks", "--out", "runs/explain");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });

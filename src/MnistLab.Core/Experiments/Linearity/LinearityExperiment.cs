@@ -13,7 +13,11 @@ namespace MnistLab.Experiments.Linearity;
 /// <summary>One model's outcome in the linearity experiment.</summary>
 public sealed record LinearityModelResult(
     string Key, string Title, double TestAcc, TrainingHistory History, double TrainSeconds,
-    ConfusionMatrix Confusion, float[][]? Templates);
+    ConfusionMatrix Confusion, float[][]? Templates)
+{
+    /// <summary>The mean Integrated Gradients map of each digit (10 x 784), see <see cref="LinearityAttribution"/>.</summary>
+    public float[][]? MeanIg { get; init; }
+}
 
 public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<LinearityModelResult> Models);
 
@@ -92,7 +96,8 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
             // Analyse: confusions, and the class templates of the linear models.
             var confusion = ConfusionMatrix.Compute(testLabels, test.Predictions);
             float[][]? templates = model is LinearClassifier linear ? TensorData.Rows(linear.Weight) : null;
-            results.Add(new LinearityModelResult(spec.Key, spec.Title, test.Accuracy, history, history.Seconds, confusion, templates));
+            results.Add(new LinearityModelResult(spec.Key, spec.Title, test.Accuracy, history, history.Seconds, confusion, templates)
+                { MeanIg = LinearityAttribution.ClassMeans(model, mnist.Test) });
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
         }
         return new LinearityResult(options, results);

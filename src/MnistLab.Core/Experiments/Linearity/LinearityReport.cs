@@ -22,13 +22,15 @@ static class LinearityReport
                 Plots.DivergingGrid(folder.PathOf($"templates_{m.Key}.png"), m.Templates,
                     Enumerable.Range(0, 10).Select(d => $"digit {d}").ToList(), rows: 2, cols: 5);
         }
-        folder.WriteReport(Markdown(result, info));
+        LinearityAttribution.WriteFigures(result, folder);
+        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result));
     }
 
     public static object Metrics(LinearityResult result) => new
     {
         seed = result.Options.Train.Seed,
         epochs = result.Options.Train.Epochs,
+        attribution = LinearityAttribution.Metrics(result),
         models = result.Models.ToDictionary(m => m.Key, m => new
         {
             title = m.Title,

@@ -17,7 +17,11 @@ public sealed record RingStats(double[] FractionByClassTrain, double[] FractionB
 /// <summary>Test accuracy of one class among test images with ring = 0 and ring = 1 (null where none).</summary>
 public sealed record RingSplitAccuracy(int Class, int CountRing0, double? AccRing0, int CountRing1, double? AccRing1);
 
-public sealed record RingModelResult(string Key, double TestAcc, TrainingHistory History, float[][] W1, float[] B1, float[][]? W2, RingSplitAccuracy[] ByRing);
+public sealed record RingModelResult(string Key, double TestAcc, TrainingHistory History, float[][] W1, float[] B1, float[][]? W2, RingSplitAccuracy[] ByRing)
+{
+    /// <summary>Where the run's own MLP on pixels + ring looks (null for the other models).</summary>
+    public RingAttributionResult? Attribution { get; init; }
+}
 
 public sealed record AblationCell(string Input, double Alpha, string Model, long[] Seeds, double[] TestAcc)
 {
@@ -163,7 +167,9 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         var (w1, b1, w2) = net is LinearClassifier lin
             ? (TensorData.Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)
             : (TensorData.Rows(((Mlp)net).Weight1), Array.Empty<float>(), TensorData.Rows(((Mlp)net).Weight2));
-        return new RingModelResult(model, eval.Accuracy, history, w1, b1, w2, SplitByRing(test.LabelArray(), eval.Predictions, testRing));
+        var attribution = model == "mlp" && input == PixelsAndRing && seed == options.Train.Seed && strength == options.Beta
+            ? RingAttribution.Compute(net, test.Images, test.LabelArray(), testRing) : null;
+        return new RingModelResult(model, eval.Accuracy, history, w1, b1, w2, SplitByRing(test.LabelArray(), eval.Predictions, testRing)) { Attribution = attribution };
     }
 
     static RingSplitAccuracy[] SplitByRing(long[] labels, long[] predictions, byte[] ring) =>

@@ -34,6 +34,7 @@ static class RingReport
             W = lin.W1,
             b = lin.B1,
         });
+        RingAttribution.WriteFigures(r.Mlp.Attribution, folder);
         folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden));
     }
 
@@ -58,6 +59,7 @@ static class RingReport
                 linear = new { test_acc = lin.TestAcc, ring_weights = RingWeights(r), history = History(lin), by_ring = lin.ByRing },
                 mlp = new { test_acc = mlp.TestAcc, mean_abs_ring_to_hidden = RingToHidden(mlp).Average(), ring_path_strength = PathStrength(mlp), history = History(mlp), by_ring = mlp.ByRing },
             },
+            attribution = RingAttribution.Metrics(r.Mlp.Attribution),
             ablation = r.Ablation.Select(a => new { input = a.Input, alpha = a.Alpha, model = a.Model, seeds = a.Seeds, test_acc = a.TestAcc, test_acc_mean = a.Mean, test_acc_std = a.Std }),
         };
     }
@@ -127,6 +129,7 @@ static class RingReport
         sb.AppendLine(Image("ring path strength per class", "ring_path_mlp.png")).AppendLine();
         sb.AppendLine(Image("test accuracy per epoch", "test_acc.png")).AppendLine();
 
+        sb.Append(RingAttribution.Markdown(r.Mlp.Attribution));
         sb.AppendLine("## Does the ring help?").AppendLine();
         if (r.Ablation.Count > 0)
         {

@@ -17,7 +17,11 @@ public sealed record LayerFilters(string Layer, FilterDiversityResult Init, Filt
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
     TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
-    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, AnalysedModel? Given = null);
+    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, AnalysedModel? Given = null)
+{
+    /// <summary>Where the ResNet looks: digit or texture.</summary>
+    public RotatedAttributionResult? Attribution { get; init; }
+}
 
 /// <summary>
 /// Seed 001: the seed's ResNet on rotated digits over textured backgrounds, validated on the whole validation
@@ -114,9 +118,10 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         progress.Info($"ResNet test accuracy {test.Accuracy:P2}; linear {linearAcc:P2}");
 
         var (first, samples, activations) = Pictures(model, data.Test);
+        var attribution = RotatedAttribution.Compute(model, data, options.Data, () => lab.Mnist);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
             linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
-            given is null ? null : AnalysedModel.Of(given));
+            given is null ? null : AnalysedModel.Of(given)) { Attribution = attribution };
     }
 
     public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);

@@ -35,11 +35,13 @@ static class RotatedReport
             Plots.Heatmap(folder.PathOf($"cos_{f.Layer}_trained.png"), $"{f.Layer}: cosine between filters, trained", Flat(f.Trained.Cosine), f.Trained.Filters, f.Trained.Filters, diverging: true);
         }
 
+        RotatedAttribution.WriteFigures(r.Attribution, folder);
         folder.WriteReport(Markdown(r, info));
     }
 
     public static object Metrics(RotatedResult r) => new
     {
+        attribution = RotatedAttribution.Metrics(r.Attribution),
         data = new { source = r.Source, train = r.TrainCount, val = r.ValCount, test = r.TestCount },
         model = r.Given,
         history = new { train_loss = r.History.TrainLoss, train_acc = r.History.TrainAcc, val_loss = r.History.ValLoss, val_acc = r.History.ValAcc, images_per_second = r.History.Epochs.Select(e => e.ImagesPerSecond) },
@@ -104,6 +106,7 @@ static class RotatedReport
         sb.AppendLine(Image("per-class accuracy", "per_class_acc.png")).AppendLine();
         sb.AppendLine(Image("confusion", "confusion.png")).AppendLine();
 
+        sb.Append(RotatedAttribution.Markdown(r.Attribution));
         sb.AppendLine("## Are the filters diverse or redundant?").AppendLine();
         sb.AppendLine("For each convolution, every filter is flattened to one vector: mean |cos| between distinct filters, the number of " +
                       $"near-duplicate pairs (|cos| ≥ {FilterDiversity.DuplicateThreshold}), and the effective rank (exp of the entropy of the normalised singular " +

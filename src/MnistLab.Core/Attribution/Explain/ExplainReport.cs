@@ -1,0 +1,161 @@
+using System.Text;
+using MnistLab.Attribution.Checks;
+using MnistLab.Common;
+using MnistLab.Export;
+using MnistLab.Reports;
+using static MnistLab.Reports.Markdown;
+
+namespace MnistLab.Attribution.Explain;
+
+/// <summary>
+/// The report folder of <c>mnistlab explain</c>: attributions/&lt;method&gt;.npy (float32 (N, 1, 28, 28), the images in the
+/// order chosen), metrics.json, report.md and report.html with the maps over the digits, the per-class mean maps and the curves.
+/// </summary>
+public static class ExplainReport
+{
+    public const string AttributionsFolder = "attributions";
+
+    public static void Write(ExplainResult r, string outDir, IReadOnlyList<string>? command = null)
+    {
+        using var folder = new ReportFolder(outDir);
+        int n = r.Indices.Length;
+        foreach (var m in r.Methods)
+        {
+            using var npy = new NpyWriter(Path.Combine(folder.Staging, AttributionsFolder, $"{m.Name}.npy"), [n, 1, 28, 28]);
+            foreach (var map in m.ImageMaps) npy.Append(map);
+            npy.Complete();
+
+            int shown = Math.Min(16, n), cols = Math.Min(4, shown);
+            Plots.AttributionOverlays(folder.PathOf($"maps_{m.Name}.png"), r.Images[..shown], m.ImageMaps[..shown],
+                Enumerable.Range(0, shown).Select(i => $"#{r.Indices[i]} y={r.Labels[i]} p={r.Predictions[i]}").ToList(), (shown + cols - 1) / cols, cols);
+            var classes = Enumerable.Range(0, 10).Where(c => r.Labels.Contains(c)).ToList();
+            Plots.AttributionOverlays(folder.PathOf($"class_means_{m.Name}.png"), classes.Select(c => Mean(r.Images, r.Labels, c)).ToList(),
+                classes.Select(c => Mean(m.ImageMaps, r.Labels, c)).ToList(), classes.Select(c => $"digit {c} (n={r.Labels.Count(l => l == c)})").ToList(), 2, 5);
+            if (m.Checks?.Curves is { } curves)
+            {
+                Plots.Curves(folder.PathOf($"deletion_{m.Name}.png"), $"{m.Name}: deletion (pixels set to black)", "fraction of pixels deleted", "p(target)", curves.DeletionMostFirst.Fractions,
+                    [("most relevant first", curves.DeletionMostFirst.Probability), ("least relevant first", curves.DeletionLeastFirst.Probability), ("random order", curves.DeletionRandom.Probability)]);
+                Plots.Curves(folder.PathOf($"insertion_{m.Name}.png"), $"{m.Name}: insertion (pixels put on black)", "fraction of pixels inserted", "p(target)", curves.InsertionMostFirst.Fractions,
+                    [("most relevant first", curves.InsertionMostFirst.Probability), ("least relevant first", curves.InsertionLeastFirst.Probability), ("random order", curves.InsertionRandom.Probability)]);
+            }
+            if (m.Checks is { } checks)
+                Plots.Curves(folder.PathOf($"randomisation_{m.Name}.png"), $"{m.Name}: maps of the trained vs the cascading randomised model", "layers randomised from the top",
+                    "mean similarity", Enumerable.Range(1, checks.Randomisation.Cascade.Count).Select(i => (double)i).ToList(),
+                    [("Spearman", checks.Randomisation.Cascade.Select(c => c.Spearman).ToList()), ("Spearman of |map|", checks.Randomisation.Cascade.Select(c => c.SpearmanAbs).ToList()),
+                     ("SSIM", checks.Randomisation.Cascade.Select(c => c.Ssim).ToList())]);
+        }
+        folder.WriteJson(ReportFolder.Marker, Metrics(r, command));
+        folder.WriteReport(Markdown(r));
+        folder.Commit();
+    }
+
+    static float[] Mean(float[][] rows, long[] labels, int c)
+    {
+        var chosen = rows.Where((_, i) => labels[i] == c).ToList();
+        return Enumerable.Range(0, rows[0].Length).Select(p => chosen.Average(row => row[p])).ToArray();
+    }
+
+    public static object Metrics(ExplainResult r, IReadOnlyList<string>? command) => new
+    {
+        mnistlab_version = LabVersion.Current,
+        command,
+        model = r.Model,
+        layers = r.Layers,
+        images = new { selection = r.Options.Images.ToString(), target = r.Options.Target, indices = r.Indices, labels = r.Labels, predictions = r.Predictions, targets = r.Targets },
+        seed = r.Options.Seed,
+        options = new
+        {
+            ig = new { steps = r.Options.Settings.IntegratedGradients.Steps, method = Quadrature.NameOf(r.Options.Settings.IntegratedGradients.Method), baseline = r.Options.Settings.IntegratedGradients.Baseline.Describe() },
+            occlusion = new { window = r.Options.Settings.Occlusion.Window, stride = r.Options.Settings.Occlusion.Stride },
+            lrp = new { composite = r.Options.Settings.Lrp.Composite, epsilon = r.Options.Settings.Lrp.Epsilon, gamma = r.Options.Settings.Lrp.Gamma },
+            smoothgrad = new { kind = r.Options.Settings.SmoothGrad.Kind, samples = r.Options.Settings.SmoothGrad.Samples, stdev = r.Options.Settings.SmoothGrad.Stdev, method = r.Options.Settings.SmoothGrad.Method },
+            gradient_shap = new { samples = r.Options.Settings.GradientShap.Samples, baselines = r.Options.ShapBaselines },
+        },
+        methods = r.Methods.ToDictionary(m => m.Name, m => new
+        {
+            seconds = m.Result.Seconds,
+            file = $"{AttributionsFolder}/{m.Name}.npy",
+            completeness_error = m.Result.CompletenessError is { } e ? new { mean_abs = e.Average(Math.Abs), max_abs = e.Max(Math.Abs), per_image = e } : null,
+            linear_pieces = m.Result.Pieces is { } p ? new { mean = p.Average(), max = p.Max() } : null,
+            extra_inputs = m.ExtraMaps is { } x ? new { mean_attribution = Enumerable.Range(0, x[0].Length).Select(j => x.Average(row => (double)row[j])).ToArray() } : null,
+            checks = m.Checks is { } c ? Checks(c) : null,
+        }),
+    };
+
+    static object Checks(AttributionChecksResult c) => new
+    {
+        seconds = c.Seconds,
+        curves = c.Curves is { } k ? new
+        {
+            fractions = k.DeletionMostFirst.Fractions,
+            deletion_most_first = new { area = k.DeletionMostFirst.Area, curve = k.DeletionMostFirst.Probability },
+            deletion_least_first = new { area = k.DeletionLeastFirst.Area, curve = k.DeletionLeastFirst.Probability },
+            deletion_random = new { area = k.DeletionRandom.Area, curve = k.DeletionRandom.Probability },
+            insertion_most_first = new { area = k.InsertionMostFirst.Area, curve = k.InsertionMostFirst.Probability },
+            insertion_least_first = new { area = k.InsertionLeastFirst.Area, curve = k.InsertionLeastFirst.Probability },
+            insertion_random = new { area = k.InsertionRandom.Area, curve = k.InsertionRandom.Probability },
+        } : null,
+        randomisation = new
+        {
+            images = c.Randomisation.Images,
+            cascade = c.Randomisation.Cascade.Select(s => new { layer = s.Step, spearman = s.Spearman, spearman_abs = s.SpearmanAbs, ssim = s.Ssim }),
+            random_logit = new { spearman = c.Randomisation.RandomLogit.Spearman, spearman_abs = c.Randomisation.RandomLogit.SpearmanAbs, ssim = c.Randomisation.RandomLogit.Ssim },
+        },
+        infidelity_mean = c.MeanInfidelity,
+        max_sensitivity_mean = c.MeanMaxSensitivity,
+        completeness = c.Completeness,
+    };
+
+    static string Markdown(ExplainResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Where does the model look?").AppendLine();
+        sb.AppendLine($"Model: {r.Model}. Layers: {r.Layers}.").AppendLine();
+        sb.AppendLine($"Images: {r.Options.Images} ({r.Indices.Length} images); target: {r.Options.Target}; seed {r.Options.Seed}. Attributions are of the " +
+                      "target's pre-softmax output with respect to the [0, 1] image, in Captum's conventions; each map is in " +
+                      $"`{AttributionsFolder}/<method>.npy` (float32, (N, 1, 28, 28), images in the order chosen). In the pictures red is positive, " +
+                      "blue negative, on one colour scale per figure centred at zero.").AppendLine();
+        sb.AppendLine(Table(["method", "seconds", "completeness |error| mean / max", "deletion area (most first / random)", "insertion area (most first / random)",
+                "infidelity", "max-sensitivity", "Spearman after full randomisation", "random-logit Spearman"],
+            r.Methods.Select(m =>
+            {
+                var c = m.Checks;
+                string Area(Curve a, Curve b) => $"{Num(a.Area, 3)} / {Num(b.Area, 3)}";
+                return (IReadOnlyList<string>)[m.Name, Num(m.Result.Seconds, 2),
+                    m.Result.CompletenessError is { } e ? $"{e.Average(Math.Abs):G3} / {e.Max(Math.Abs):G3}" : "-",
+                    c?.Curves is { } k ? Area(k.DeletionMostFirst, k.DeletionRandom) : "-",
+                    c?.Curves is { } k2 ? Area(k2.InsertionMostFirst, k2.InsertionRandom) : "-",
+                    c is null ? "-" : $"{c.MeanInfidelity:G3}", c is null ? "-" : Num(c.MeanMaxSensitivity, 3),
+                    c is null ? "-" : Num(c.Randomisation.Cascade[^1].Spearman, 3), c is null ? "-" : Num(c.Randomisation.RandomLogit.Spearman, 3)];
+            })));
+        if (r.Methods.Any(m => m.Checks is not null))
+            sb.AppendLine("A faithful map makes the deletion curve fall faster and the insertion curve rise faster than the random order (smaller deletion area, " +
+                          "larger insertion area); after the model's parameters are randomised its maps should no longer correlate with the trained model's " +
+                          "(Adebayo et al. 2018), and the map of another class should differ from the target's. Infidelity and max-sensitivity as Captum computes them " +
+                          $"(Gaussian perturbations σ = {r.Options.CheckOptions.InfidelityStdev}; L∞ ball of {r.Options.CheckOptions.SensitivityRadius}); randomisation and " +
+                          $"max-sensitivity on the first {r.Options.CheckOptions.Images} images.").AppendLine();
+        foreach (var m in r.Methods)
+        {
+            sb.AppendLine($"## {m.Name}").AppendLine();
+            sb.AppendLine(AttributionMethods.Get(m.Name).Description + ".").AppendLine();
+            if (m.ExtraMaps is { } extra)
+                sb.AppendLine($"Inputs after the 784 pixels (the ring bit): mean attribution {string.Join(", ", Enumerable.Range(0, extra[0].Length).Select(j => $"{extra.Average(row => (double)row[j]):G4}"))}.").AppendLine();
+            sb.AppendLine(Image($"{m.Name} maps", $"maps_{m.Name}.png")).AppendLine();
+            sb.AppendLine("Mean map of each digit over the chosen images:").AppendLine();
+            sb.AppendLine(Image($"{m.Name} per-class means", $"class_means_{m.Name}.png")).AppendLine();
+            if (m.Checks?.Curves is not null)
+            {
+                sb.AppendLine(Image($"{m.Name} deletion", $"deletion_{m.Name}.png")).AppendLine();
+                sb.AppendLine(Image($"{m.Name} insertion", $"insertion_{m.Name}.png")).AppendLine();
+            }
+            if (m.Checks is { } c)
+            {
+                sb.AppendLine(Image($"{m.Name} randomisation", $"randomisation_{m.Name}.png")).AppendLine();
+                sb.AppendLine(Table(["layers randomised (from the top)", "Spearman", "Spearman of |map|", "SSIM"],
+                    c.Randomisation.Cascade.Select((s, i) => (IReadOnlyList<string>)[$"{i + 1}: {s.Step}", Num(s.Spearman, 3), Num(s.SpearmanAbs, 3), Num(s.Ssim, 3)])
+                        .Append([$"random logit", Num(c.Randomisation.RandomLogit.Spearman, 3), Num(c.Randomisation.RandomLogit.SpearmanAbs, 3), Num(c.Randomisation.RandomLogit.Ssim, 3)])));
+            }
+        }
+        return sb.ToString();
+    }
+}
