@@ -52,6 +52,8 @@ public static class CliApp
                 model.SetDescription("Look at a model: its layers, parameters and named points.");
                 model.AddCommand<ModelShowCommand>("show").WithExample("model", "show", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt");
             });
+            config.AddCommand<ProbeCommand>("probe")
+                .WithExample("probe", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "fc1,relu1", "--concepts", "ring,slant,class", "--out", "runs/probe-mlp");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });

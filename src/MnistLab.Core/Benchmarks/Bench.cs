@@ -43,6 +43,7 @@ public static class Bench
     public static IReadOnlyList<(string Name, BenchSection Run)> Sections =>
     [
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
+        ("probe", ProbeBench.Run),
         ("checkpoints", c => CheckpointBench.Run(null, c.Progress)),
     ];
 

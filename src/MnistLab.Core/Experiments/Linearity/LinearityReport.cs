@@ -22,12 +22,13 @@ static class LinearityReport
                 Plots.DivergingGrid(folder.PathOf($"templates_{m.Key}.png"), m.Templates,
                     Enumerable.Range(0, 10).Select(d => $"digit {d}").ToList(), rows: 2, cols: 5);
         }
-        folder.WriteReport(Markdown(result, info));
+        folder.WriteReport(Markdown(result, info) + InformationPlaneSection.Markdown(result, folder));
     }
 
     public static object Metrics(LinearityResult result) => new
     {
         seed = result.Options.Train.Seed,
+        information_plane = InformationPlaneSection.Metrics(result),
         epochs = result.Options.Train.Epochs,
         models = result.Models.ToDictionary(m => m.Key, m => new
         {

@@ -34,7 +34,7 @@ static class RingReport
             W = lin.W1,
             b = lin.B1,
         });
-        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden));
+        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden) + RingProbeSection.Markdown(r, folder));
     }
 
     public static object Metrics(RingResult r)
@@ -58,6 +58,7 @@ static class RingReport
                 linear = new { test_acc = lin.TestAcc, ring_weights = RingWeights(r), history = History(lin), by_ring = lin.ByRing },
                 mlp = new { test_acc = mlp.TestAcc, mean_abs_ring_to_hidden = RingToHidden(mlp).Average(), ring_path_strength = PathStrength(mlp), history = History(mlp), by_ring = mlp.ByRing },
             },
+            probe = RingProbeSection.Metrics(r),
             ablation = r.Ablation.Select(a => new { input = a.Input, alpha = a.Alpha, model = a.Model, seeds = a.Seeds, test_acc = a.TestAcc, test_acc_mean = a.Mean, test_acc_std = a.Std }),
         };
     }

@@ -16,6 +16,9 @@ public sealed record VaeProbeOptions
     public IReadOnlyList<double> LambdaSweep { get; init; } = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000, 10000];
     public int Folds { get; init; } = 5;
 
+    /// <summary>The probe of every encoder layer beside the pixels (null: not measured).</summary>
+    public Analysis.Probes.ProbeTableOptions? EncoderProbe { get; init; } = EncoderProbeSection.Defaults;
+
     public VaeProbeOptions Validated()
     {
         Train.Validated();
@@ -23,6 +26,7 @@ public sealed record VaeProbeOptions
         Require.NonNegative(Beta, "VaeProbeOptions.Beta");
         Require.NonNegative(Lambda, "VaeProbeOptions.Lambda");
         Require.InRange(Folds, 2, 100, "VaeProbeOptions.Folds");
+        EncoderProbe?.Validated();
         foreach (var l in LambdaSweep) Require.NonNegative(l, "VaeProbeOptions.LambdaSweep");
         return this;
     }
