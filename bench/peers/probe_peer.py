@@ -3,7 +3,7 @@
 Features are the first --count MNIST test images as torchvision reads them (pixels / 255, float32), the first 80% to fit
 and the rest to measure, standardised on the fitting rows (StandardScaler). Three workloads, each timed once:
   mi        mutual_info_classif (Ross 2014, k = 3) of 16 fixed cosine projections of the pixels against the class;
-  ridge     Ridge(alpha = n * lambda) from the pixels to the digit's size (pixels > 0.5) for the 7 lambdas MnistLab tries,
+  ridge     Ridge(alpha = n * lambda) from the pixels to the digit's size (pixels > 0.5) for the 9 lambdas MnistLab tries,
             and RidgeCV over the same alphas (its leave-one-out choice);
   logistic  multinomial LogisticRegression(C = 1 / (n * lambda)), lambda = 1e-3, from the pixels to the class.
 Prints one JSON line.
@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 from sklearn.preprocessing import StandardScaler
 from torchvision import datasets
 
-LAMBDAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1]
+LAMBDAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]
 
 
 def projections(x):

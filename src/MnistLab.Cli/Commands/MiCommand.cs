@@ -29,7 +29,7 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
         public string Estimator { get; init; } = Estimators.Plugin;
 
         [CommandOption("--binning <KIND>")]
-        [Description("For the binned estimators: width (equal-width bins on [--min, --max], default) or mass (equal-mass bins).")]
+        [Description("For the binned estimators: width (equal-width bins from --min to --max, the default) or mass (equal-mass bins).")]
         public string Binning { get; init; } = "width";
 
         [CommandOption("--bins <N>"), Binds("Binning.Count")]

@@ -42,7 +42,7 @@ static class ProbeBench
         using var zFit = scaler.Apply(rawFit);
         using var zTest = scaler.Apply(rawTest);
         var size = Enumerable.Range(0, Count).Select(i => (double)Enumerable.Range(0, 784).Count(p => x[i * 784 + p] > 0.5)).ToArray();
-        progress.Info("probe bench: ridge path (7 lambdas) ...");
+        progress.Info("probe bench: ridge path (9 lambdas) ...");
         clock.Restart();
         var path = new RidgePath(zFit);
         var r2 = Lambdas.Select(l => R2(size[fit..], path.Fit(size[..fit], l).Predict(zTest))).ToArray();

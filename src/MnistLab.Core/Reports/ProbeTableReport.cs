@@ -115,7 +115,8 @@ public static class ProbeTableReport
                         : (p.Directions.Select(Pixels).ToList(), p.Classes.Select(c => $"{concept}={c}").ToList());
                 string file = $"directions_{Safe(layer.Name)}_{Safe(concept)}.png";
                 int cols = Math.Min(5, maps.Count);
-                Plots.DivergingGrid(folder.PathOf(file), maps, titles, (maps.Count + cols - 1) / cols, cols);
+                if (maps.Count == 1) Plots.Heatmap(folder.PathOf(file), $"{layer.Name}: {titles[0]}", maps[0].Select(v => (double)v).ToArray(), 28, 28, diverging: true);
+                else Plots.DivergingGrid(folder.PathOf(file), maps, titles, (maps.Count + cols - 1) / cols, cols);
                 written.Add((layer.Name, concept, file));
             }
         return written;

@@ -49,6 +49,11 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
         Assert.True(pixelsClass.GetProperty("selectivity").GetDouble() > 0.4);
     }
 
+    [Theory]
+    [InlineData("probe", "--help")]
+    [InlineData("mi", "--help")]
+    public void Help_of_the_probe_and_mi_commands_exits_with_0(params string[] args) => Assert.Equal(CliApp.Ok, CliApp.Run(args));
+
     [Fact]
     public void Probe_names_model_import_as_not_yet_available_and_refuses_unknown_layers()
     {

@@ -31,7 +31,7 @@ public sealed record BinCodes(int[] Codes, int Distinct, double Space)
     /// <summary>
     /// Seed 002's bins exactly: edges = linspace(min, max, bins + 1) in float32, bin = bucketize(value, edges) - 1 clamped
     /// to [0, bins - 1], by the same libtorch calls as <see cref="MutualInformation.HardCounts"/>. With a data range, each
-    /// coordinate uses its own minimum and maximum as the ends.
+    /// coordinate is cut into equal parts between its own minimum and maximum.
     /// </summary>
     static int[] EqualWidth(Variable v, Binning binning)
     {
@@ -46,16 +46,11 @@ public sealed record BinCodes(int[] Codes, int Distinct, double Space)
         }
         else
         {
-            var columns = new List<Tensor>();
-            for (int j = 0; j < d; j++)
-            {
-                var column = values.select(1, j).contiguous();
-                double lo = column.min().item<float>(), hi = column.max().item<float>();
-                columns.Add(hi > lo
-                    ? bucketize(column, linspace(lo, hi, binning.Count + 1, dtype: ScalarType.Float32)).sub_(1).clamp_(0, binning.Count - 1)
-                    : zeros(n, dtype: ScalarType.Int64));
-            }
-            bins = stack(columns, 1);
+            // Every coordinate at once: bin = floor((v - min) / (max - min) * bins), the maximum in the last bin, a constant coordinate all in bin 0.
+            var lo = values.amin([0], keepdim: true);
+            var span = values.amax([0], keepdim: true) - lo;
+            var scaled = (values - lo) / where(span.gt(0), span, ones_like(span));
+            bins = scaled.mul_(binning.Count).floor_().clamp_(0, binning.Count - 1).to_type(ScalarType.Int64);
         }
         return bins.to_type(ScalarType.Int32).contiguous().data<int>().ToArray();
     }

@@ -34,6 +34,7 @@ public sealed record Binning
     public static Binning Mass(int count) => new() { Kind = BinningKind.EqualMass, Count = count };
 
     /// <summary>True for the seed's estimator exactly: fixed-range equal-width bins, as <see cref="MutualInformation.Hard"/> bins.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFixedWidth => Kind == BinningKind.EqualWidth && !DataRange;
 
     public Binning Validated()

@@ -8,6 +8,7 @@ namespace MnistLab.Analysis.Information;
 public sealed record MiResult(string Estimator, double Estimate, double Low, double High, double PNull, int Samples, int Bootstrap, int Null)
 {
     /// <summary>The estimate in bits.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public double Bits => Estimate / Math.Log(2);
 
     /// <summary>True when the null was run and its p-value is below <paramref name="alpha"/>.</summary>

@@ -15,7 +15,7 @@ public sealed record ProbeOptions
     /// <summary>Folds of the cross-validation that chooses lambda.</summary>
     public int Folds { get; init; } = 5;
 
-    public IReadOnlyList<double> RidgeLambdas { get; init; } = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+    public IReadOnlyList<double> RidgeLambdas { get; init; } = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100];
 
     /// <summary>Tried from the strongest, each fit starting from the previous one's solution.</summary>
     public IReadOnlyList<double> LogisticLambdas { get; init; } = [1e-1, 1e-2, 1e-3, 1e-4];

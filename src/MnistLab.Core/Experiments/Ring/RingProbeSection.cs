@@ -24,7 +24,7 @@ static class RingProbeSection
     {
         Layers = ["relu1"],
         Concepts = ["ring"],
-        Images = 2000,
+        Images = 5000,
         Probe = new ProbeOptions { Folds = 3, LogisticLambdas = [1e-1, 1e-2, 1e-3], Bootstrap = 100, Null = 100 },
     };
 

@@ -18,7 +18,7 @@ static class EncoderProbeSection
     {
         Layers = ["enc.hidden", "mu", "logvar"],
         Concepts = ["size", "thick", "slant"],
-        Images = 2000,
+        Images = 5000,
         Probe = new ProbeOptions { Folds = 3, LogisticLambdas = [1e-1, 1e-2, 1e-3], Bootstrap = 100, Null = 100 },
     };
 

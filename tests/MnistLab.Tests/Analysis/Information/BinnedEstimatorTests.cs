@@ -109,6 +109,18 @@ public class BinnedEstimatorTests
     }
 
     [Fact]
+    public void Bins_on_the_data_range_cut_each_coordinate_between_its_own_ends()
+    {
+        // Column 0 runs 0..9 (one value per bin), column 1 is constant (all in bin 0).
+        var values = Enumerable.Range(0, 10).SelectMany(i => new[] { (float)i, 5f }).ToArray();
+        var codes = BinCodes.Of(Variable.Continuous(values, 2), Binning.WidthOfData(10));
+        Assert.Equal(10, codes.Distinct);
+        var single = BinCodes.Of(Variable.Continuous(values.Where((_, k) => k % 2 == 0).ToArray()), Binning.WidthOfData(10));
+        Assert.Equal(Enumerable.Range(0, 10), single.Codes);
+        Assert.All(BinCodes.Of(Variable.Continuous(values.Where((_, k) => k % 2 == 1).ToArray()), Binning.WidthOfData(10)).Codes, c => Assert.Equal(0, c));
+    }
+
+    [Fact]
     public void Several_coordinates_are_binned_as_one_pattern()
     {
         // Two coordinates that each say nothing alone but whose pattern names the class (XOR).
