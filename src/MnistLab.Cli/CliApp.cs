@@ -59,6 +59,8 @@ public static class CliApp
                 model.AddCommand<ModelExportCommand>("export").WithExample("model", "export", "--model", "models/cnn", "--to", "cnn.safetensors");
             });
             config.AddCommand<ExplainCommand>("explain").WithExample("explain", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--methods", "ig,saliency", "--checks", "--out", "runs/explain");
+            config.AddCommand<ProbeCommand>("probe")
+                .WithExample("probe", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "fc1,relu1", "--concepts", "ring,slant,class", "--out", "runs/probe-mlp");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });

@@ -2,16 +2,16 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
 using MnistLab.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("Print I(column; label) for every other column of a CSV, with seed 002's binned estimator.")]
+[Description("Print I(column; label) for every other column of a CSV: seed 002's binned estimator by default, or any registered estimator, with a bootstrap interval and a shuffle-null p-value on request.")]
 public sealed class MiCommand : LabCommand<MiCommand.Settings>
 {
     public sealed class Settings : ToolSettings
@@ -21,14 +21,22 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
         public string? Csv { get; init; }
 
         [CommandOption("--label-column <NAME>"), Binds("labelColumn")]
-        [Description("Column holding the class (any values; each distinct value is a class).")]
+        [Description("Column holding the class (any values; each distinct value is a class). With --estimator ksg it must be numeric.")]
         public string? LabelColumn { get; init; }
 
-        [CommandOption("--bins <N>"), Binds("MiBins.Count")]
-        [Description("Number of equal bins. Default 10.")]
+        [CommandOption("--estimator <NAME>"), Binds("MiOptions.Estimator")]
+        [Description("plugin (seed 002's, default), miller-madow, panzeri-treves, ross (nearest neighbours, scikit-learn's mutual_info_classif), ksg (two continuous variables), probe (H(label) minus a logistic probe's held-out cross-entropy).")]
+        public string Estimator { get; init; } = Estimators.Plugin;
+
+        [CommandOption("--binning <KIND>")]
+        [Description("For the binned estimators: width (equal-width bins from --min to --max, the default) or mass (equal-mass bins).")]
+        public string Binning { get; init; } = "width";
+
+        [CommandOption("--bins <N>"), Binds("Binning.Count")]
+        [Description("Number of bins. Default 10.")]
         public int Bins { get; init; } = 10;
 
-        [CommandOption("--min <X>"), Binds("MiBins.Min")]
+        [CommandOption("--min <X>"), Binds("Binning.Min")]
         [Description("Lower edge; values below fall in the first bin. Default -3.")]
         public double Min { get; init; } = -3;
 
@@ -36,8 +44,24 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
         [Description("Upper edge; values above fall in the last bin. Default 3.")]
         public double Max { get; init; } = 3;
 
+        [CommandOption("--neighbours <K>"), Binds("MiOptions.Neighbours")]
+        [Description("k of the nearest-neighbour estimators. Default 3.")]
+        public int Neighbours { get; init; } = 3;
+
+        [CommandOption("--bootstrap <N>"), Binds("MiOptions.Bootstrap")]
+        [Description("Bootstrap resamples for a 95% interval of each estimate. Default 0 (no interval).")]
+        public int Bootstrap { get; init; }
+
+        [CommandOption("--null <N>"), Binds("MiOptions.Null")]
+        [Description("Shuffles of the label for a null p-value of each estimate. Default 0 (no p-value).")]
+        public int Null { get; init; }
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the resamples, shuffles, jitter and probe split. Default 0.")]
+        public long Seed { get; init; }
+
         [CommandOption("--out <FILE>")]
-        [Description("Also write every estimate with full float64 precision: FILE.csv (column,mi_nats,mi_bits) or FILE.json.")]
+        [Description("Also write every estimate with full float64 precision: FILE.csv (column,mi_nats,mi_bits, then low_nats,high_nats,p_null with --bootstrap or --null) or FILE.json.")]
         public string? Out { get; init; }
 
         public override ValidationResult Validate()
@@ -46,25 +70,43 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
             if (Out is not null && !Out.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !Out.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 return ValidationResult.Error($"--out must name a .csv or .json file, got '{Out}'.");
             if (string.IsNullOrWhiteSpace(LabelColumn)) return ValidationResult.Error("--label-column NAME is required.");
+            if (Binning is not ("width" or "mass")) return ValidationResult.Error($"--binning must be width or mass, got '{Binning}'.");
             return base.Validate();
         }
     }
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var bins = new MiBins(settings.Bins, settings.Min, settings.Max).Validated();
+        var binning = (settings.Binning == "mass" ? Analysis.Information.Binning.Mass(settings.Bins) : Analysis.Information.Binning.Width(settings.Bins, settings.Min, settings.Max)).Validated();
+        var options = new MiOptions
+        {
+            Estimator = settings.Estimator, Binning = binning, Neighbours = settings.Neighbours,
+            Bootstrap = settings.Bootstrap, Null = settings.Null, Seed = settings.Seed,
+        }.Validated();
         settings.ApplyThreads();
         var table = CsvTable.Read(settings.Csv!, settings.LabelColumn!);
-        using var scope = NewDisposeScope();
-        var y = tensor(table.Values, [table.Rows, table.Columns.Count]);
-        var c = tensor(table.Labels, [table.Rows]);
-        double[] mi = MutualInformation.Hard(y, c, bins, table.Classes);
+        var label = LabelVariable(table, settings);
+        var results = table.Columns.Select((_, j) =>
+            MiEstimate.Compute(Variable.Continuous(Enumerable.Range(0, table.Rows).Select(i => table.Values[i * table.Columns.Count + j]).ToArray()), label, options)).ToList();
+        double[] mi = results.Select(r => r.Estimate).ToArray();
+        bool intervals = options.Bootstrap > 0, nulls = options.Null > 0;
+
         var output = new Table().AddColumns("column", "I(column; label) nats", "bits");
-        foreach (var (name, v) in table.Columns.Zip(mi).OrderByDescending(p => p.Second))
-            output.AddRow(Markup.Escape(name), v.ToString("F4"), (v / Math.Log(2)).ToString("F4"));
+        if (intervals) output.AddColumn("95% interval (nats)");
+        if (nulls) output.AddColumn("p (null)");
+        foreach (var (name, r) in table.Columns.Zip(results).OrderByDescending(p => p.Second.Estimate))
+        {
+            var cells = new List<string> { Markup.Escape(name), r.Estimate.ToString("F4"), (r.Estimate / Math.Log(2)).ToString("F4") };
+            if (intervals) cells.Add(Markup.Escape($"[{r.Low:F4}, {r.High:F4}]"));
+            if (nulls) cells.Add(r.PNull.ToString("0.####", CultureInfo.InvariantCulture));
+            output.AddRow(cells.ToArray());
+        }
         AnsiConsole.Write(output);
         double entropy = MutualInformation.Entropy(table.Labels);
-        string summary = $"{table.Rows:N0} rows, {table.Classes} classes (H(label) = {entropy:F4} nats, the most any column can carry), {bins.Count} bins on [{bins.Min}, {bins.Max}]";
+        string how = Estimators.Get(options.Estimator).Description + (options.Estimator is Estimators.Plugin or Estimators.MillerMadow or Estimators.PanzeriTreves ? $", {binning}" : "");
+        string summary = $"{table.Rows:N0} rows, {table.Classes} classes (H(label) = {entropy:F4} nats, the most any column can carry); {how}" +
+                         (intervals ? $"; basic bootstrap intervals for the true value ({options.Bootstrap} resamples)" : "") +
+                         (nulls ? $"; p = share of {options.Null} label shuffles at least as large" : "");
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(summary)}[/]");
         if (settings.Out is { } file)
         {
@@ -76,23 +118,44 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
                     rows = table.Rows,
                     classes = table.Classes,
                     label_entropy_nats = entropy,
-                    bins = new { count = bins.Count, min = bins.Min, max = bins.Max },
-                    columns = table.Columns.Zip(mi).Select(p => new { column = p.First, mi_nats = p.Second, mi_bits = p.Second / Math.Log(2) }),
+                    estimator = options.Estimator,
+                    bins = new { count = binning.Count, min = binning.Min, max = binning.Max, kind = binning.Kind },
+                    bootstrap = options.Bootstrap,
+                    @null = options.Null,
+                    seed = options.Seed,
+                    columns = table.Columns.Zip(results).Select(p => new
+                    {
+                        column = p.First, mi_nats = p.Second.Estimate, mi_bits = p.Second.Estimate / Math.Log(2),
+                        low_nats = intervals ? p.Second.Low : (double?)null, high_nats = intervals ? p.Second.High : (double?)null,
+                        p_null = nulls ? p.Second.PNull : (double?)null,
+                    }),
                 })
-                : Csv(table.Columns, mi));
+                : Csv(table.Columns, results, intervals || nulls));
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file)}[/]");
         }
         return 0;
     }
 
-    /// <summary>One row per column in the input's order; "R" keeps every bit of each float64.</summary>
-    static string Csv(IReadOnlyList<string> columns, double[] mi)
+    /// <summary>The label as a class, or as a number for the estimator of two continuous variables.</summary>
+    static Variable LabelVariable(CsvTable table, Settings settings)
     {
-        var sb = new StringBuilder("column,mi_nats,mi_bits\n");
+        if (settings.Estimator != Estimators.Ksg) return Variable.Discrete(table.Labels.Select(l => (int)l).ToArray(), table.Classes);
+        var numbers = table.LabelValues.Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && float.IsFinite(f) ? f
+            : throw new DataFormatException($"{settings.Csv}: label column '{settings.LabelColumn}' holds '{v}'; --estimator ksg needs numbers there.")).ToArray();
+        return Variable.Continuous(table.Labels.Select(l => numbers[l]).ToArray());
+    }
+
+    /// <summary>One row per column in the input's order; "R" keeps every bit of each float64.</summary>
+    static string Csv(IReadOnlyList<string> columns, IReadOnlyList<MiResult> results, bool extended)
+    {
+        var sb = new StringBuilder(extended ? "column,mi_nats,mi_bits,low_nats,high_nats,p_null\n" : "column,mi_nats,mi_bits\n");
         for (int i = 0; i < columns.Count; i++)
         {
             string name = columns[i].Contains(',') || columns[i].Contains('"') ? $"\"{columns[i].Replace("\"", "\"\"")}\"" : columns[i];
-            sb.Append(CultureInfo.InvariantCulture, $"{name},{mi[i]:R},{mi[i] / Math.Log(2):R}\n");
+            var r = results[i];
+            sb.Append(CultureInfo.InvariantCulture, $"{name},{r.Estimate:R},{r.Estimate / Math.Log(2):R}");
+            if (extended) sb.Append(CultureInfo.InvariantCulture, $",{r.Low:R},{r.High:R},{r.PNull:R}");
+            sb.Append('\n');
         }
         return sb.ToString();
     }

@@ -44,6 +44,7 @@ public static class Bench
     [
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
         ("explain", ExplainBench.Run),
+        ("probe", ProbeBench.Run),
         ("checkpoints", c => CheckpointBench.Run(null, c.Progress)),
     ];
 

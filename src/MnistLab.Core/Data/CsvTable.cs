@@ -9,6 +9,9 @@ namespace MnistLab.Data;
 /// </summary>
 public sealed record CsvTable(IReadOnlyList<string> Columns, float[] Values, long[] Labels, int Rows, int Classes)
 {
+    /// <summary>The label text each class stands for (class k is the k-th in ordinal order).</summary>
+    public IReadOnlyList<string> LabelValues { get; init; } = [];
+
     public static CsvTable Read(string path, string labelColumn)
     {
         if (!File.Exists(path)) throw new MnistLabException($"{path}: file not found.");
@@ -40,6 +43,9 @@ public sealed record CsvTable(IReadOnlyList<string> Columns, float[] Values, lon
         }
         if (rawLabels.Count == 0) throw new DataFormatException($"{path}: no data rows after the header.");
         var classes = rawLabels.Distinct().Order(StringComparer.Ordinal).Select((v, i) => (v, i)).ToDictionary(p => p.v, p => (long)p.i);
-        return new CsvTable(names.Where((_, k) => k != label).ToList(), values.ToArray(), rawLabels.Select(l => classes[l]).ToArray(), rawLabels.Count, classes.Count);
+        return new CsvTable(names.Where((_, k) => k != label).ToList(), values.ToArray(), rawLabels.Select(l => classes[l]).ToArray(), rawLabels.Count, classes.Count)
+        {
+            LabelValues = classes.OrderBy(p => p.Value).Select(p => p.Key).ToList(),
+        };
     }
 }

@@ -29,11 +29,12 @@ public static class Trainer
         string name = "model",
         LossTerm? extraLoss = null,
         Checkpointing? checkpoints = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default,
+        IEpochObserver? observer = null)
     {
         options.Validated();
         using var training = new ClassifierTraining(model, train, validation, loss, options, name, extraLoss);
-        TrainingLoop.Run(training, checkpoints, progress, cancel);
+        TrainingLoop.Run(training, checkpoints, progress, cancel, observer);
         return TrainingHistory.From(training.State);
     }
 }

@@ -5,11 +5,13 @@ namespace MnistLab.Training;
 /// <summary>
 /// The one training loop: resume from the last checkpoint, run the epochs with progress, stop on a loss that is
 /// not finite, save a checkpoint after every epoch. A resumed training restores weights, optimiser state,
-/// generator states and the training's own state, so it ends with the numbers of an uninterrupted one.
+/// generator states and the training's own state, so it ends with the numbers of an uninterrupted one. An optional
+/// observer sees the model after each epoch's checkpoint (epochs restored from a checkpoint are not seen again).
 /// </summary>
 public static class TrainingLoop
 {
-    public static void Run<TState>(EpochTraining<TState> training, Checkpointing? checkpoints, IProgressSink? progress = null, CancellationToken cancel = default)
+    public static void Run<TState>(EpochTraining<TState> training, Checkpointing? checkpoints, IProgressSink? progress = null, CancellationToken cancel = default,
+        IEpochObserver? observer = null)
     {
         progress ??= ProgressSink.None;
         int first = 1;
@@ -36,6 +38,7 @@ public static class TrainingLoop
             training.EndEpoch(epoch, progress);
             checkpoints?.Save(new TrainingState(training.Name, epoch, training.Epochs, training.Options, training.State!),
                 training.Model, training.Optimizer, training.Generators);
+            observer?.EndOfEpoch(training.Name, epoch, training.Model);
         }
     }
 

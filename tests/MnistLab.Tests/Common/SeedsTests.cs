@@ -65,7 +65,7 @@ public class IndependentRunsTests
     }
 
     [Fact]
-    public void Two_runs_in_one_process_do_not_disturb_each_other_through_the_global_generator()
+    public async Task Two_runs_in_one_process_do_not_disturb_each_other_through_the_global_generator()
     {
         var alone = TrainResNetOnce();
         using var stop = new CancellationTokenSource();
@@ -80,7 +80,7 @@ public class IndependentRunsTests
         });
         var beside = TrainResNetOnce();
         stop.Cancel();
-        other.Wait();
+        await other;
         Assert.Equal(alone, beside);
     }
 }

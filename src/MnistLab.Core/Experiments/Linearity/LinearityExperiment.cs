@@ -19,7 +19,12 @@ public sealed record LinearityModelResult(
     public float[][]? MeanIg { get; init; }
 }
 
-public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<LinearityModelResult> Models);
+public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<LinearityModelResult> Models)
+{
+    /// <summary>The MLP's information plane, when measured.</summary>
+    public IReadOnlyList<Analysis.Information.PlanePoint>? Plane { get; init; }
+    public double PlaneSeconds { get; init; }
+}
 
 /// <summary>
 /// Seed 003, "limits of linearity": (a) linear 784-10 trained with MSE between softmax and one-hot,
@@ -83,6 +88,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         long[] testLabels = mnist.Test.LabelArray();
 
         var results = new List<LinearityModelResult>();
+        using var plane = InformationPlaneSection.Start(options, mnist);
         foreach (var spec in Specs.Where(s => options.Models.Contains(s.Key)))
         {
             // Model: each drawn from its own stream of the seed, so each is reproducible on its own.
@@ -90,7 +96,9 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
             using var model = spec.Model(options).Create(init);
 
             // Train, then test on all 10,000 test images.
-            var history = Trainer.Train(model, train, validation, spec.Loss, options.Train, progress, spec.Key, checkpoints: context.Checkpoints, cancel: context.Cancel);
+            var observer = InformationPlaneSection.Watch(plane, spec.Key, model, mnist);
+            var history = Trainer.Train(model, train, validation, spec.Loss, options.Train, progress, spec.Key, checkpoints: context.Checkpoints, cancel: context.Cancel,
+                observer: observer);
             var test = Evaluation.Run(model, mnist.Test, spec.Loss);
 
             // Analyse: confusions, and the class templates of the linear models.
@@ -100,7 +108,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
                 { MeanIg = LinearityAttribution.ClassMeans(model, mnist.Test) });
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
         }
-        return new LinearityResult(options, results);
+        return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0 };
     }
 
     public override object Metrics(LinearityResult r) => LinearityReport.Metrics(r);

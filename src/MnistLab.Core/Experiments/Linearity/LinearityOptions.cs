@@ -16,12 +16,16 @@ public sealed record LinearityOptions
     public int MlpHidden { get; init; } = 256;
     public IReadOnlyList<string> Models { get; init; } = AllModels;
 
+    /// <summary>The MLP's information plane per epoch (null: not measured).</summary>
+    public Analysis.Information.PlaneOptions? Plane { get; init; } = new();
+
     public LinearityOptions Validated()
     {
         Train.Validated();
         Require.InRange(ValidationSize, 1, 59999, "LinearityOptions.ValidationSize");
         Require.Positive(MlpHidden, "LinearityOptions.MlpHidden");
         Require.That(Models.Count > 0, "LinearityOptions.Models", "must name at least one model.");
+        Plane?.Validated();
         foreach (var m in Models)
             Require.That(AllModels.Contains(m), "LinearityOptions.Models", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
         return this;

@@ -23,12 +23,13 @@ static class LinearityReport
                     Enumerable.Range(0, 10).Select(d => $"digit {d}").ToList(), rows: 2, cols: 5);
         }
         LinearityAttribution.WriteFigures(result, folder);
-        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result));
+        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder));
     }
 
     public static object Metrics(LinearityResult result) => new
     {
         seed = result.Options.Train.Seed,
+        information_plane = InformationPlaneSection.Metrics(result),
         epochs = result.Options.Train.Epochs,
         attribution = LinearityAttribution.Metrics(result),
         models = result.Models.ToDictionary(m => m.Key, m => new

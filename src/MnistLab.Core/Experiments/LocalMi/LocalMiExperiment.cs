@@ -16,10 +16,22 @@ namespace MnistLab.Experiments.LocalMi;
 /// soft MI estimate of its trained first layer is from the hard one (mean |soft - hard| over its neurons; null without layers).
 /// </summary>
 public sealed record LocalMiConfigResult(string Key, double TestAcc, double TrainSeconds, IReadOnlyList<LocalLayerStats> Layers,
-    IReadOnlyList<float[][]> Weights, IReadOnlyList<float[][]> Gram, double? SoftHardMeanAbsDiff);
+    IReadOnlyList<float[][]> Weights, IReadOnlyList<float[][]> Gram, double? SoftHardMeanAbsDiff)
+{
+    /// <summary>Each trained neuron's I(y_i; class) on the test images, per layer, when measured.</summary>
+    public IReadOnlyList<IReadOnlyList<Analysis.Information.MiResult>>? Neurons { get; init; }
+}
 
 public sealed record LocalMiResult(LocalMiExperimentOptions Options, IReadOnlyList<LocalMiConfigResult> Configs,
-    double[] PixelMi, double PixelMiSeconds, double Mi16Seconds);
+    double[] PixelMi, double PixelMiSeconds, double Mi16Seconds)
+{
+    /// <summary>The information plane of the local layers and the backprop baseline, when measured.</summary>
+    public IReadOnlyList<Analysis.Information.PlanePoint>? Plane { get; init; }
+    public double PlaneSeconds { get; init; }
+
+    /// <summary>Seconds spent testing the neurons' information.</summary>
+    public double NeuronSeconds { get; init; }
+}
 
 /// <summary>
 /// Seed 002: layers trained greedily by a neuron-local rule (maximise binned I(y_i; class), penalise
@@ -77,16 +89,19 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
 
         var configs = new List<LocalMiConfigResult>();
         double mi16 = double.NaN;
+        using var plane = InformationPlaneSection.Start(options, test);
+        var extras = new LocalMiExtras(plane, options.Significance);
         foreach (var estimator in options.Estimators)
             foreach (var order in options.Orders)
             {
-                var (config, seconds) = RunLocal(train, test, rule with { Estimator = estimator, Order = order }, context);
+                var (config, seconds) = RunLocal(train, test, rule with { Estimator = estimator, Order = order }, context, extras);
                 configs.Add(config);
                 if (double.IsNaN(mi16)) mi16 = seconds;
             }
-        configs.Add(Supervised("backprop", new MlpSpec(784, 64), train, test, rule, context));
+        configs.Add(Supervised("backprop", new MlpSpec(784, 64), train, test, rule, context, plane));
         configs.Add(Supervised("pixels_readout", new LinearSpec(784), train, test, rule, context));
-        return new LocalMiResult(options, configs, pixelMi, pixelSeconds, mi16);
+        return new LocalMiResult(options, configs, pixelMi, pixelSeconds, mi16)
+            { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, NeuronSeconds = extras.NeuronClock.Elapsed.TotalSeconds };
     }
 
     public override object Metrics(LocalMiResult r) => LocalMiReport.Metrics(r);
@@ -97,7 +112,8 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
     /// One local configuration: layers trained greedily, then the readout; inputs flat (N, 784). Also returns the
     /// seconds of one hard MI pass over its trained first layer on the whole training set.
     /// </summary>
-    public static (LocalMiConfigResult Result, double Mi16Seconds) RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context)
+    public static (LocalMiConfigResult Result, double Mi16Seconds) RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context,
+        LocalMiExtras? extras = null)
     {
         string key = Key(o.Estimator, o.Order);
         var progress = context.Progress;
@@ -107,6 +123,7 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
         var grams = new List<float[][]>();
         double? softHard = null;
         double miSeconds = double.NaN;
+        var neurons = new List<IReadOnlyList<Analysis.Information.MiResult>>();
         LabeledImages trainIn = train, testIn = test;
         int inputs = (int)train.Images.shape[1];
         for (int l = 0; l < o.Layers.Count; l++)
@@ -116,7 +133,14 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
             var spec = new LocalLayerSpec(inputs, o.Layers[l]) { Input = l == 0 ? ModelInput.Image : ModelInput.OutputOf($"{key} layer{l}") };
             using var init = Seeds.Generator(o.Seed, $"{name}/init");
             using var layer = new LocalLayer(spec, init);
-            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints));
+            extras?.Plane?.Watch(name, layer, testIn.Images, ["output"]);
+            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, extras?.Plane));
+            if (extras?.Significance is { } significance)
+            {
+                extras.NeuronClock.Start();
+                neurons.Add(NeuronInformationSection.Measure(layer, testIn, o, significance, l + 1));
+                extras.NeuronClock.Stop();
+            }
             weights.Add(TensorData.Rows(layer.Weight));
             using (var scope = NewDisposeScope()) grams.Add(TensorData.Rows(layer.Weight.matmul(layer.Weight.t())));
             if (l == 0) (softHard, miSeconds) = SoftVsHard(layer, trainIn, o);
@@ -135,18 +159,22 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
         trainIn.Dispose();
         testIn.Dispose();
         progress.Info($"{key}: test accuracy {acc:P2}");
-        return (new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, stats, weights, grams, softHard), miSeconds);
+        return (new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, stats, weights, grams, softHard)
+            { Neurons = extras?.Significance is null ? null : neurons }, miSeconds);
     }
 
     static TrainOptions ReadoutOptions(LocalMiOptions o) =>
         new() { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed };
 
-    static LocalMiConfigResult Supervised(string key, ModelSpec spec, LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context)
+    static LocalMiConfigResult Supervised(string key, ModelSpec spec, LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context,
+        Analysis.Information.InformationPlane? plane = null)
     {
         var clock = Stopwatch.StartNew();
         using var init = Seeds.Generator(o.Seed, $"{key}/init");
         using var model = spec.Create(init);
-        Trainer.Train(model, train, null, LossKind.CrossEntropy, ReadoutOptions(o), context.Progress, key, checkpoints: context.Checkpoints, cancel: context.Cancel);
+        plane?.Watch(key, model, test.Images, ["relu1", "output"]);
+        Trainer.Train(model, train, null, LossKind.CrossEntropy, ReadoutOptions(o), context.Progress, key, checkpoints: context.Checkpoints, cancel: context.Cancel,
+            observer: plane);
         double acc = Evaluation.Run(model, test, LossKind.CrossEntropy).Accuracy;
         context.Progress.Info($"{key}: test accuracy {acc:P2}");
         return new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, [], [], [], null);

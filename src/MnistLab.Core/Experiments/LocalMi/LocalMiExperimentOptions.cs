@@ -10,10 +10,18 @@ public sealed record LocalMiExperimentOptions
     public IReadOnlyList<MiEstimator> Estimators { get; init; } = [MiEstimator.Hard, MiEstimator.Soft];
     public IReadOnlyList<UpdateOrder> Orders { get; init; } = [UpdateOrder.Sequential, UpdateOrder.Simultaneous];
 
+    /// <summary>Each trained neuron's I(y_i; class) with interval and null (null: not measured).</summary>
+    public NeuronSignificanceOptions? Significance { get; init; } = new();
+
+    /// <summary>The information plane of the local layers and the backprop baseline (null: not measured).</summary>
+    public Analysis.Information.PlaneOptions? Plane { get; init; } = new();
+
     public LocalMiExperimentOptions Validated()
     {
         Rule.Validated();
         Require.That(Estimators.Count > 0, "LocalMiExperimentOptions.Estimators", "must name at least one estimator.");
+        Significance?.Validated();
+        Plane?.Validated();
         Require.That(Orders.Count > 0, "LocalMiExperimentOptions.Orders", "must name at least one update order.");
         return this;
     }

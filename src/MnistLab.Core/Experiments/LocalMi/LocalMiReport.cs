@@ -24,7 +24,7 @@ static class LocalMiReport
             }
             Plots.DivergingGrid(folder.PathOf($"weights_{c.Key}.png"), c.Weights[0].ToList(), Enumerable.Range(0, c.Weights[0].Length).Select(i => $"neuron {i}").ToList(), 4, 4);
         }
-        folder.WriteReport(Markdown(r, info));
+        folder.WriteReport(Markdown(r, info) + NeuronInformationSection.Markdown(r, folder) + InformationPlaneSection.Markdown(r, folder));
     }
 
     public static object Metrics(LocalMiResult r) => new
@@ -41,6 +41,8 @@ static class LocalMiReport
             layer_seconds = c.Layers.Select(l => l.Seconds).ToArray(),
             soft_vs_hard_mean_abs_diff_layer1 = c.SoftHardMeanAbsDiff,
         }),
+        neuron_mi = NeuronInformationSection.Metrics(r),
+        information_plane = InformationPlaneSection.Metrics(r),
         pixel_mi = r.PixelMi,
         pixel_mi_seconds = r.PixelMiSeconds,
         mi_16_neurons_60000_seconds = r.Mi16Seconds,

@@ -30,7 +30,11 @@ public sealed record AblationCell(string Input, double Alpha, string Model, long
 }
 
 public sealed record RingResult(RingOptions Options, TopologyFeatures TrainFeatures, TopologyFeatures TestFeatures, long[] TrainLabels, RingStats Ring,
-    RingModelResult Linear, RingModelResult Mlp, IReadOnlyList<AblationCell> Ablation);
+    RingModelResult Linear, RingModelResult Mlp, IReadOnlyList<AblationCell> Ablation)
+{
+    /// <summary>The probe of the pixels-only MLP's hidden layer, when measured.</summary>
+    public RingProbeAnswer? Probe { get; init; }
+}
 
 /// <summary>
 /// Seed 000: does a digit enclose background? The ring bit is appended to the 784 pixels; a linear
@@ -116,12 +120,16 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
 
         // Models as the seed trains them, evaluated on the test set after every epoch.
         var cache = new Dictionary<(string, double, string, long), RingModelResult>();
+        RingProbeAnswer? probe = null;
         RingModelResult TrainOne(string input, double strength, string model, long seed)
         {
             var key = (input, strength, model, seed);
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
-            var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context);
+            // The pixels-only MLP of the run's own seed is also probed for the ring while it is at hand.
+            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Train.Seed
+                ? net => probe = RingProbeSection.Compute(net, mnist, p, seed, progress) : null;
+            var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
             return cache[key] = result;
         }
         long s0 = options.Train.Seed;
@@ -139,7 +147,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                         ablation.Add(new AblationCell(input, strength, model, seeds,
                             seeds.Select(s => TrainOne(input, strength, model, s).TestAcc).ToArray()));
 
-        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation);
+        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation) { Probe = probe };
     }
 
     public override object Metrics(RingResult r) => RingReport.Metrics(r);
@@ -147,7 +155,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
     public override void WriteReport(RingResult result, RunInfo info, ReportFolder folder) => RingReport.Write(result, info, folder);
 
     static RingModelResult TrainModel(string model, string input, LabeledImages train, LabeledImages test, byte[] testRing, double strength,
-        RingOptions options, long seed, RunContext context)
+        RingOptions options, long seed, RunContext context, Action<nn.Module<Tensor, Tensor>>? inspect = null)
     {
         string name = $"{model} {input} a={strength:0.###} seed {seed}";
         int inputs = (int)train.Images.shape[1];
@@ -163,6 +171,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train with { Seed = seed }, context.Progress, name, boost,
             context.Checkpoints, context.Cancel);
         var eval = Evaluation.Run(net, test, LossKind.CrossEntropy);
+        inspect?.Invoke(net);
 
         var (w1, b1, w2) = net is LinearClassifier lin
             ? (TensorData.Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)

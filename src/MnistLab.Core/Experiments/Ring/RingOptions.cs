@@ -20,6 +20,9 @@ public sealed record RingOptions
     /// <summary>Seeds of the ablation ({pixels, pixels+ring} x {0, alpha} x {linear, MLP}); 0 skips it.</summary>
     public int AblationSeeds { get; init; } = 3;
 
+    /// <summary>The probe of the pixels-only MLP's hidden layer for the ring (null: not measured; needs the ablation).</summary>
+    public Analysis.Probes.ProbeTableOptions? Probe { get; init; } = RingProbeSection.Defaults;
+
     public RingOptions Validated()
     {
         Train.Validated();
@@ -28,6 +31,7 @@ public sealed record RingOptions
         Require.NonNegative(Beta, "RingOptions.Beta");
         Require.That(Threshold is >= 0 and <= 1, "RingOptions.Threshold", $"must be in [0, 1], got {Threshold}.");
         Require.InRange(AblationSeeds, 0, 50, "RingOptions.AblationSeeds");
+        Probe?.Validated();
         return this;
     }
 }

@@ -35,7 +35,7 @@ static class RingReport
             b = lin.B1,
         });
         RingAttribution.WriteFigures(r.Mlp.Attribution, folder);
-        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden));
+        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden) + RingProbeSection.Markdown(r, folder));
     }
 
     public static object Metrics(RingResult r)
@@ -60,6 +60,7 @@ static class RingReport
                 mlp = new { test_acc = mlp.TestAcc, mean_abs_ring_to_hidden = RingToHidden(mlp).Average(), ring_path_strength = PathStrength(mlp), history = History(mlp), by_ring = mlp.ByRing },
             },
             attribution = RingAttribution.Metrics(r.Mlp.Attribution),
+            probe = RingProbeSection.Metrics(r),
             ablation = r.Ablation.Select(a => new { input = a.Input, alpha = a.Alpha, model = a.Model, seeds = a.Seeds, test_acc = a.TestAcc, test_acc_mean = a.Mean, test_acc_std = a.Std }),
         };
     }

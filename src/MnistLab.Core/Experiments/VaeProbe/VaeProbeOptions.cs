@@ -21,6 +21,8 @@ public sealed record VaeProbeOptions
     /// so a model trained elsewhere (the seed's own, say) is studied as it is; null trains the VAE.
     /// </summary>
     public string? Model { get; init; }
+    /// <summary>The probe of every encoder layer beside the pixels (null: not measured).</summary>
+    public Analysis.Probes.ProbeTableOptions? EncoderProbe { get; init; } = EncoderProbeSection.Defaults;
 
     public VaeProbeOptions Validated()
     {
@@ -29,6 +31,7 @@ public sealed record VaeProbeOptions
         Require.NonNegative(Beta, "VaeProbeOptions.Beta");
         Require.NonNegative(Lambda, "VaeProbeOptions.Lambda");
         Require.InRange(Folds, 2, 100, "VaeProbeOptions.Folds");
+        EncoderProbe?.Validated();
         foreach (var l in LambdaSweep) Require.NonNegative(l, "VaeProbeOptions.LambdaSweep");
         Require.That(Model is null || Directory.Exists(Model), "VaeProbeOptions.Model", $"{Model}: no such folder.");
         return this;

@@ -1,0 +1,74 @@
+"""scikit-learn peer for `mnistlab bench` (the `probe` section): the same probes and estimator on the same features.
+
+Features are the first --count MNIST test images as torchvision reads them (pixels / 255, float32), the first 80% to fit
+and the rest to measure, standardised on the fitting rows (StandardScaler). Three workloads, each timed once:
+  mi        mutual_info_classif (Ross 2014, k = 3) of 16 fixed cosine projections of the pixels against the class;
+  ridge     Ridge(alpha = n * lambda) from the pixels to the digit's size (pixels > 0.5) for the 9 lambdas MnistLab tries,
+            and RidgeCV over the same alphas (its leave-one-out choice);
+  logistic  multinomial LogisticRegression(C = 1 / (n * lambda)), lambda = 1e-3, from the pixels to the class.
+Prints one JSON line.
+"""
+import argparse, json, time
+
+import numpy as np
+import threadpoolctl
+from sklearn.feature_selection import mutual_info_classif
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
+from sklearn.preprocessing import StandardScaler
+from torchvision import datasets
+
+LAMBDAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]
+
+
+def projections(x):
+    """16 cosine projections of the pixels, w[p, k] = cos(0.37 p k + k), k = 1..16, rounded to float32."""
+    p = np.arange(784, dtype=np.float64)[:, None]
+    k = np.arange(1, 17, dtype=np.float64)[None, :]
+    return (x @ np.cos(0.37 * p * k + k)).astype(np.float32).astype(np.float64)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--count", type=int, default=5000)
+    args = ap.parse_args()
+    with threadpoolctl.threadpool_limits(args.threads):
+        test = datasets.MNIST(args.root, train=False, download=False)
+        x = (test.data[: args.count].reshape(args.count, 784).numpy().astype(np.float32) / np.float32(255)).astype(np.float64)
+        y = test.targets[: args.count].numpy()
+        n_fit = int(round(0.8 * args.count))
+        out = {"count": args.count, "fit": n_fit}
+
+        f = projections(x)
+        t = time.perf_counter()
+        mi = mutual_info_classif(f, y, n_neighbors=3, random_state=0)
+        out["mi"] = {"values": mi.tolist(), "seconds": time.perf_counter() - t}
+
+        scaler = StandardScaler().fit(x[:n_fit])
+        z_fit, z_test = scaler.transform(x[:n_fit]), scaler.transform(x[n_fit:])
+        size = (x > 0.5).sum(axis=1).astype(np.float64)
+        t = time.perf_counter()
+        r2 = []
+        for lam in LAMBDAS:
+            m = Ridge(alpha=n_fit * lam).fit(z_fit, size[:n_fit])
+            pred = m.predict(z_test)
+            r2.append(1 - ((size[n_fit:] - pred) ** 2).sum() / (((size[n_fit:] - size[n_fit:].mean()) ** 2).sum() + 1e-8))
+        ridge_seconds = time.perf_counter() - t
+        t = time.perf_counter()
+        cv = RidgeCV(alphas=[n_fit * lam for lam in LAMBDAS]).fit(z_fit, size[:n_fit])
+        out["ridge"] = {"r2": r2, "seconds": ridge_seconds, "ridgecv_seconds": time.perf_counter() - t, "ridgecv_lambda": cv.alpha_ / n_fit}
+
+        lam = 1e-3
+        t = time.perf_counter()
+        m = LogisticRegression(C=1 / (n_fit * lam), max_iter=1000).fit(z_fit, y[:n_fit])
+        seconds = time.perf_counter() - t
+        p = m.predict_proba(z_test)
+        out["logistic"] = {"accuracy": float((p.argmax(1) == y[n_fit:]).mean()),
+                           "cross_entropy": float(-np.log(p[np.arange(len(p)), y[n_fit:]]).mean()),
+                           "seconds": seconds, "iterations": int(m.n_iter_[0])}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

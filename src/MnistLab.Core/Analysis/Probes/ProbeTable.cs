@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using MnistLab.Analysis.Concepts;
+using MnistLab.Common;
+using MnistLab.Models;
+using static TorchSharp.torch;
+using Module = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
+
+namespace MnistLab.Analysis.Probes;
+
+/// <summary>What <see cref="ProbeTable.Compute"/> probes: the model's points, the concepts, how many images, the probe itself.</summary>
+public sealed record ProbeTableOptions
+{
+    public IReadOnlyList<string> Layers { get; init; } = [];
+
+    /// <summary>Names of <see cref="ConceptRegistry"/> or columns of <see cref="ConceptCsv"/>.</summary>
+    public IReadOnlyList<string> Concepts { get; init; } = ["class", "ring", "size", "thick", "slant"];
+    public string? ConceptCsv { get; init; }
+
+    /// <summary>At most this many images are probed, the first ones given (split into training and test images by the probe).</summary>
+    public int Images { get; init; } = 5000;
+
+    /// <summary>Also probe the raw pixels and a randomly initialised copy of the model (every table's baselines).</summary>
+    public bool Baselines { get; init; } = true;
+
+    public ProbeOptions Probe { get; init; } = new();
+
+    public ProbeTableOptions Validated()
+    {
+        Require.That(Layers.Count > 0 && Layers.All(l => !string.IsNullOrWhiteSpace(l)), "ProbeTableOptions.Layers", "must name at least one point of the model.");
+        Require.That(Concepts.Count > 0, "ProbeTableOptions.Concepts", "must name at least one concept.");
+        Require.InRange(Images, 10, 1_000_000, "ProbeTableOptions.Images");
+        Probe.Validated();
+        return this;
+    }
+}
+
+/// <summary>One row of a probe table: a layer, what it is (the pixels, a trained point, a random copy's point) and its features.</summary>
+public sealed record ProbedLayer(string Name, string Role, string Point, int Features, string Reduction);
+
+public sealed record ProbeTableResult(string Model, int Images, IReadOnlyList<ProbedLayer> Layers, IReadOnlyList<string> Concepts,
+    IReadOnlyList<string> ConceptDescriptions, IReadOnlyList<ProbeResult> Probes, ProbeTableOptions Options, double Seconds)
+{
+    public ProbeResult Get(string layer, string concept) => Probes.Single(p => p.Layer == layer && p.Concept == concept);
+}
+
+/// <summary>
+/// What each layer knows: every named point of a model against every concept, each with the same linear probe, beside
+/// the same probe on the raw pixels and on a randomly initialised copy of the model. The model may be any module with
+/// named points; the random copy needs its spec (a lab model or an imported one).
+/// </summary>
+public static class ProbeTable
+{
+    public const string Pixels = "pixels", RandomPrefix = "random:";
+
+    public static ProbeTableResult Compute(Module model, Func<Tensor, Tensor> input, ConceptImages images, ProbeTableOptions options,
+        IProgressSink? progress = null)
+    {
+        options = options.Validated();
+        progress ??= ProgressSink.None;
+        if (images.Count > options.Images)
+        {
+            using var first = images.Images.narrow(0, 0, options.Images);
+            return Compute(model, input, new ConceptImages(first, images.Labels[..options.Images], images.Index[..options.Images]), options, progress);
+        }
+        var clock = Stopwatch.StartNew();
+        var concepts = ConceptRegistry.Resolve(options.Concepts, options.ConceptCsv);
+        foreach (var l in options.Layers) Activations.Find(model, l);
+        var o = options.Probe;
+        progress.Info($"concepts {string.Join(", ", concepts.Select(c => c.Name))} for {images.Count:N0} images ...");
+        var values = concepts.Select(c => c.Compute(images)).ToList();
+        var split = ProbeSplit.Random(images.Count, o.TestFraction, o.Seed);
+
+        var layers = new List<(LayerActivations Data, string Role, string Point)>();
+        try
+        {
+            if (options.Baselines) layers.Add((LayerFeatures.Pixels(images.Images), "pixels", "-"));
+            foreach (var a in LayerFeatures.Read(model, input, images.Images, options.Layers, o.MaxFeatures, o.Seed, "", progress))
+                layers.Add((a, "trained", a.Name));
+            if (options.Baselines)
+            {
+                using var init = Seeds.Generator(o.Seed, "probe/random-init");
+                using var random = RandomCopy(model, init);
+                // The input point reads no weight: its random copy would repeat it exactly.
+                var weighted = options.Layers.Where(l => l != "input").ToList();
+                if (random is null) progress.Info($"{model.GetType().Name} has no spec to rebuild it from, or no Linear or Conv2d layer to draw afresh: no random-copy baseline.");
+                else if (weighted.Count > 0)
+                    foreach (var a in LayerFeatures.Read(random, input, images.Images, weighted, o.MaxFeatures, o.Seed, RandomPrefix, progress))
+                        layers.Add((a, "random", a.Name[RandomPrefix.Length..]));
+            }
+
+            var results = new List<ProbeResult>();
+            using var task = progress.Start("probes", layers.Count * values.Count);
+            foreach (var (data, _, _) in layers)
+            {
+                using var layer = ProbeLayer.Prepare(data.Name, data.Features, split, data.Reduction);
+                foreach (var concept in values)
+                {
+                    results.Add(LinearProbe.Compute(layer, concept, o));
+                    task.Advance(1, $"{data.Name} / {concept.Name}");
+                }
+            }
+            return new ProbeTableResult(model.GetType().Name, images.Count,
+                layers.Select(l => new ProbedLayer(l.Data.Name, l.Role, l.Point, l.Data.Width, l.Data.Reduction)).ToList(),
+                concepts.Select(c => c.Name).ToList(), concepts.Select(c => $"{c.Name}: {c.Description}").ToList(), results, options, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var (data, _, _) in layers) data.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The model rebuilt from its spec with everything it holds copied (an imported model's constants: normalisation,
+    /// reshapes), then every Linear and Conv2d drawn afresh from <paramref name="init"/> as PyTorch initialises them and every
+    /// batch norm reset to its untrained state. Null when the model has no spec, or nothing to draw (a TorchScript
+    /// module keeps its weights inside libtorch): a "random" copy that equals the model would be no baseline.
+    /// </summary>
+    public static Module? RandomCopy(Module model, Generator init)
+    {
+        if (model is not ILabModel lab) return null;
+        var copy = lab.Spec.Create();
+        if (!copy.modules().Any(m => m is TorchSharp.Modules.Linear or TorchSharp.Modules.Conv2d))
+        {
+            copy.Dispose();
+            return null;
+        }
+        copy.load_state_dict(model.state_dict());
+        ModelInit.Reset(copy, init);
+        foreach (var m in copy.modules())
+            if (m is TorchSharp.Modules.BatchNorm bn) { bn.reset_running_stats(); bn.reset_parameters(); }
+        copy.eval();
+        return copy;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using MnistLab.Analysis.Probes;
+using MnistLab.Data;
+using MnistLab.Experiments;
+using MnistLab.Experiments.Linearity;
+using MnistLab.Experiments.LocalMi;
+using MnistLab.Experiments.Ring;
+using MnistLab.Experiments.VaeProbe;
+using MnistLab.Tests.Support;
+using MnistLab.Training;
+
+namespace MnistLab.Tests.Experiments;
+
+/// <summary>The probe and information sections the experiments' reports carry, on tiny data.</summary>
+public class InformationSectionsTests
+{
+    static readonly ProbeOptions Small = new() { Folds = 2, Bootstrap = 20, Null = 20, LogisticLambdas = [1e-1, 1e-2] };
+
+    static Mnist Tiny(TempDir dir)
+    {
+        Digits.WriteIdxSet(dir.Path, train: 200, test: 60);
+        return Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
+    }
+
+    static JsonElement Metrics(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json"))).RootElement.Clone();
+
+    [Fact]
+    public void The_ring_report_probes_the_pixels_only_mlp_beside_the_pixels_and_a_random_copy()
+    {
+        using var dir = new TempDir();
+        using var mnist = Tiny(dir);
+        var options = new RingOptions { Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, AblationSeeds = 1, Probe = RingProbeSection.Defaults with { Probe = Small } };
+        var run = new RingExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist));
+        var probe = run.Result.Probe!;
+        Assert.Equal(["pixels", "relu1", "random:relu1"], probe.Table.Layers.Select(l => l.Name));
+        Assert.All(probe.Table.Probes, p => Assert.Equal("logistic", p.Kind));
+        Assert.InRange(probe.RingFromClass, 0, 1);
+        Assert.Contains("## Does the pixels-only MLP encode the ring?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(3, Metrics(dir.File("r")).GetProperty("probe").GetProperty("probes").GetArrayLength());
+
+        var without = new RingExperiment().Run(options with { AblationSeeds = 0 }, LabData.Of(mnist), RunContext.None);
+        Assert.Null(without.Probe); // the pixels-only MLP is trained by the ablation only
+    }
+
+    [Fact]
+    public void The_local_mi_report_tests_every_neuron_and_draws_the_information_plane()
+    {
+        using var dir = new TempDir();
+        using var mnist = Tiny(dir);
+        var options = new LocalMiExperimentOptions
+        {
+            Rule = new LocalMiOptions { EpochsPerLayer = 1, ReadoutEpochs = 1, BatchSize = 32 },
+            Estimators = [MiEstimator.Hard], Orders = [UpdateOrder.Sequential],
+            Significance = new NeuronSignificanceOptions { Bootstrap = 20, Null = 99 },
+            Plane = new() { Bootstrap = 10 },
+        };
+        var r = new LocalMiExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
+        var neurons = r.Configs[0].Neurons!;
+        Assert.Equal([16, 16], neurons.Select(l => l.Count));
+        Assert.All(neurons.SelectMany(l => l), m => Assert.InRange(m.PNull, 0.01, 1));
+        Assert.Null(r.Configs.Single(c => c.Key == "backprop").Neurons);
+        // Each local layer before and after its epoch, and backprop's two points before and after its epoch.
+        Assert.Equal(["local_hard_sequential layer1", "local_hard_sequential layer1", "local_hard_sequential layer2", "local_hard_sequential layer2",
+                      "backprop", "backprop", "backprop", "backprop"], r.Plane!.Select(p => p.Training));
+        string report = File.ReadAllText(dir.File("r/report.md"));
+        Assert.Contains("## Which neurons carry information about the class", report);
+        Assert.Contains("## Information plane of the local layers and of backprop", report);
+        var m = Metrics(dir.File("r"));
+        Assert.Equal(2, m.GetProperty("neuron_mi").GetProperty("configs").GetProperty("local_hard_sequential").GetArrayLength());
+        Assert.Equal(8, m.GetProperty("information_plane").GetProperty("points").GetArrayLength());
+        Assert.True(File.Exists(dir.File("r/plane_probe.png")) && File.Exists(dir.File("r/neuron_mi_local_hard_sequential.png")));
+    }
+
+    [Fact]
+    public void The_vae_report_probes_every_encoder_layer_with_the_pixel_baseline()
+    {
+        using var dir = new TempDir();
+        using var mnist = Tiny(dir);
+        var options = new VaeProbeOptions
+        {
+            Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, LambdaSweep = [1e-3], Folds = 2,
+            EncoderProbe = EncoderProbeSection.Defaults with { Probe = Small },
+        };
+        var r = new VaeProbeExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
+        Assert.Equal(["pixels", "enc.hidden", "mu", "logvar", "random:enc.hidden", "random:mu", "random:logvar"], r.Encoder!.Layers.Select(l => l.Name));
+        Assert.Equal(21, r.Encoder.Probes.Count);
+        Assert.All(r.Encoder.Probes, p => Assert.Equal("ridge", p.Kind));
+        Assert.Contains("## Every encoder layer, with the pixel baseline", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(21, Metrics(dir.File("r")).GetProperty("encoder_probe").GetProperty("probes").GetArrayLength());
+    }
+
+    [Fact]
+    public void The_linearity_plane_watches_the_mlp_and_changes_none_of_its_numbers()
+    {
+        using var dir = new TempDir();
+        using var mnist = Tiny(dir);
+        var options = new LinearityOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, ValidationSize = 20, Models = ["mlp_ce"], Plane = new() { Bootstrap = 10 } };
+        var with = new LinearityExperiment().Run(options, LabData.Of(mnist), RunContext.None);
+        var without = new LinearityExperiment().Run(options with { Plane = null }, LabData.Of(mnist), RunContext.None);
+        Assert.Equal(without.Models[0].TestAcc, with.Models[0].TestAcc);
+        Assert.Equal(without.Models[0].History.TrainLoss, with.Models[0].History.TrainLoss);
+        Assert.Null(without.Plane);
+        Assert.Equal([0, 0, 1, 1, 2, 2], with.Plane!.Select(p => p.Epoch));
+    }
+}
