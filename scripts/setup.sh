@@ -11,6 +11,13 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
 # numpy reads the .npy files MnistLab writes, as a user's Python would (a test checks it).
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || missing+=(python3-numpy)
+# The PyTorch peers of `mnistlab bench` (bench/peers/*.py). Debian's torch calls the generic libblas.so.3, which
+# is netlib's reference code (some 40 times slower at matmul) unless an optimised BLAS provides it: OpenBLAS makes
+# the peer fair. MNISTLAB_NO_PEERS=1 skips all three (the bench then runs with --no-peer).
+if [ "${MNISTLAB_NO_PEERS:-0}" != "1" ]; then
+  /usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || missing+=(python3-torch python3-torchvision)
+  dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q "install ok installed" || missing+=(libopenblas0-pthread)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -14,6 +14,7 @@ namespace MnistLab.Models;
 [JsonDerivedType(typeof(LocalLayerSpec), "local-layer")]
 [JsonDerivedType(typeof(VaeSpec), "vae")]
 [JsonDerivedType(typeof(RotResNetSpec), "rot-resnet")]
+[JsonDerivedType(typeof(FastCnnSpec), "fast-cnn")]
 public abstract record ModelSpec
 {
     /// <summary>What the model's first layer reads; images by default.</summary>
