@@ -16,7 +16,7 @@ namespace MnistLab.Benchmarks;
 /// </summary>
 static class FastBench
 {
-    const int Rounds = 3, WarmupSteps = 10;
+    const int Rounds = 5, WarmupSteps = 10;
 
     public static object Run(BenchContext c)
     {

@@ -19,7 +19,7 @@ static class ResNetBench
     public static object Run(BenchContext c)
     {
         var (_, _, peer, threads, ceiling, options, progress) = c;
-        const int rounds = 3, warmup = 5, batches = 40;
+        const int rounds = 5, warmup = 5, batches = 40;
         double gflop;
         using (var probe = new RotResNet()) gflop = FlopCounter.Count(probe, zeros(1, 1, 28, 28)).TrainFlop / 1e9;
         var ours = new List<double>();
