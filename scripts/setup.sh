@@ -14,6 +14,14 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 # A one-node Slurm cluster (started and stopped by the sweep tests themselves) runs a sweep's job array.
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm)
 [ -x /usr/sbin/munged ] || missing+=(munge)
+# The PyTorch peers of `mnistlab bench` (bench/peers/*.py). Debian's torch calls the generic libblas.so.3, which
+# is netlib's reference code (some 40 times slower at matmul) unless an optimised BLAS provides it: OpenBLAS makes
+# the peer fair. MNISTLAB_NO_PEERS=1 skips them all (the bench then runs with --no-peer).
+if [ "${MNISTLAB_NO_PEERS:-0}" != "1" ]; then
+  /usr/bin/python3 -c "import torch, torchvision" >/dev/null 2>&1 || missing+=(python3-torch python3-torchvision)
+  /usr/bin/python3 -c "import sklearn" >/dev/null 2>&1 || missing+=(python3-sklearn)
+  dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q "install ok installed" || missing+=(libopenblas0-pthread)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

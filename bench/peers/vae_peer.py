@@ -1,7 +1,8 @@
 """PyTorch peer for `mnistlab bench`: seed 004's concept scores and VAE training, done the seed's way.
 
-concept_scores is the seed's function applied to all 70,000 images (in chunks of 10,000); the VAE is the
-seed's MLPVAE trained with Adam 1e-3 on batches of 128 from a torchvision DataLoader, timed over --batches.
+concept_scores is the seed's function applied to all 70,000 images (in chunks of 10,000), three times, the
+fastest reported (warm, as MnistLab's); the VAE is the seed's MLPVAE trained with Adam 1e-3 on batches of 128
+from a shuffling torchvision DataLoader for one whole epoch, the first of the process (cold, as MnistLab's).
 """
 import argparse, json, time
 
@@ -54,7 +55,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batches", type=int, default=100)
+    ap.add_argument("--batches", type=int, default=None, help="stop the epoch after this many batches (a quick check)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -62,10 +63,12 @@ def main():
     train = datasets.MNIST(args.root, train=True, download=False, transform=tf)
     test = datasets.MNIST(args.root, train=False, download=False, transform=tf)
     images = torch.cat([train.data, test.data]).float().div(255).unsqueeze(1)
-    t0 = time.perf_counter()
-    for chunk in images.split(10000):
-        concept_scores(chunk)
-    concepts = time.perf_counter() - t0
+    concepts = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for chunk in images.split(10000):
+            concept_scores(chunk)
+        concepts = min(concepts, time.perf_counter() - t0)
 
     vae = MLPVAE()
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
@@ -77,11 +80,11 @@ def main():
         loss.backward()
         opt.step()
         seen += x.size(0)
-        if i + 1 >= args.batches:
+        if args.batches is not None and i + 1 >= args.batches:
             break
     secs = time.perf_counter() - t0
     print(json.dumps({"torch": torch.__version__, "concepts_seconds_70000": concepts, "vae_images_per_second": seen / secs,
-                      "vae_epoch_seconds_extrapolated": 60000 / (seen / secs)}))
+                      "vae_images": seen, "vae_epoch_seconds": secs}))
 
 
 if __name__ == "__main__":

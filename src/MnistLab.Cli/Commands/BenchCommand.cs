@@ -9,13 +9,13 @@ using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("Measure speed against this machine's matmul ceiling and the PyTorch peers; write JSON.")]
+[Description("Measure speed against this machine's matmul ceiling and the PyTorch peers; write JSON and an HTML page of the ratios.")]
 public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
 {
     public sealed class Settings : CommonSettings
     {
         [CommandOption("--out <FILE>")]
-        [Description("JSON file to write. Default bench.json.")]
+        [Description("JSON file to write; the page goes beside it with the extension .html. Default bench.json (and bench.html).")]
         public string Out { get; init; } = "bench.json";
 
         [CommandOption("--only <LIST>"), Binds("BenchOptions.Sections")]
@@ -36,11 +36,26 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
             Peers = !settings.NoPeer,
             Sections = settings.Only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? BenchOptions.AllSections,
         }.Validated();
-        var report = ConsoleProgress.Run(p => Bench.Run(files, threads, options, p));
-        string json = Json.Serialize(report);
+        var result = ConsoleProgress.Run(p => Bench.Run(files, threads, options, p));
+        string json = Json.Serialize(result.Report);
+        string page = Path.ChangeExtension(settings.Out, ".html");
         AtomicFile.WriteAllText(settings.Out, json);
+        AtomicFile.WriteAllText(page, BenchPage.Html(result));
         AnsiConsole.WriteLine(json);
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(settings.Out)}[/]");
+        WriteRatios(result);
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(settings.Out)}[/] and [bold]{Markup.Escape(page)}[/]");
         return 0;
+    }
+
+    /// <summary>The ratios against the peers, each marked when the peers' BLAS makes it unreadable as MnistLab's.</summary>
+    static void WriteRatios(BenchResult result)
+    {
+        if (result.Ratios.Count == 0) return;
+        var table = new Table().AddColumns("section", "ratio", "MnistLab faster by", "comparable");
+        foreach (var r in result.Ratios)
+            table.AddRow(Markup.Escape(r.Section), Markup.Escape(r.Key), $"{r.Value:F2}x", r.Comparable ? "yes" : "[red]NOT COMPARABLE[/]");
+        AnsiConsole.Write(table);
+        if (result.PeerBlas is { Comparable: false } blas) AnsiConsole.MarkupLine($"[red]{Markup.Escape(blas.Note)}[/]");
+        else if (result.PeerBlas is null) AnsiConsole.MarkupLine("[red]The peers' BLAS was not measured: no ratio is marked comparable.[/]");
     }
 }

@@ -4,8 +4,14 @@ using MnistLab.Experiments;
 
 namespace MnistLab.Benchmarks;
 
-/// <summary>What every bench section works with: the data, the peers, the thread count and this machine's matmul ceiling.</summary>
-public sealed record BenchContext(Mnist Mnist, MnistFiles Files, PythonPeer? Peer, int Threads, double Ceiling, BenchOptions Options, IProgressSink Progress);
+/// <summary>
+/// What every bench section works with: the data, the peers, the thread count and this machine's matmul ceiling; and
+/// where it puts its ratios against the peers and its shares of the ceiling.
+/// </summary>
+public sealed record BenchContext(Mnist Mnist, MnistFiles Files, PythonPeer? Peer, int Threads, double Ceiling, BenchOptions Options, IProgressSink Progress)
+{
+    public BenchFigures Figures { get; init; } = new();
+}
 
 /// <summary>One section of the bench: its measurements, written as JSON under the section's name.</summary>
 public delegate object BenchSection(BenchContext context);
@@ -34,6 +40,12 @@ public sealed record BenchOptions
 public sealed record Throughput(double ImagesPerSecond, double GflopPerImage, double GflopsPerSecond, double FractionOfCeiling);
 
 /// <summary>
+/// One bench run: everything measured (as bench.json writes it), the ratios against the peers marked comparable or
+/// not by the peers' BLAS, and each training workload's share of the ceiling.
+/// </summary>
+public sealed record BenchResult(Dictionary<string, object?> Report, double Ceiling, PeerBlas? PeerBlas, IReadOnlyList<BenchRatio> Ratios, IReadOnlyList<CeilingShare> Shares);
+
+/// <summary>
 /// Every speed figure MnistLab reports, measured in one run so they can be read as ratios: against the
 /// machine's matmul ceiling, and against the PyTorch peers doing the same work the seeds' way.
 /// </summary>
@@ -45,10 +57,10 @@ public static class Bench
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
         ("explain", ExplainBench.Run),
         ("probe", ProbeBench.Run),
-        ("checkpoints", c => CheckpointBench.Run(null, c.Progress)),
+        ("checkpoints", c => CheckpointBench.Run(null, RotatedEpochImages(), c.Progress)),
     ];
 
-    public static Dictionary<string, object?> Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
+    public static BenchResult Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
     {
         options.Validated();
         var report = new Dictionary<string, object?>
@@ -62,16 +74,45 @@ public static class Bench
 
         using var mnist = Mnist.LoadVerified(files);
         using var peer = options.Peers ? PythonPeer.Prepare(files) : null;
+        var blas = CheckPeerBlas(peer, threads, ceiling, options, progress, report);
         var context = new BenchContext(mnist, files, peer, threads, ceiling, options, progress);
         foreach (var (name, run) in Sections.Where(s => options.Sections.Contains(s.Name)))
         {
             // The checkpoint save is also read as a share of a ResNet epoch measured in this run.
             report[Key(name)] = name == "checkpoints"
-                ? CheckpointBench.Run(report.GetValueOrDefault(Key("rotated")) is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, progress)
+                ? CheckpointBench.Run(report.GetValueOrDefault(Key("rotated")) is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, RotatedEpochImages(), progress)
                 : run(context);
         }
-        return report;
+        var ratios = context.Figures.Marked(blas);
+        report["ratios"] = ratios;
+        report["ceiling_shares"] = context.Figures.Shares;
+        return new BenchResult(report, ceiling, blas, ratios, context.Figures.Shares);
+    }
+
+    /// <summary>
+    /// The peers' matmul, measured as MnistLab's ceiling is: a peer on netlib's reference BLAS (Debian's python3-torch
+    /// without an optimised one installed) is some 40 times slower there, and every ratio against it would say so.
+    /// </summary>
+    static PeerBlas? CheckPeerBlas(PythonPeer? peer, int threads, double ceiling, BenchOptions options, IProgressSink progress, Dictionary<string, object?> report)
+    {
+        if (peer is null) return null;
+        progress.Info("PyTorch peer: its BLAS and matmul (2048x2048 float32) ...");
+        var (result, skipped) = Peer.Run(peer, "blas_peer.py", threads, options);
+        report["peer_blas"] = skipped;
+        if (result is not { } r) return null;
+        var blas = PeerBlas.From(r, ceiling);
+        report["peer_blas"] = new { blas.BlasInfo, blas.Libraries, blas.MatmulGflops, blas.FractionOfCeiling, blas.Comparable, blas.Note };
+        progress.Info(blas.Comparable ? $"peer BLAS: {blas.Note}." : $"NOT COMPARABLE: {blas.Note}");
+        return blas;
     }
 
     static string Key(string section) => section.Replace('-', '_');
+
+    /// <summary>The images of one epoch of the rotated experiment with its default options: its train+valid set less the validation share.</summary>
+    static int RotatedEpochImages()
+    {
+        var o = new Experiments.Rotated.RotatedOptions();
+        int all = o.Data.Generate.TrainValidCount;
+        return all - (int)Math.Round(all * o.ValidationFraction);
+    }
 }

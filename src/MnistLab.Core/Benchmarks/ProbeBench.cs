@@ -29,10 +29,7 @@ static class ProbeBench
         var classes = Variable.Discrete(labels, 10);
         double[] Mi() => features.Select(f => MiEstimate.Compute(Variable.Continuous(f), classes, new MiOptions { Estimator = Estimators.Ross, Bootstrap = 0, Null = 0 }).Estimate).ToArray();
         progress.Info("probe bench: nearest-neighbour MI of 16 features against the class ...");
-        Mi();
-        var clock = Stopwatch.StartNew();
-        var mi = Mi();
-        double miSeconds = clock.Elapsed.TotalSeconds;
+        var (mi, miSeconds) = Warm(Mi);
 
         // ridge: the pixels to the digit's size, the whole lambda path from one SVD.
         using var all = tensor(x, [Count, 784]);
@@ -42,17 +39,16 @@ static class ProbeBench
         using var zFit = scaler.Apply(rawFit);
         using var zTest = scaler.Apply(rawTest);
         var size = Enumerable.Range(0, Count).Select(i => (double)Enumerable.Range(0, 784).Count(p => x[i * 784 + p] > 0.5)).ToArray();
-        progress.Info("probe bench: ridge path (9 lambdas) ...");
-        clock.Restart();
-        var path = new RidgePath(zFit);
-        var r2 = Lambdas.Select(l => R2(size[fit..], path.Fit(size[..fit], l).Predict(zTest))).ToArray();
-        double ridgeSeconds = clock.Elapsed.TotalSeconds;
+        progress.Info($"probe bench: ridge path ({Lambdas.Length} lambdas) ...");
+        var (r2, ridgeSeconds) = Warm(() =>
+        {
+            var path = new RidgePath(zFit);
+            return Lambdas.Select(l => R2(size[fit..], path.Fit(size[..fit], l).Predict(zTest))).ToArray();
+        });
 
         // logistic: the pixels to the class, lambda 1e-3.
         progress.Info("probe bench: multinomial logistic probe ...");
-        clock.Restart();
-        var model = LogisticRegression.Fit(zFit, labels[..fit], 10, 1e-3);
-        double logisticSeconds = clock.Elapsed.TotalSeconds;
+        var (model, logisticSeconds) = Warm(() => LogisticRegression.Fit(zFit, labels[..fit], 10, 1e-3));
         var logp = model.LogProbabilities(zTest);
         var test = labels[fit..];
         double accuracy = Enumerable.Range(0, test.Length).Count(i => Enumerable.Range(0, 10).MaxBy(k => logp[i, k]) == test[i]) / (double)test.Length;
@@ -80,12 +76,13 @@ static class ProbeBench
                 logistic_accuracy_difference = accuracy - peerLogistic.Get("accuracy"),
                 logistic_cross_entropy_difference = ce - peerLogistic.Get("cross_entropy"),
             };
-            result["speedup"] = new
-            {
-                mi = p.GetProperty("mi").Get("seconds") / miSeconds,
-                ridge_path = p.GetProperty("ridge").Get("seconds") / ridgeSeconds,
-                logistic = peerLogistic.Get("seconds") / logisticSeconds,
-            };
+            const string Timing = "; the fastest of two calls (warm) on both sides";
+            c.Figures.Ratio("probe", "mi_speedup", p.GetProperty("mi").Get("seconds") / miSeconds,
+                $"Ross's nearest-neighbour MI (k = 3) of 16 projections of {Count:N0} test images against the class, against scikit-learn's mutual_info_classif{Timing}");
+            c.Figures.Ratio("probe", "ridge_path_speedup", p.GetProperty("ridge").Get("seconds") / ridgeSeconds,
+                $"ridge regression from {fit:N0} standardised images to the digit's size for {Lambdas.Length} lambdas, with held-out R², against scikit-learn's Ridge{Timing}");
+            c.Figures.Ratio("probe", "logistic_speedup", peerLogistic.Get("seconds") / logisticSeconds,
+                $"a multinomial logistic probe (lambda 1e-3) from {fit:N0} standardised images to the class, against scikit-learn's LogisticRegression (lbfgs){Timing}");
         }
         return result;
     }
@@ -99,6 +96,17 @@ static class ProbeBench
             var w = Enumerable.Range(0, 784).Select(p => Math.Cos(0.37 * p * k + k)).ToArray();
             return Enumerable.Range(0, n).Select(i => { double s = 0; for (int p = 0; p < 784; p++) s += x[i * 784 + p] * w[p]; return (float)s; }).ToArray();
         }).ToArray();
+    }
+
+    /// <summary>The work's result and the faster of two calls: the first warms caches and allocations, as on the peer's side.</summary>
+    static (T Result, double Seconds) Warm<T>(Func<T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        work();
+        double first = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var result = work();
+        return (result, Math.Min(first, clock.Elapsed.TotalSeconds));
     }
 
     static double R2(double[] truth, double[] predicted)

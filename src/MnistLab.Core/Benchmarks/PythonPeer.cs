@@ -29,7 +29,7 @@ public sealed class PythonPeer : IDisposable
     public static PythonPeer Prepare(MnistFiles files)
     {
         string? python = FindInterpreter();
-        if (python is null) return new(null, null, null, "PyTorch is not installed (apt-get install python3-torch python3-torchvision); peers skipped");
+        if (python is null) return new(null, null, null, "PyTorch is not installed (apt-get install python3-torch python3-torchvision libopenblas0-pthread, or scripts/setup.sh); peers skipped");
         string? scripts = ScriptFolder();
         if (scripts is null) return new(null, null, null, "the peer scripts (bench/peers) were not found; peers skipped");
 

@@ -10,13 +10,15 @@ namespace MnistLab.Benchmarks;
 static class RingBench
 {
     /// <summary>
-    /// Seed 000's workloads: the topology features of all 70,000 images (cold, then best of 5 warm), the
-    /// default ring run without the ablation (5 epochs of linear and MLP), and the seed's Python feature.
+    /// Seed 000's workloads: the topology features of all 70,000 images (the first call, cold, then the best of 5 warm),
+    /// the default ring run without the ablation (5 epochs of linear and MLP), and the seed's Python feature on the same
+    /// 70,000 images held in memory (a Python loop has no warm-up to speak of: its one pass stands for both).
     /// </summary>
     public static object Run(BenchContext c)
     {
         var (mnist, _, peer, threads, _, options, progress) = c;
-        progress.Info("ring features of all 70,000 images ...");
+        int all = mnist.Train.Count + mnist.Test.Count;
+        progress.Info($"ring features of all {all:N0} images ...");
         double All() => Stopwatches.Seconds(() => { Topology.Compute(mnist.Train.Images); Topology.Compute(mnist.Test.Images); });
         double cold = All();
         double warm = Enumerable.Range(0, 5).Select(_ => All()).Min();
@@ -28,24 +30,24 @@ static class RingBench
         result["default_run_seconds"] = sw.Elapsed.TotalSeconds;
         result["test_acc"] = new { linear = ring.Linear.TestAcc, mlp = ring.Mlp.TestAcc };
 
-        progress.Info("PyTorch peer: the seed's Python ring feature on 10,000 test images ...");
-        var (seedRun, report) = Peer.Run(peer, "ring_peer.py", threads, options, "--count", "10000");
+        progress.Info($"PyTorch peer: the seed's Python ring feature on all {all:N0} images ...");
+        var (seedRun, report) = Peer.Run(peer, "ring_peer.py", threads, options);
         if (seedRun is not { } p)
         {
             result["peer"] = report;
             return result;
         }
-        double perImage = p.Get("seconds_per_image");
         var seedValues = p.GetProperty("ring").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
         result["peer"] = new
         {
-            images = seedValues.Length,
+            images = p.Get("images"),
             seconds = p.Get("seconds"),
-            seconds_per_image = perImage,
-            seconds_70000_extrapolated = perImage * 70000,
+            seconds_per_image = p.Get("seconds_per_image"),
+            test_images_compared = seedValues.Length,
             agree_with_mnistlab = seedValues.Where((v, i) => v == ring.TestFeatures.Ring[i]).Count(),
         };
-        result["features_speedup"] = perImage * 70000 / warm;
+        c.Figures.Ratio("ring", "features_speedup", p.Get("seconds") / cold,
+            $"the ring feature of all {all:N0} images held in memory; MnistLab's first call (cold) against the peer's one pass");
         return result;
     }
 }

@@ -1,4 +1,5 @@
 using MnistLab.Common;
+using MnistLab.Experiments.Fast;
 using MnistLab.Experiments.Linearity;
 using MnistLab.Experiments.LocalMi;
 using MnistLab.Experiments.Ring;
@@ -20,6 +21,7 @@ public static class Registry
         new LocalMiExperiment(),
         new VaeProbeExperiment(),
         new RotatedExperiment(),
+        new FastExperiment(),
     ];
 
     public static IReadOnlyList<string> Names => All.Select(e => e.Name).ToList();

@@ -17,6 +17,7 @@ namespace MnistLab.Models;
 [JsonDerivedType(typeof(Import.SequentialSpec), "sequential")]
 [JsonDerivedType(typeof(Import.OnnxGraphSpec), "onnx-graph")]
 [JsonDerivedType(typeof(Import.TorchScriptSpec), "torchscript")]
+[JsonDerivedType(typeof(FastCnnSpec), "fast-cnn")]
 public abstract record ModelSpec
 {
     /// <summary>What the model's first layer reads; images by default.</summary>

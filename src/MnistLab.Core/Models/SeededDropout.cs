@@ -19,7 +19,9 @@ public sealed class SeededDropout : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (!training || _p == 0) return x;
-        using var mask = empty_like(x).bernoulli_(1 - _p, Generator);
+        // Drawn in the tensor's logical order, whatever its memory layout: a channels-last model draws the masks an
+        // NCHW one would. x first keeps x's layout for the result.
+        using var mask = empty(x.shape, x.dtype, x.device).bernoulli_(1 - _p, Generator);
         return x * mask / (1 - _p);
     }
 }

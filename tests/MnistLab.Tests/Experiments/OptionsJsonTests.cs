@@ -2,6 +2,7 @@ using System.Text.Json;
 using MnistLab.Analysis;
 using MnistLab.Common;
 using MnistLab.Experiments;
+using MnistLab.Experiments.Fast;
 using MnistLab.Experiments.Linearity;
 using MnistLab.Experiments.LocalMi;
 using MnistLab.Experiments.Ring;
@@ -42,7 +43,9 @@ public class OptionsJsonTests
         var mi = Registry.Get<LocalMiExperiment>();
         var vae = Registry.Get<VaeProbeExperiment>();
         var rot = Registry.Get<RotatedExperiment>();
+        var fast = Registry.Get<FastExperiment>();
         Assert.True(lin.Quick.Train.Epochs < lin.Defaults.Train.Epochs);
+        Assert.True(fast.Quick.Seeds == 1 && fast.Quick.Seeds < fast.Defaults.Seeds && fast.Quick.Epochs == fast.Defaults.Epochs);
         Assert.True(ring.Quick.Train.Epochs < ring.Defaults.Train.Epochs && ring.Quick.AblationSeeds < ring.Defaults.AblationSeeds);
         Assert.True(mi.Quick.Rule.ReadoutEpochs < mi.Defaults.Rule.ReadoutEpochs);
         Assert.True(vae.Quick.Train.Epochs < vae.Defaults.Train.Epochs);

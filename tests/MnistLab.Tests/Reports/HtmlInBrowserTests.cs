@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MnistLab.Benchmarks;
 using MnistLab.Data;
 using MnistLab.Experiments.Linearity;
 using MnistLab.Reports;
@@ -109,6 +110,36 @@ public class HtmlInBrowserTests
 
         string png = dir.File("index.png");
         Browser.Screenshot(index, png);
+        AssertNotBlank(png);
+    }
+
+    [Fact]
+    public void The_bench_page_renders_its_ratio_and_ceiling_charts_and_marks_what_is_not_comparable()
+    {
+        using var dir = new TempDir();
+        var figures = new BenchFigures();
+        figures.Ratio("fast", "speedup", 1.9, "the speed run's recipe");
+        figures.Ratio("ring", "features_speedup", 250, "the ring feature of 70,000 images");
+        figures.Ratio("linearity", "idx_load_speedup", 0.8, "reading the IDX files");
+        figures.Share("fast", "speed run CNN", 9000, 0.0068, 140, 4500);
+        figures.Share("rotated", "ResNet", 230, 0.744, 140, null);
+        var blas = PeerBlas.From(JsonDocument.Parse("""{"blas_info":"generic","blas_libraries":["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"],"matmul_gflops":3.6}""").RootElement, 140);
+        var result = new BenchResult([], 140, blas, figures.Marked(blas), figures.Shares);
+        string page = dir.File("bench.html");
+        File.WriteAllText(page, BenchPage.Html(result));
+
+        var probe = Inspect(page);
+        Assert.Equal(["MnistLab bench"], probe.H1);
+        Assert.Equal(["Ratios against the peers", "Share of the matmul ceiling"], probe.H2);
+        Assert.Equal(2, probe.Images); // the two charts, inlined
+        Assert.Equal(2, probe.Loaded);
+        Assert.Equal(2, probe.Tables);
+        string html = File.ReadAllText(page);
+        Assert.Contains("Not comparable:", html);
+        Assert.Equal(3, Regex.Matches(html, "<td><strong>no</strong></td>").Count); // each ratio's row says so
+
+        string png = dir.File("bench.png");
+        Browser.Screenshot(page, png);
         AssertNotBlank(png);
     }
 }

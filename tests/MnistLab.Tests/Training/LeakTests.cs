@@ -68,6 +68,16 @@ public class LeakTests
     }
 
     [Fact]
+    public void The_speed_runs_training_with_its_fused_kernel_does_not_leak()
+    {
+        using var data = Digits.SeparableSet(12); // 120 images: 12 steps of 10 per epoch, each through PoolBiasRelu's own backward
+        using var init = Seeds.Generator(0, "leak/fast");
+        using var model = new FastCnn(init);
+        using var training = new MnistLab.Experiments.Fast.FastTraining(model, data, data, new() { Epochs = 10, BatchSize = 10, EvalsPerEpoch = 1 }, seed: 0);
+        AssertFlat(training);
+    }
+
+    [Fact]
     public void Vae_training_steps_do_not_leak()
     {
         using var data = Digits.SeparableSet(12);
