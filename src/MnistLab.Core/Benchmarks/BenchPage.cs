@@ -47,7 +47,9 @@ public static class BenchPage
         else
         {
             sb.AppendLine("FLOPs per image are read from each model's layers (the multiply-adds of its convolutions and linear layers, " +
-                          "forward, weight gradient and input gradient); element-wise work is not counted.").AppendLine();
+                          "forward, weight gradient and input gradient; Integrated Gradients needs no weight gradient); element-wise work is not " +
+                          "counted. The ceiling is libtorch's own large matmul, not the processor's peak: a share above 1 means the workload's " +
+                          "kernels (oneDNN's convolutions) run faster than that matmul.").AppendLine();
             sb.AppendLine(Image("each workload's share of the ceiling", DataUri(ShareChart(r.Shares)))).AppendLine();
             sb.AppendLine(Table(["workload", "images/s", "GFLOP per image", "GFLOP/s", "share of ceiling", "peer's share"],
                 r.Shares.Select(s => (IReadOnlyList<string>)[s.Workload, $"{s.ImagesPerSecond:N0}", $"{s.GflopPerImage:G4}", $"{s.ImagesPerSecond * s.GflopPerImage:F1}",
@@ -115,7 +117,7 @@ public static class BenchPage
         plot.Axes.SetLimitsX(0, max);
         plot.XLabel("share of the matmul ceiling (FLOPs from the layers)");
         plot.ShowLegend(Alignment.LowerRight);
-        plot.Title("Training workloads: share of the matmul ceiling");
+        plot.Title("Workloads: share of the matmul ceiling");
         return plot.GetImageBytes(1000, 140 + 60 * shares.Count, ImageFormat.Png);
     }
 }

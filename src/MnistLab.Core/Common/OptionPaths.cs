@@ -36,7 +36,7 @@ public static class OptionPaths
             var parts = key.Split('.');
             JsonObject parent = root;
             foreach (var part in parts[..^1]) parent = parent[part] as JsonObject ?? (JsonObject)(parent[part] = new JsonObject());
-            parent[parts[^1]] = Parse(property.PropertyType, value, key);
+            parent[parts[^1]] = Parse(property.PropertyType, value, key, type);
         }
         try
         {
@@ -85,13 +85,14 @@ public static class OptionPaths
     }
 
     /// <summary>A command-line value as the JSON of <paramref name="type"/>: numbers, booleans, enum names, comma-separated or JSON lists.</summary>
-    static JsonNode? Parse(Type type, string value, string key)
+    static JsonNode? Parse(Type type, string value, string key, Type options)
     {
         var t = Nullable.GetUnderlyingType(type) ?? type;
         var inv = CultureInfo.InvariantCulture;
         if (Nullable.GetUnderlyingType(type) is not null || !t.IsValueType)
             if (value is "null" or "") return null;
-        InvalidOptionException Bad(string expected) => new("key", $"{key} expects {expected}, got '{value}'.");
+        InvalidOptionException Bad(string expected) =>
+            new("key", $"{key} expects {expected}, got '{value}'; the options of {options.Name} are {string.Join(", ", Keys(options))}.");
         if (t == typeof(string)) return JsonValue.Create(value);
         if (t == typeof(bool)) return bool.TryParse(value, out var b) ? JsonValue.Create(b) : throw Bad("true or false");
         if (t == typeof(int)) return int.TryParse(value, NumberStyles.Integer, inv, out var i) ? JsonValue.Create(i) : throw Bad("an integer");
@@ -109,7 +110,7 @@ public static class OptionPaths
                 try { return JsonNode.Parse(value); }
                 catch (JsonException) { throw Bad("a JSON list"); }
             var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return new JsonArray(items.Select(item => Parse(element, item, key)).ToArray());
+            return new JsonArray(items.Select(item => Parse(element, item, key, options)).ToArray());
         }
         throw Bad($"a value of type {t.Name}");
     }

@@ -120,6 +120,16 @@ public class SweepGridTests
         Assert.Contains(message, e.Message);
     }
 
+    [Theory]
+    [InlineData("train.epochs=2,two")]
+    [InlineData("alpha=0,x")]
+    public void A_value_of_the_wrong_type_lists_the_valid_keys(string axis)
+    {
+        var e = Assert.Throws<InvalidOptionException>(() => Ring(axis).Validated());
+        Assert.Contains("the options of RingOptions are", e.Message);
+        foreach (string key in OptionPaths.Keys(typeof(RingOptions))) Assert.Contains(key, e.Message);
+    }
+
     [Fact]
     public void List_options_take_bracketed_lists_and_check_their_items()
     {
