@@ -37,4 +37,33 @@ public class RotResNetTests
         using var y = block.call(x);
         Assert.Equal([2L, 4, 5, 5], y.shape); // broadcast skip, as PyTorch does in the seed
     }
+
+    [Fact]
+    public void Channels_last_gives_the_logits_of_the_same_layers_run_in_the_default_layout()
+    {
+        manual_seed(2);
+        using var net = new RotResNet();
+        using var x = rand(6, 1, 28, 28);
+        using (no_grad()) net.call(x).Dispose(); // training mode once: batch norms get running statistics that are not the defaults
+        net.eval();
+        using var scope = NewDisposeScope();
+        var logits = net.call(x);
+        using (var cache = Activations.Run(net, x, ["res1", "res6"]))
+            Assert.True(ChannelsLast.Is(cache["res1"]) && ChannelsLast.Is(cache["res6"]));
+
+        // The seed's forward, step by step, on contiguous (B, C, H, W) tensors: every layer follows that layout instead.
+        var layer = net.named_children().ToDictionary(c => c.name, c => (nn.Module<Tensor, Tensor>)c.module);
+        Tensor h = x.contiguous();
+        h = layer["res2"].call(layer["res1"].call(h));
+        Assert.False(ChannelsLast.Is(h));
+        h = nn.functional.max_pool2d(h, 2);
+        h = nn.functional.max_pool2d(layer["res4"].call(layer["res3"].call(h)), 2);
+        h = layer["res6"].call(layer["res5"].call(h));
+        h = nn.functional.relu(layer["bn2d"].call(h)).flatten(1);
+        h = nn.functional.relu(layer["bn1d"].call(layer["fc1"].call(h)));
+        var reference = layer["fc2"].call(h);
+        double scale = reference.abs().max().item<float>();
+        Assert.True(scale > 0);
+        Assert.True((logits - reference).abs().max().item<float>() <= 1e-4 * scale, "channels-last changed the logits beyond float rounding");
+    }
 }
