@@ -64,12 +64,19 @@ public static class SlurmScript
         sb.AppendLine($"#SBATCH --time={options.Time}");
         if (options.Partition is { } p) sb.AppendLine($"#SBATCH --partition={p}");
         // %A is the array job, %a the task: one log per point and attempt.
-        sb.AppendLine($"#SBATCH --output={Path.Combine(plan.LogsFolder, "slurm-%A_%a.out")}");
+        sb.AppendLine($"#SBATCH --output={DirectiveQuote(Path.Combine(plan.LogsFolder, "slurm-%A_%a.out"))}");
         sb.AppendLine("set -euo pipefail");
         var words = launcher.Command.Concat(PointLauncher.PointArguments(plan.Folder, "__K__")).Select(Q);
         sb.AppendLine("exec " + string.Join(' ', words).Replace("__K__", "\"$SLURM_ARRAY_TASK_ID\"") + " --threads \"${SLURM_CPUS_PER_TASK:-1}\"");
         return sb.ToString();
     }
+
+    /// <summary>
+    /// A value of an #SBATCH line: sbatch reads these lines itself, not through a shell, ending a value at white space
+    /// unless it is in double quotes, inside which a backslash escapes the next character.
+    /// </summary>
+    static string DirectiveQuote(string value) =>
+        value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\\') ? $"\"{value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"" : value;
 
     /// <summary>Writes <c>DIR/sweep.sbatch</c> (and the logs folder Slurm writes into) and returns its path.</summary>
     public static string Write(SweepPlan plan, SlurmOptions options, PointLauncher launcher)

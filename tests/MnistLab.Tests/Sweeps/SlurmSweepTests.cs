@@ -23,7 +23,7 @@ public class SlurmSweepTests(RealMnist mnist)
         using var running = cluster;
         _ = mnist.Data; // MNIST present where the points look
         using var dir = new TempDir();
-        string sweep = dir.File("sweep");
+        string sweep = dir.File("my sweep"); // a space in the path, as users name folders
 
         Assert.Equal(CliApp.Ok, CliApp.Run(["sweep", "--experiment", "linearity", "--seeds", "0-2", "--quick", "--set", "models=linear_ce", "--out", sweep,
             "--slurm", "--cpus-per-task", "1", "--mem", "1G", "--time", "00:10:00", "--no-fetch"]));
