@@ -48,7 +48,11 @@ public static class MiEstimate
         return (fit.Estimate - (Quantile(replicates, 1 - alpha) - fit.Centre), fit.Estimate - (Quantile(replicates, alpha) - fit.Centre));
     }
 
-    /// <summary>(1 + shuffles at least as large as the estimate) / (1 + shuffles): never 0, as a permutation test must be.</summary>
+    /// <summary>
+    /// (1 + shuffles at least as large as the estimate) / (1 + shuffles): never 0, as a permutation test must be. "At least as
+    /// large" allows float rounding (1e-12 of the estimate, at least 1e-12 nats): an estimate and its shuffles may be summed
+    /// by different code, and a constant variable's estimate of 2e-16 must not beat shuffles of exactly 0.
+    /// </summary>
     public static double PNull(MiFit fit, int n, MiOptions options)
     {
         if (options.Null == 0) return double.NaN;
@@ -60,7 +64,8 @@ public static class MiEstimate
             Rng(options.Seed, $"mi/null/{s}").Shuffle(perm);
             nulls[s] = fit.Null(perm);
         });
-        return (1.0 + nulls.Count(v => v >= fit.Estimate)) / (1.0 + nulls.Length);
+        double tolerance = 1e-12 * Math.Max(1, Math.Abs(fit.Estimate));
+        return (1.0 + nulls.Count(v => v >= fit.Estimate - tolerance)) / (1.0 + nulls.Length);
     }
 
     /// <summary>Linear interpolation between order statistics (numpy's default), on sorted values.</summary>

@@ -50,7 +50,7 @@ public static class LinearProbe
             var controlModel = LogisticRegression.Fit(layer.Train, split.Train.Select(i => cc[i]).ToArray(), k, lambda);
             controlScore = Accuracy(controlModel.LogProbabilities(layer.Test), split.Test.Select(i => cc[i]).ToArray());
         }
-        var mdl = o.Mdl ? OnlineCode.Compute(layer.Train, train, k, lambda, o.MdlFractions, concept.Name) : null;
+        var mdl = o.Mdl ? OnlineCode.Compute(layer.Train, train, k, lambda, o.MdlFractions, concept.Name, o.LogisticLambdas.Count) : null;
         var mi = MiEstimate.Summarise(Estimators.Probe, ProbeBoundEstimator.FromHeldOut(logp, test, k), test.Length, MiOptions(o, concept));
         return new ProbeResult(layer.Name, concept.Name, Logistic, layer.Features, train.Length, test.Length, accuracy, controlScore, lambda, cv,
             accuracy, ce, null, null, null, mdl, mi, Entropy(test, k))
@@ -83,7 +83,7 @@ public static class LinearProbe
         if (o.Mdl)
         {
             // A code needs a distribution over values: a continuous concept is sent as its equal-mass bin.
-            mdl = OnlineCode.Ridge(layer, train, o.MdlBins, lambda, o.MdlFractions, $"{concept.Name} ({o.MdlBins} equal-mass bins)");
+            mdl = OnlineCode.Ridge(layer, train, o.MdlBins, lambda, o.MdlFractions, $"{concept.Name} ({o.MdlBins} equal-mass bins)", o.RidgeLambdas.Count);
         }
         var mi = MiEstimate.Compute(Variable.Continuous(predicted.Select(v => (float)v).ToArray()), Variable.Continuous(test.Select(v => (float)v).ToArray()),
             MiOptions(o, concept) with { Estimator = Estimators.Ksg });

@@ -150,7 +150,24 @@ public class BinnedEstimatorTests
         Assert.Equal(4, PanzeriTrevesEstimator.RelevantBins([5, 5, 5, 5], 20, 4));
         // 3 samples over 10 possible bins, 3 seen: more bins are probably relevant than the 3 observed.
         double r = PanzeriTrevesEstimator.RelevantBins([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], 3, 10);
-        Assert.InRange(r, 3.5, 10);
+        Assert.Equal(6, r, 9);
+        // A sparse table (pyentropy's pt_bayescount gives 5).
+        Assert.Equal(5, PanzeriTrevesEstimator.RelevantBins([3, 0, 1, 7, 0, 0, 2], 13, 10), 9);
+    }
+
+    [Fact]
+    public void A_constant_variable_is_never_significant()
+    {
+        // Its estimate is 0 up to rounding and so is every shuffle: p must be 1, whatever the labels' counts.
+        var rng = new Random(12);
+        for (int t = 0; t < 40; t++)
+        {
+            int n = 200 + t * 7;
+            var labels = Enumerable.Range(0, n).Select(_ => rng.Next(10)).ToArray();
+            var r = MiEstimate.Compute(Variable.Continuous(Enumerable.Repeat(0.25f, n).ToArray()), Variable.Discrete(labels, 10),
+                new MiOptions { Bootstrap = 0, Null = 20, Seed = t });
+            Assert.True(r.PNull == 1, $"labels {t}: estimate {r.Estimate:R}, p {r.PNull}");
+        }
     }
 
     [Fact]

@@ -45,6 +45,8 @@ public class LinearProbeTests
         Assert.InRange(rr.Score, -0.1, 0.05);
         Assert.InRange(rr.Selectivity, -0.1, 0.1);
         Assert.True(rr.Mi.PNull > 0.02, $"p {rr.Mi.PNull}");
+        // The concept's deciles cost at least their uniform code when the layer knows nothing of them.
+        Assert.InRange(rr.Mdl!.Compression, 0.5, 1.01);
     }
 
     [Fact]
