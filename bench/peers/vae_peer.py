@@ -1,8 +1,9 @@
 """PyTorch peer for `mnistlab bench`: seed 004's concept scores and VAE training, done the seed's way.
 
 concept_scores is the seed's function applied to all 70,000 images (in chunks of 10,000), three times, the
-fastest reported (warm, as MnistLab's); the VAE is the seed's MLPVAE trained with Adam 1e-3 on batches of 128
-from a shuffling torchvision DataLoader for one whole epoch, the first of the process (cold, as MnistLab's).
+fastest reported (the first call included, as on MnistLab's side); the VAE is the seed's MLPVAE trained with Adam 1e-3
+on shuffled batches of 128 gathered from the training images in memory for one whole epoch, after 10 untimed steps of
+a throwaway model (warm, as MnistLab's).
 """
 import argparse, json, time
 
@@ -70,18 +71,29 @@ def main():
             concept_scores(chunk)
         concepts = min(concepts, time.perf_counter() - t0)
 
+    # Batches gathered from tensors in memory, as MnistLab gathers them, after 10 untimed steps of a throwaway model
+    # (MnistLab's process is warm too: it has trained the earlier sections).
+    x_train = train.data.float().div(255).unsqueeze(1)
+
+    def steps(vae, opt, perm, count):
+        seen = 0
+        for i, s in enumerate(range(0, len(perm), 128)):
+            if count is not None and i >= count:
+                break
+            x = x_train[perm[s:s + 128]]
+            opt.zero_grad()
+            _, _, loss = vae(x)
+            loss.backward()
+            opt.step()
+            seen += x.size(0)
+        return seen
+
+    warm = MLPVAE()
+    steps(warm, torch.optim.Adam(warm.parameters(), lr=1e-3), torch.randperm(len(x_train)), 10)
     vae = MLPVAE()
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
-    loader = torch.utils.data.DataLoader(train, batch_size=128, shuffle=True)
-    seen, t0 = 0, time.perf_counter()
-    for i, (x, _) in enumerate(loader):
-        opt.zero_grad()
-        _, _, loss = vae(x)
-        loss.backward()
-        opt.step()
-        seen += x.size(0)
-        if args.batches is not None and i + 1 >= args.batches:
-            break
+    t0 = time.perf_counter()
+    seen = steps(vae, opt, torch.randperm(len(x_train)), args.batches)
     secs = time.perf_counter() - t0
     print(json.dumps({"torch": torch.__version__, "concepts_seconds_70000": concepts, "vae_images_per_second": seen / secs,
                       "vae_images": seen, "vae_epoch_seconds": secs}))

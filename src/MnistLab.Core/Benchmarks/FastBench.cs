@@ -32,6 +32,7 @@ static class FastBench
         var ours = new List<(double Seconds, double TestAcc)>();
         var peers = new List<(double Seconds, double TestAcc)>();
         object? peerReport = null;
+        string? peerTorch = null;
         for (int round = 1; round <= Rounds; round++)
         {
             progress.Info($"speed run, round {round}/{Rounds}: {recipe.Epochs} epoch(s) of {train.Count:N0} images ...");
@@ -44,6 +45,7 @@ static class FastBench
             if (peerRun is { } p)
             {
                 var run = p.GetProperty("runs")[0];
+                peerTorch = p.GetProperty("torch").GetString();
                 peers.Add((run.Get("train_seconds"), run.Get("test_acc")));
             }
         }
@@ -74,7 +76,7 @@ static class FastBench
             result["speedup"] = Stats.Median(ratios);
             c.Figures.Ratio("fast", "speedup", Stats.Median(ratios),
                 $"the speed run's recipe ({recipe.Epochs} epochs of {train.Count:N0} images, batch {recipe.BatchSize}), training time after {WarmupSteps} untimed steps " +
-                $"(warm on both sides); median of {Rounds} alternating rounds");
+                $"(warm on both sides); median of {Rounds} alternating rounds; " + PythonPeer.Kernels(peerTorch));
         }
         return result;
     }

@@ -58,7 +58,9 @@ static class LocalMiBench
         if (seedRun is { } p)
             c.Figures.Ratio("local-mi", "local_rule_speedup_extrapolated", p.Get("local_seconds_per_batch_layer1") / perBatch,
                 $"the seed's local rule (hard MI, sequential order), {rule.Layers.Count} layers x {rule.EpochsPerLayer} epochs of {batchesPerEpoch} batches of {rule.BatchSize}, " +
-                $"scaled on both sides from the time per batch of the first {TimedBatches} batches of layer 1");
+                $"scaled on both sides from the time per batch of the first {TimedBatches} batches of layer 1 (MnistLab's after two whole runs of " +
+                "the rule in the process, warm; the peer's the first of its process, read through its DataLoader); the seed's per-neuron Python " +
+                $"loops run on one thread, MnistLab's rule on {threads}");
         return result;
     }
 

@@ -41,6 +41,12 @@ public sealed class PythonPeer : IDisposable
         return new(python, scripts, root, null);
     }
 
+    /// <summary>
+    /// Which libtorch does each side's kernels: part of a convolution ratio is the version and build, not MnistLab's code.
+    /// </summary>
+    public static string Kernels(string? peerTorch) =>
+        $"kernels of TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}'s libtorch here, of torch {peerTorch ?? "(unknown)"} on the peer";
+
     /// <summary>Runs <paramref name="script"/> and returns the JSON on its last line, or why it did not run.</summary>
     public (JsonElement? Result, string? Skipped) Run(string script, int threads, IReadOnlyList<string> extraArgs, TimeSpan timeout)
     {
@@ -49,6 +55,8 @@ public sealed class PythonPeer : IDisposable
         if (!File.Exists(path)) return (null, $"peer script {script} not found; peer skipped");
         var psi = new ProcessStartInfo(_python!) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { path, "--root", _root!, "--threads", threads.ToString() }.Concat(extraArgs)) psi.ArgumentList.Add(a);
+        // torch.set_num_threads sets OpenMP's threads only; the BLAS that Debian's torch calls (OpenBLAS) has its own pool.
+        foreach (var v in new[] { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS" }) psi.Environment[v] = threads.ToString();
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEndAsync();

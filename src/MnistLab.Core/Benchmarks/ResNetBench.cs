@@ -25,6 +25,7 @@ static class ResNetBench
         var ours = new List<double>();
         var peers = new List<double>();
         object? peerReport = null, peerPhases = null;
+        string? peerTorch = null;
         for (int round = 1; round <= rounds; round++)
         {
             progress.Info($"ResNet training throughput, round {round}/{rounds} ({batches} batches of {Batch}) ...");
@@ -36,6 +37,7 @@ static class ResNetBench
             {
                 peers.Add(p.Get("images_per_second"));
                 peerPhases = p.GetProperty("phase_ms");
+                peerTorch = p.GetProperty("torch").GetString();
             }
         }
         progress.Info("ResNet training step, phase by phase ...");
@@ -58,7 +60,8 @@ static class ResNetBench
             var ratios = ours.Zip(peers, (a, b) => a / b).ToList();
             result["speedup_rounds"] = ratios;
             c.Figures.Ratio("rotated", "resnet_training_speedup", Stats.Median(ratios),
-                $"{batches} training steps of the seed's ResNet at batch {Batch} after {warmup} untimed ones (warm on both sides); median of {rounds} alternating rounds");
+                $"{batches} training steps of the seed's ResNet at batch {Batch} after {warmup} untimed ones (warm on both sides); median of {rounds} alternating rounds; " +
+                PythonPeer.Kernels(peerTorch));
         }
         return result;
     }

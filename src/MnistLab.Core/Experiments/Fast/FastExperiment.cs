@@ -53,7 +53,7 @@ public sealed class FastExperiment : Experiment<FastOptions, FastResult>
         new("mean_test_acc", "test accuracy, mean over the seeds", "fast: mean"),
         new("min_test_acc", "test accuracy, lowest seed", "fast: min"),
         new("mean_train_seconds", "training seconds per seed (mean)", "fast: seconds", FigureKind.Number),
-        new("seeds_reaching_target", "seeds that reached the target accuracy", "fast: seeds at target", FigureKind.Count),
+        new("seeds_reaching_target", "seeds whose final test accuracy reached the target", "fast: seeds at target", FigureKind.Count),
         new("seeds", "seeds trained", "fast: seeds", FigureKind.Count),
     ];
 
@@ -62,13 +62,13 @@ public sealed class FastExperiment : Experiment<FastOptions, FastResult>
         ["mean_test_acc"] = r.MeanTestAcc,
         ["min_test_acc"] = r.MinTestAcc,
         ["mean_train_seconds"] = r.MeanTrainSeconds,
-        ["seeds_reaching_target"] = r.Runs.Count(s => s.SecondsToTarget is not null),
+        ["seeds_reaching_target"] = r.Runs.Count(s => s.TestAcc >= r.Options.Target), // by the final accuracy, not the curve's best look
         ["seeds"] = r.Runs.Count,
     };
 
     public override string Answer(IReadOnlyDictionary<string, double> f) =>
         $"{f["mean_train_seconds"]:F1} s of training per seed reach {Markdown.Pct(f["mean_test_acc"])} test accuracy on average " +
-        $"(lowest seed {Markdown.Pct(f["min_test_acc"])}); {f["seeds_reaching_target"]:0} of {f["seeds"]:0} seeds reached the target accuracy.";
+        $"(lowest seed {Markdown.Pct(f["min_test_acc"])}); {f["seeds_reaching_target"]:0} of {f["seeds"]:0} seeds ended at or above the target accuracy.";
 
     public override DataProvenance Prepare(FastOptions o, LabData data, IProgressSink progress) => data.Mnist.Provenance;
 

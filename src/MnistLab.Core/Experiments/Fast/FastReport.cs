@@ -48,13 +48,14 @@ static class FastReport
                       $"after tuomaso/train_mnist_fast. {r.Runs.Count} seed(s) from the run's seed {o.Seed}; {r.Threads} thread(s); MnistLab {info.MnistlabVersion}.").AppendLine();
         sb.AppendLine($"Training time is the wall time of every step (batch gather, forward, backward, optimiser, schedule); the test accuracy is measured " +
                       $"{o.EvalsPerEpoch} times per epoch on all {r.TestCount:N0} test images with the clock stopped, so the time to {Pct(o.Target, 1)} is the first " +
-                      $"measurement at or above it (to within 1/{o.EvalsPerEpoch} of an epoch).").AppendLine();
+                      $"measurement at or above it (to within 1/{o.EvalsPerEpoch} of an epoch): the first of many looks at the test set, so it can flatter; " +
+                      "a seed counts as reaching the target by its final accuracy only, and nothing is chosen by the curve.").AppendLine();
         sb.AppendLine(Table(["", "value"],
         [
             ["test accuracy, mean", Pct(r.MeanTestAcc)],
             ["test accuracy, lowest seed", Pct(r.MinTestAcc)],
             ["training seconds per seed, mean", $"{r.MeanTrainSeconds:F2} s"],
-            [$"seeds that reached {Pct(o.Target, 1)}", $"{r.Runs.Count(s => s.SecondsToTarget is not null)} of {r.Runs.Count}"],
+            [$"seeds whose final accuracy reached {Pct(o.Target, 1)}", $"{r.Runs.Count(s => s.TestAcc >= o.Target)} of {r.Runs.Count}"],
             ["training throughput", $"{r.ImagesPerSecond:N0} images/s ({r.ImagesPerSecond * r.TrainFlopPerImage / 1e9:F1} GFLOP/s at {r.TrainFlopPerImage / 1e6:F2} MFLOP per image)"],
         ]));
         sb.AppendLine(Table(["seed", "test accuracy", "training seconds", $"seconds to {Pct(o.Target, 1)}", "images/s"],
