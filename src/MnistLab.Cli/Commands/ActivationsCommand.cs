@@ -11,16 +11,8 @@ namespace MnistLab.Cli.Commands;
 [Description("Write a model's activations at one named point for MNIST images: float32 .npy (numpy.load reads it; first dimension the image) or .csv.")]
 public sealed class ActivationsCommand : LabCommand<ActivationsCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : ModelChoiceSettings
     {
-        [CommandOption("--checkpoint <FILE>")]
-        [Description("A .ckpt file written by any run.")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--model <DIR>")]
-        [Description("A model folder written by 'mnistlab model import'.")]
-        public string? Model { get; init; }
-
         [CommandOption("--layer <NAME>"), Binds("point")]
         [Description("The point to read (see 'mnistlab model show'): input, output, or a layer such as fc1, relu1, res3.conv2, mu.")]
         public string? Layer { get; init; }
@@ -39,7 +31,6 @@ public sealed class ActivationsCommand : LabCommand<ActivationsCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if ((Checkpoint is null) == (Model is null)) return ValidationResult.Error("give --checkpoint FILE or --model DIR (one of them).");
             if (string.IsNullOrWhiteSpace(Layer)) return ValidationResult.Error("--layer: name a point (see 'mnistlab model show').");
             if (Split is not ("train" or "test")) return ValidationResult.Error($"--split must be train or test, got '{Split}'.");
             if (Out is null || !(Out.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || Out.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
@@ -50,10 +41,8 @@ public sealed class ActivationsCommand : LabCommand<ActivationsCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Checkpoint is not null && !File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
-        if (settings.Model is not null && !Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
         settings.ApplyThreads();
-        var (model, input) = settings.Model is not null ? ActivationExport.FromModelFolder(settings.Model) : ActivationExport.FromCheckpoint(settings.Checkpoint!);
+        var (model, input) = settings.LoadModel();
         using var _ = model;
         using var data = settings.OpenData();
         var images = settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test;

@@ -14,16 +14,8 @@ namespace MnistLab.Cli.Commands;
 [Description("Where does the model look? Attribution maps of a model for MNIST images, with their checks: a report folder with attributions/<method>.npy, metrics.json and report.md/html.")]
 public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : ModelChoiceSettings
     {
-        [CommandOption("--checkpoint <FILE>")]
-        [Description("A .ckpt file written by any run (a classifier).")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--model <DIR>")]
-        [Description("A model folder written by 'mnistlab model import' (a classifier).")]
-        public string? Model { get; init; }
-
         [CommandOption("--methods <LIST>"), Binds("methods")]
         [Description("Comma-separated: saliency, input-x-gradient, ig, ig-exact, smoothgrad, gradient-shap, occlusion, lrp. Default saliency,ig.")]
         public string Methods { get; init; } = "saliency,ig";
@@ -98,7 +90,6 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if ((Checkpoint is null) == (Model is null)) return ValidationResult.Error("give one of --checkpoint FILE or --model DIR.");
             if (Images is not null && PerClass is not null) return ValidationResult.Error("give --images or --per-class, not both.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
             return base.Validate();
@@ -128,8 +119,7 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Model is not null && !Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder (write one with 'mnistlab model import').");
-        if (settings.Checkpoint is not null && !File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
+        settings.CheckModelPath();
         var options = settings.Options();
         ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
         settings.ApplyThreads();

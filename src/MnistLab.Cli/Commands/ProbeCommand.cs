@@ -14,16 +14,8 @@ namespace MnistLab.Cli.Commands;
 [Description("What each layer knows: a linear probe of every named point for every concept (with control task, MDL and MI), beside the pixels and a randomly initialised copy of the model; writes a report folder.")]
 public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
 {
-    public sealed class Settings : CommonSettings
+    public sealed class Settings : ModelChoiceSettings
     {
-        [CommandOption("--checkpoint <FILE>")]
-        [Description("A .ckpt file written by any run.")]
-        public string? Checkpoint { get; init; }
-
-        [CommandOption("--model <DIR>")]
-        [Description("A model folder written by 'mnistlab model import'.")]
-        public string? Model { get; init; }
-
         [CommandOption("--layers <NAMES>")]
         [Description("Comma-separated points to probe (see 'mnistlab model show'), e.g. fc1,relu1 or enc.hidden,mu.")]
         public string? Layers { get; init; }
@@ -78,7 +70,6 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if ((Checkpoint is null) == (Model is null)) return ValidationResult.Error("give --checkpoint FILE (a .ckpt file written by any run) or --model DIR (an imported model's folder), one of them.");
             if (string.IsNullOrWhiteSpace(Layers)) return ValidationResult.Error("--layers: name the points to probe, e.g. --layers fc1,relu1 (see 'mnistlab model show').");
             if (Split is not ("train" or "test")) return ValidationResult.Error($"--split must be train or test, got '{Split}'.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
@@ -88,8 +79,6 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Checkpoint is not null && !File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
-        if (settings.Model is not null && !Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
         var options = new ProbeTableOptions
         {
             Layers = Split(settings.Layers!),
@@ -105,7 +94,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         }.Validated();
         ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
         settings.ApplyThreads();
-        var (model, input) = settings.Model is not null ? ActivationExport.FromModelFolder(settings.Model) : ActivationExport.FromCheckpoint(settings.Checkpoint!);
+        var (model, input) = settings.LoadModel();
         using var _ = model;
         using var data = settings.OpenData();
         var set = settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test;
@@ -113,7 +102,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         using var images = set.Images.narrow(0, 0, count);
         var concepts = new ConceptImages(images, set.LabelArray()[..count]);
         var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model, input, concepts, options with { Images = count }, progress));
-        ProbeTableReport.Write(result, settings.Out!, settings.Model ?? settings.Checkpoint!);
+        ProbeTableReport.Write(result, settings.Out!, settings.ModelSource);
 
         var table = new Table().AddColumn("layer");
         foreach (var c in result.Concepts) table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
