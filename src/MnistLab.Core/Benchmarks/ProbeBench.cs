@@ -79,7 +79,7 @@ static class ProbeBench
             const string Timing = "; the fastest of two calls (warm) on both sides";
             c.Figures.Ratio("probe", "mi_speedup", p.GetProperty("mi").Get("seconds") / miSeconds,
                 $"Ross's nearest-neighbour MI (k = 3) of 16 projections of {Count:N0} test images against the class, against scikit-learn's mutual_info_classif{Timing}; " +
-                $"scikit-learn searches on one thread, MnistLab on {Environment.ProcessorCount} cores");
+                $"scikit-learn searches on one thread, MnistLab on {threads}");
             c.Figures.Ratio("probe", "ridge_path_speedup", p.GetProperty("ridge").Get("seconds") / ridgeSeconds,
                 $"ridge regression from {fit:N0} standardised images to the digit's size for {Lambdas.Length} lambdas, with held-out R², against scikit-learn's Ridge{Timing}");
             // Not a ratio: each side stops at its own convergence test (different iterations) and scikit-learn computes in

@@ -48,7 +48,7 @@ static class RingBench
         };
         c.Figures.Ratio("ring", "features_speedup", p.Get("seconds") / cold,
             $"the ring feature of all {all:N0} images held in memory; MnistLab's first call (cold) against the peer's one pass; MnistLab's pass " +
-            $"runs on the process's {Environment.ProcessorCount} cores, the seed's per-image Python loop on one (MnistLab also counts holes and the Euler number)");
+            $"runs on {threads} thread(s), the seed's per-image Python loop on one (MnistLab also counts holes and the Euler number)");
         return result;
     }
 }

@@ -6,9 +6,15 @@ namespace MnistLab.Common;
 public static class TorchSetup
 {
     /// <summary>
-    /// Sets libtorch's intra-op threads (<paramref name="threads"/> null means all cores) and tunes the native
-    /// allocator (<see cref="AllocatorTuning"/>) and the collector (<see cref="GcMode"/>); every command calls
-    /// this before any work.
+    /// How MnistLab's own parallel loops run: on as many threads as libtorch (<see cref="SetThreads"/>), so `--threads`
+    /// bounds all the work of a process, not only libtorch's.
+    /// </summary>
+    public static ParallelOptions Parallel { get; private set; } = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>
+    /// Sets libtorch's intra-op threads and MnistLab's parallel loops (<paramref name="threads"/> null means all cores)
+    /// and tunes the native allocator (<see cref="AllocatorTuning"/>) and the collector (<see cref="GcMode"/>); every
+    /// command calls this before any work.
     /// </summary>
     public static int SetThreads(int? threads)
     {
@@ -17,6 +23,7 @@ public static class TorchSetup
         GcMode.Apply();
         AllocatorTuning.Apply();
         torch.set_num_threads(n);
+        Parallel = new ParallelOptions { MaxDegreeOfParallelism = n };
         return n;
     }
 

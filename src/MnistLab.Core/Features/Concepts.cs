@@ -1,3 +1,4 @@
+using MnistLab.Common;
 using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -26,7 +27,7 @@ public static class Concepts
             fixed (byte* raw = contiguous.bytes)
             {
                 float* pixels = (float*)raw;
-                Parallel.For(0, (n + 1023) / 1024, chunk =>
+                Parallel.For(0, (n + 1023) / 1024, TorchSetup.Parallel, chunk =>
                 {
                     for (int i = chunk * 1024; i < Math.Min(n, chunk * 1024 + 1024); i++)
                         Score(pixels + (long)i * 784, scores.AsSpan(i * 3, 3));

@@ -1,3 +1,4 @@
+using MnistLab.Common;
 using static TorchSharp.torch;
 
 namespace MnistLab.Features;
@@ -21,7 +22,7 @@ public static class Skeleton
         using var contiguous = images.to_type(ScalarType.Float32).contiguous();
         var pixels = contiguous.data<float>().ToArray();
         var lengths = new int[n];
-        Parallel.For(0, n, i =>
+        Parallel.For(0, n, TorchSetup.Parallel, i =>
         {
             var grid = new bool[Side * Side];
             for (int p = 0; p < grid.Length; p++) grid[p] = pixels[(long)i * grid.Length + p] > threshold;

@@ -1,3 +1,4 @@
+using MnistLab.Common;
 using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
@@ -39,7 +40,7 @@ public static class Topology
                 float* pixels = (float*)raw;
                 float t = (float)threshold;
                 // Chunks of images per task: one task per image would cost more in scheduling than the work.
-                Parallel.For(0, (n + 511) / 512, () => new Scratch(), (chunk, _, s) =>
+                Parallel.For(0, (n + 511) / 512, TorchSetup.Parallel, () => new Scratch(), (chunk, _, s) =>
                 {
                     Images(pixels, chunk * 512, Math.Min(n, chunk * 512 + 512), t, s, ring, holes, euler);
                     return s;

@@ -1,3 +1,4 @@
+using MnistLab.Common;
 using static TorchSharp.torch;
 
 namespace MnistLab.Analysis.Information;
@@ -63,7 +64,7 @@ public sealed record BinCodes(int[] Codes, int Distinct, double Space)
     {
         int n = v.Count, d = v.Dims;
         var codes = new int[n * d];
-        Parallel.For(0, d, j =>
+        Parallel.For(0, d, TorchSetup.Parallel, j =>
         {
             var column = v.Column(j);
             var sorted = (double[])column.Clone();

@@ -47,7 +47,7 @@ public sealed class KsgEstimator : IMiEstimator
             Array.Sort(ys);
             var rank = new int[n];
             for (int p = 0; p < n; p++) rank[order[p]] = p;
-            Parallel.For(0, n, i =>
+            Parallel.For(0, n, TorchSetup.Parallel, i =>
             {
                 double r = NearestNeighbours.Below(KthJoint1D(xs, order, y, rank[i], k));
                 int nx = NearestNeighbours.CountWithin(xs, x[i], r) - 1, ny = NearestNeighbours.CountWithin(ys, y[i], r) - 1;
@@ -55,7 +55,7 @@ public sealed class KsgEstimator : IMiEstimator
             });
             return terms;
         }
-        Parallel.For(0, n, i =>
+        Parallel.For(0, n, TorchSetup.Parallel, i =>
         {
             var joint = new List<double>(n - 1);
             for (int j = 0; j < n; j++)

@@ -35,7 +35,7 @@ public static class MiEstimate
     {
         if (options.Bootstrap == 0) return (double.NaN, double.NaN);
         var replicates = new double[options.Bootstrap];
-        Parallel.For(0, replicates.Length, b =>
+        Parallel.For(0, replicates.Length, TorchSetup.Parallel, b =>
         {
             // Each resample has its own stream, so the draws do not depend on which thread makes them.
             var rng = Rng(options.Seed, $"mi/bootstrap/{b}");
@@ -58,7 +58,7 @@ public static class MiEstimate
         if (options.Null == 0) return double.NaN;
         var nulls = new double[options.Null];
         var identity = Enumerable.Range(0, n).ToArray();
-        Parallel.For(0, nulls.Length, s =>
+        Parallel.For(0, nulls.Length, TorchSetup.Parallel, s =>
         {
             var perm = (int[])identity.Clone();
             Rng(options.Seed, $"mi/null/{s}").Shuffle(perm);

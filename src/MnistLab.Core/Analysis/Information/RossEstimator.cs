@@ -77,11 +77,11 @@ public sealed class RossEstimator : IMiEstimator
             }
             var (all, _) = NearestNeighbours.Sort(points, kept);
             double psiN = Digamma.Of(kept.Length);
-            Parallel.ForEach(kept, i =>
+            Parallel.ForEach(kept, TorchSetup.Parallel, i =>
                 terms[i] = psiN + Digamma.Of(kAll[i]) - Digamma.Of(members[codes[i]].Count) - Digamma.Of(NearestNeighbours.CountWithin(all, points[i], radius[i])));
             return terms;
         }
-        Parallel.ForEach(kept, i =>
+        Parallel.ForEach(kept, TorchSetup.Parallel, i =>
         {
             var same = members[codes[i]];
             int kk = Math.Min(k, same.Count - 1);
