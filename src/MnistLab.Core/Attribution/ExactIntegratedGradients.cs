@@ -41,8 +41,7 @@ public static class ExactIntegratedGradients
         input.Validated();
         var sw = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var graph = LayerGraph.Of(input.Model);
-        graph.CheckReproduces(input.Model, input.Inputs.narrow(0, 0, Math.Min(16, input.Count)));
+        var graph = LayerGraph.Checked(input);
         var x = input.Inputs.to_type(ScalarType.Float64);
         var b = options.Baseline.For(input.Inputs).to_type(ScalarType.Float64);
         var points = graph.Breakpoints(x, b, options.MaxPieces);

@@ -135,6 +135,15 @@ public sealed class LayerGraph
 
     static IEnumerable<Stage> Flatten(IEnumerable<Stage> stages) => stages.SelectMany(s => s is ResidualStage r ? Flatten(r.Branch) : [s]);
 
+    /// <summary>The graph of the input's model, checked to reproduce it on the first inputs (at most 16) before any map is made.</summary>
+    public static LayerGraph Checked(AttributionInput input)
+    {
+        var graph = Of(input.Model);
+        using var first = input.Inputs.narrow(0, 0, Math.Min(16, input.Count));
+        graph.CheckReproduces(input.Model, first);
+        return graph;
+    }
+
     /// <summary>The model's output as this graph computes it, in the dtype of <paramref name="x"/>.</summary>
     public Tensor Forward(Tensor x) => Stages.Aggregate(x, (a, s) => s.Forward(a));
 

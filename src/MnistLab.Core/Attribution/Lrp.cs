@@ -43,8 +43,7 @@ public static class Lrp
         input.Validated();
         var sw = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var graph = LayerGraph.Of(input.Model);
-        graph.CheckReproduces(input.Model, input.Inputs.narrow(0, 0, Math.Min(16, input.Count)));
+        var graph = LayerGraph.Checked(input);
         var composite = options.ToComposite();
         var parts = new List<Tensor>();
         for (int start = 0; start < input.Count; start += options.BatchSize)
