@@ -80,8 +80,8 @@ public static class CliApp
         }
         catch (CommandAppException e)
         {
-            Error(e.Message);
-            Stderr.MarkupLine("[grey]Run 'mnistlab --help' or 'mnistlab <command> --help' for usage.[/]");
+            Error(InUserWords(e.Message));
+            Hint("Run 'mnistlab --help' or 'mnistlab <command> --help' for usage.");
             return Usage;
         }
         catch (InvalidOptionException e)
@@ -108,8 +108,35 @@ public static class CliApp
         }
     }
 
-    // Errors go to standard error, so a piped report or JSON on standard output stays clean.
+    /// <summary>The parser's words for a value it cannot convert name a .NET type (<c>Nullable`1</c>); say what is expected instead.</summary>
+    static string InUserWords(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Failed to convert '(.*)' to (\S+?)\.?$");
+        if (!m.Success) return message;
+        string expected = m.Groups[2].Value switch
+        {
+            "Int32" => "a whole number from -2,147,483,648 to 2,147,483,647",
+            "Int64" => "a whole number",
+            "Double" => "a number",
+            "Boolean" => "true or false",
+            _ => "a number in the option's range (whole numbers up to 2,147,483,647 for counts and sizes)",
+        };
+        return $"'{m.Groups[1].Value}' is not a value this option takes: expected {expected}.";
+    }
+
+    // Errors go to standard error, so a piped report or JSON on standard output stays clean; wrapped to the width of a
+    // terminal, but one line per message when standard error is a file or a pipe (a log reader greps whole lines).
     static readonly IAnsiConsole Stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
 
-    static void Error(string message) => Stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    static void Error(string message)
+    {
+        if (System.Console.IsErrorRedirected) System.Console.Error.WriteLine($"error: {message}");
+        else Stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    }
+
+    static void Hint(string text)
+    {
+        if (System.Console.IsErrorRedirected) System.Console.Error.WriteLine(text);
+        else Stderr.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
+    }
 }

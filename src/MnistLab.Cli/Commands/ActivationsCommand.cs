@@ -41,13 +41,11 @@ public sealed class ActivationsCommand : LabCommand<ActivationsCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
-        var (model, input) = settings.LoadModel();
-        using var _ = model;
+        using var model = settings.LoadModel();
         using var data = settings.OpenData();
         var images = settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test;
         var shape = ConsoleProgress.Run(progress =>
-            ActivationExport.Write(model, input, images, settings.Count ?? images.Count, settings.Layer!, settings.Out!, progress));
+            ActivationExport.Write(model, images, settings.Count ?? images.Count, settings.Layer!, settings.Out!, progress));
         AnsiConsole.MarkupLine($"Wrote the activations at {Markup.Escape(settings.Layer!)}, shape ({string.Join(", ", shape)}), to [bold]{Markup.Escape(settings.Out!)}[/]");
         return 0;
     }

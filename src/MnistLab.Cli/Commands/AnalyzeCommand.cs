@@ -33,8 +33,7 @@ public sealed class AnalyzeCommand : LabCommand<AnalyzeCommand.Settings>
         if (!File.Exists(file)) throw new InvalidOptionException($"--checkpoint {file}: no such file.");
         var (experiment, _) = Reanalysis.Describe(file);
         string outDir = settings.Out ?? Path.Combine("runs", $"{experiment.Name}-analysis");
-        Reports.ReportFolder.CheckReplaceable(Path.GetFullPath(outDir), outDir);
-        settings.ApplyThreads();
+        Reports.ReportFolder.Check(outDir);
         using var data = settings.OpenData();
         var run = ConsoleProgress.Run(progress => Reanalysis.Run(file, outDir, data,
             new RunSetup { Progress = progress, Command = CliApp.Arguments, Cancel = cancellationToken }));

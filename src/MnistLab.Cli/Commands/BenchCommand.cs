@@ -29,7 +29,7 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        int threads = settings.ApplyThreads();
+        int threads = TorchSetup.Parallel.MaxDegreeOfParallelism; // as --threads set it
         var files = MnistLocator.Locate(settings.Source, CommonSettings.Log);
         var options = new BenchOptions
         {

@@ -46,7 +46,6 @@ public sealed class DataShowCommand : LabCommand<DataShowCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
         using var data = settings.OpenData();
         var rot = settings.Dataset == "rot-back" ? data.Rotated(new RotatedData()).Data : null;
         var set = rot is null ? (settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test) : (settings.Split == "train" ? rot.TrainValid : rot.Test);

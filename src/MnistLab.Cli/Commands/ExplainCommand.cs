@@ -5,6 +5,7 @@ using MnistLab.Attribution.Explain;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Cli.Console;
 using MnistLab.Common;
+using MnistLab.Data;
 using MnistLab.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -14,75 +15,52 @@ namespace MnistLab.Cli.Commands;
 [Description("Where does the model look? Attribution maps of a model for MNIST images, with their checks: a report folder with attributions/<method>.npy, metrics.json and report.md/html.")]
 public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 {
-    public sealed class Settings : ModelChoiceSettings
+    public sealed class Settings : ImagesSettings
     {
-        [CommandOption("--methods <LIST>"), Binds("methods")]
-        [Description("Comma-separated: saliency, input-x-gradient, ig, ig-exact, smoothgrad, gradient-shap, occlusion, lrp. Default saliency,ig.")]
-        public string Methods { get; init; } = "saliency,ig";
+        [CommandOption("--methods <LIST>"), OptionPath("methods", "Comma-separated: saliency, input-x-gradient, ig, ig-exact, smoothgrad, gradient-shap, occlusion, lrp.", typeof(ExplainOptions))]
+        public string? Methods { get; init; }
 
-        [CommandOption("--images <SPLIT:START:END>"), Binds("ExplainOptions.Images")]
-        [Description("Images to explain: test:0:64 is test images 0 to 63; train: likewise. Default test:0:64.")]
-        public string? Images { get; init; }
+        [CommandOption("--target <TARGET>"), OptionPath("target", "label (the true digit), pred (the model's prediction) or a class number.", typeof(ExplainOptions))]
+        public string? Target { get; init; }
 
-        [CommandOption("--per-class <N>"), Binds("ExplainOptions.PerClass")]
-        [Description("Instead of --images: the first N test images of each digit.")]
-        public int? PerClass { get; init; }
-
-        [CommandOption("--target <TARGET>"), Binds("ExplainOptions.Target")]
-        [Description("label (the true digit, default), pred (the model's prediction) or a class number.")]
-        public string Target { get; init; } = "label";
-
-        [CommandOption("--checks")]
-        [Description("Also check every map: deletion/insertion curves, parameter randomisation, random logit, infidelity, max-sensitivity, completeness.")]
+        [CommandOption("--checks"), OptionPath("checks", "Also check every map: deletion/insertion curves, parameter randomisation, random logit, infidelity, max-sensitivity, completeness.", typeof(ExplainOptions))]
         public bool Checks { get; init; }
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of every random stream (noise, baselines, checks). Default 0.")]
-        public long Seed { get; init; }
+        [CommandOption("--seed <N>"), OptionPath("seed", "Seed of every random stream (noise, baselines, checks).", typeof(ExplainOptions))]
+        public long? Seed { get; init; }
 
-        [CommandOption("--steps <N>"), Binds("IntegratedGradientsOptions.Steps")]
-        [Description("Integrated Gradients: steps. Default 50.")]
-        public int Steps { get; init; } = 50;
+        [CommandOption("--steps <N>"), OptionPath("settings.integrated_gradients.steps", "Integrated Gradients: steps.", typeof(ExplainOptions))]
+        public int? Steps { get; init; }
 
-        [CommandOption("--ig-method <NAME>"), Binds("IntegratedGradientsOptions.Method")]
-        [Description("Integrated Gradients: gausslegendre (default), riemann_left, riemann_right, riemann_middle, riemann_trapezoid.")]
-        public string IgMethod { get; init; } = "gausslegendre";
+        [CommandOption("--ig-method <NAME>"), OptionPath("settings.integrated_gradients.method", "Integrated Gradients: gausslegendre, riemann_left, riemann_right, riemann_middle or riemann_trapezoid.", typeof(ExplainOptions))]
+        public string? IgMethod { get; init; }
 
-        [CommandOption("--baseline <KIND>"), Binds("IntegratedGradientsOptions.Baseline")]
-        [Description("Integrated Gradients and occlusion: zero (default), blurred or blurred:SIGMA (pixels).")]
-        public string Baseline { get; init; } = "zero";
+        [CommandOption("--baseline <KIND>"), OptionPath("settings.integrated_gradients.baseline", "Integrated Gradients and occlusion: zero, blurred or blurred:SIGMA (pixels).", typeof(ExplainOptions), Also = ["settings.occlusion.baseline"])]
+        public string? Baseline { get; init; }
 
-        [CommandOption("--memory-mb <MB>"), Binds("IntegratedGradientsOptions.MemoryLimitMb")]
-        [Description("Integrated Gradients: working memory of one batch of scaled inputs. Default 256.")]
-        public double MemoryMb { get; init; } = 256;
+        [CommandOption("--memory-mb <MB>"), OptionPath("settings.integrated_gradients.memory_limit_mb", "Integrated Gradients: working memory of one batch of scaled inputs.", typeof(ExplainOptions))]
+        public double? MemoryMb { get; init; }
 
-        [CommandOption("--occlusion-window <N>"), Binds("OcclusionOptions.Window")]
-        [Description("Occlusion: side of the square window. Default 4.")]
-        public int OcclusionWindow { get; init; } = 4;
+        [CommandOption("--occlusion-window <N>"), OptionPath("settings.occlusion.window", "Occlusion: side of the square window.", typeof(ExplainOptions))]
+        public int? OcclusionWindow { get; init; }
 
-        [CommandOption("--occlusion-stride <N>"), Binds("OcclusionOptions.Stride")]
-        [Description("Occlusion: stride. Default 2.")]
-        public int OcclusionStride { get; init; } = 2;
+        [CommandOption("--occlusion-stride <N>"), OptionPath("settings.occlusion.stride", "Occlusion: stride.", typeof(ExplainOptions))]
+        public int? OcclusionStride { get; init; }
 
-        [CommandOption("--lrp-composite <NAME>"), Binds("LrpOptions.Composite")]
-        [Description("LRP: epsilon-gamma-box (default), epsilon-plus-flat, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat, epsilon, zero.")]
-        public string LrpComposite { get; init; } = "epsilon-gamma-box";
+        [CommandOption("--lrp-composite <NAME>"), OptionPath("settings.lrp.composite", "LRP: epsilon-gamma-box, epsilon-plus-flat, epsilon-plus, epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat, epsilon or zero.", typeof(ExplainOptions))]
+        public string? LrpComposite { get; init; }
 
-        [CommandOption("--smooth-type <KIND>"), Binds("NoiseTunnelOptions.Kind")]
-        [Description("smoothgrad: smoothgrad (default), smoothgrad_sq or vargrad.")]
-        public string SmoothType { get; init; } = "smoothgrad";
+        [CommandOption("--smooth-type <KIND>"), OptionPath("settings.smooth_grad.kind", "smoothgrad: smoothgrad, smoothgrad_sq or vargrad.", typeof(ExplainOptions))]
+        public string? SmoothType { get; init; }
 
-        [CommandOption("--smooth-method <METHOD>"), Binds("NoiseTunnelOptions.Method")]
-        [Description("smoothgrad: the method under the noise. Default saliency.")]
-        public string SmoothMethod { get; init; } = "saliency";
+        [CommandOption("--smooth-method <METHOD>"), OptionPath("settings.smooth_grad.method", "smoothgrad: the method under the noise.", typeof(ExplainOptions))]
+        public string? SmoothMethod { get; init; }
 
-        [CommandOption("--smooth-samples <N>"), Binds("NoiseTunnelOptions.Samples")]
-        [Description("smoothgrad: noisy copies per image. Default 20.")]
-        public int SmoothSamples { get; init; } = 20;
+        [CommandOption("--smooth-samples <N>"), OptionPath("settings.smooth_grad.samples", "smoothgrad: noisy copies per image.", typeof(ExplainOptions))]
+        public int? SmoothSamples { get; init; }
 
-        [CommandOption("--smooth-stdev <X>"), Binds("NoiseTunnelOptions.Stdev")]
-        [Description("smoothgrad: noise standard deviation in pixel units. Default 0.15.")]
-        public double SmoothStdev { get; init; } = 0.15;
+        [CommandOption("--smooth-stdev <X>"), OptionPath("settings.smooth_grad.stdev", "smoothgrad: noise standard deviation in pixel units.", typeof(ExplainOptions))]
+        public double? SmoothStdev { get; init; }
 
         [CommandOption("--out <DIR>")]
         [Description("Report folder; replaced only when the run succeeds, and only if empty or an earlier report.")]
@@ -90,44 +68,22 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Images is not null && PerClass is not null) return ValidationResult.Error("give --images or --per-class, not both.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
             return base.Validate();
         }
 
-        public ExplainOptions Options() => new ExplainOptions
-        {
-            Methods = Methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Images = PerClass is { } k ? ImageSelection.OfEachClass(k) : Images is null ? ImageSelection.Default : ImageSelection.Parse(Images),
-            Target = Target,
-            Checks = Checks,
-            Seed = Seed,
-            Settings = new AttributionSettings
-            {
-                IntegratedGradients = new IntegratedGradientsOptions { Steps = Steps, Method = Quadrature.Parse(IgMethod), Baseline = Attribution.Baseline.Parse(Baseline), MemoryLimitMb = MemoryMb },
-                Occlusion = new OcclusionOptions { Window = OcclusionWindow, Stride = OcclusionStride, Baseline = Attribution.Baseline.Parse(Baseline) },
-                Lrp = new LrpOptions { Composite = LrpComposite },
-                SmoothGrad = new NoiseTunnelOptions
-                {
-                    Kind = NoiseTunnelOptions.KindNames.TryGetValue(SmoothType, out var kind) ? kind
-                        : throw new InvalidOptionException("NoiseTunnelOptions.Kind", $"must be {string.Join(", ", NoiseTunnelOptions.KindNames.Keys)}, got '{SmoothType}'."),
-                    Method = SmoothMethod, Samples = SmoothSamples, Stdev = SmoothStdev,
-                },
-            },
-        }.Validated();
+        /// <summary>The library's options: its record's defaults, every flag given set by its key, the images chosen.</summary>
+        public ExplainOptions Options() => (Bind(new ExplainOptions()) with { Images = Selection(ImageSelection.Default) }).Validated();
     }
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.CheckModelPath();
         var options = settings.Options();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
-        settings.ApplyThreads();
-        var model = settings.Model is not null ? ExplainModel.FromFolder(settings.Model) : ExplainModel.FromCheckpoint(settings.Checkpoint!);
-        using var _ = model.Model;
+        using var folder = ReportFolder.Open(settings.Out!); // one writer, and a place that can be written, before any work
+        using var model = settings.LoadModel();
         using var data = settings.OpenData();
         var result = ConsoleProgress.Run(progress => Explanation.Run(model, data.Mnist, options, progress));
-        ExplainReport.Write(result, settings.Out!, CliApp.Arguments);
+        folder.Publish(f => ExplainReport.Write(result, f, CliApp.Arguments));
         var table = new Table().AddColumns("method", "seconds", "completeness |error| max", "checks");
         foreach (var m in result.Methods)
             table.AddRow(m.Name, m.Result.Seconds.ToString("F2", CultureInfo.InvariantCulture),

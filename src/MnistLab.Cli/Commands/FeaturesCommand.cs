@@ -39,7 +39,6 @@ public sealed class FeaturesCommand : LabCommand<FeaturesCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
         using var mnist = settings.LoadMnist();
         var set = settings.Split == "train" ? mnist.Train : mnist.Test;
         long[] labels = set.LabelArray();

@@ -14,11 +14,17 @@ public abstract class LabCommand<TSettings> : Command<TSettings> where TSettings
     {
         try
         {
+            UnknownOptions.Refuse(context, settings.GetType());
+            settings.ApplyThreads(); // before any work, so --threads bounds all of it
             return Run(context, settings, cancellationToken);
         }
         catch (InvalidOptionException e) when (e.Option is not null && settings.FlagFor(e.Option) is { } flag)
         {
-            throw new InvalidOptionException(e.Option, $"{flag}: {e.Message}");
+            // In the user's words: the flag they gave, not the library's name for the option behind it.
+            string body = e.KeysHint is { } hint && !flag.StartsWith("--set ", StringComparison.Ordinal) ? e.Message.Replace(hint, "") : e.Message;
+            string subject = e.Subject ?? e.Option;
+            string message = body.StartsWith(subject + " ", StringComparison.Ordinal) ? flag + body[subject.Length..] : $"{flag}: {body}";
+            throw new InvalidOptionException(e.Option, message);
         }
     }
 

@@ -83,7 +83,6 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
             Estimator = settings.Estimator, Binning = binning, Neighbours = settings.Neighbours,
             Bootstrap = settings.Bootstrap, Null = settings.Null, Seed = settings.Seed,
         }.Validated();
-        settings.ApplyThreads();
         var table = CsvTable.Read(settings.Csv!, settings.LabelColumn!);
         var label = LabelVariable(table, settings);
         var results = table.Columns.Select((_, j) =>

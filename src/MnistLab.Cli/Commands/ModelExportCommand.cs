@@ -12,11 +12,11 @@ public sealed class ModelExportCommand : LabCommand<ModelExportCommand.Settings>
 {
     public sealed class Settings : ToolSettings
     {
-        [CommandOption("--model <DIR>")]
+        [CommandOption("--model <DIR>"), Binds("model")]
         [Description("A model folder written by 'mnistlab model import'.")]
         public string? Model { get; init; }
 
-        [CommandOption("--checkpoint <FILE>")]
+        [CommandOption("--checkpoint <FILE>"), Binds("checkpoint")]
         [Description("A .ckpt file of any MnistLab run: its model goes out under the seed's parameter names where the lab kind has them.")]
         public string? Checkpoint { get; init; }
 
@@ -34,19 +34,8 @@ public sealed class ModelExportCommand : LabCommand<ModelExportCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
-        IReadOnlyList<string> keys;
-        if (settings.Checkpoint is { } checkpoint)
-        {
-            if (!File.Exists(checkpoint)) throw new InvalidOptionException($"--checkpoint {checkpoint}: no such file.");
-            keys = ModelExport.WriteCheckpoint(checkpoint, settings.To!);
-        }
-        else
-        {
-            if (!Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
-            using var loaded = ModelFolder.Load(settings.Model!);
-            keys = ModelExport.Write(loaded, settings.To!);
-        }
+        using var loaded = LoadedModel.Load(settings.Checkpoint, settings.Model);
+        var keys = ModelExport.Write(loaded, settings.To!);
         AnsiConsole.MarkupLine($"Wrote the state_dict ({keys.Count} tensors) to [bold]{Markup.Escape(settings.To!)}[/]");
         return 0;
     }

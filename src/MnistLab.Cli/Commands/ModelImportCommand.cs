@@ -47,7 +47,6 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
         var options = new ModelImportOptions(settings.From!, settings.Out!, settings.Arch, settings.Kind, settings.ExpectLogits, settings.Tolerance).Validated();
         using var data = settings.OpenData();
         var result = ConsoleProgress.Run(progress => ModelImport.Run(options, data.Mnist.Test, progress));

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
-using MnistLab.Export;
 using MnistLab.Import;
 using MnistLab.Models;
 using MnistLab.Training;
@@ -16,11 +15,11 @@ public sealed class ModelShowCommand : LabCommand<ModelShowCommand.Settings>
 {
     public sealed class Settings : ToolSettings
     {
-        [CommandOption("--checkpoint <FILE>")]
+        [CommandOption("--checkpoint <FILE>"), Binds("checkpoint")]
         [Description("A .ckpt file written by any run (for example runs/ring/checkpoints/mlp_pixels_ring_a_0.001_seed_0.ckpt).")]
         public string? Checkpoint { get; init; }
 
-        [CommandOption("--model <DIR>")]
+        [CommandOption("--model <DIR>"), Binds("model")]
         [Description("A model folder written by 'mnistlab model import'.")]
         public string? Model { get; init; }
 
@@ -30,33 +29,22 @@ public sealed class ModelShowCommand : LabCommand<ModelShowCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (settings.Model is not null) return ShowFolder(settings);
-        if (!File.Exists(settings.Checkpoint)) throw new InvalidOptionException($"--checkpoint {settings.Checkpoint}: no such file.");
-        settings.ApplyThreads();
-        var header = Checkpoint.Read(settings.Checkpoint!).Header;
-        var (model, input) = ActivationExport.FromCheckpoint(settings.Checkpoint!);
-        using var _ = model;
-        using var scope = NewDisposeScope();
-        var summary = ModelSummary.Of(model, input(zeros(1, 1, 28, 28)));
-
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/] '{Markup.Escape(header.Training)}' of the run {Markup.Escape(header.Run?.Experiment ?? "?")}, " +
-                               $"epoch {header.Epoch}/{header.Epochs}; reads {Markup.Escape(((ILabModel)model).Spec.Input.ToString())}; {summary.Parameters:N0} parameters");
-        Print(summary);
-        return 0;
-    }
-
-    static int ShowFolder(Settings settings)
-    {
-        if (!Directory.Exists(settings.Model)) throw new InvalidOptionException($"--model {settings.Model}: no such folder.");
-        settings.ApplyThreads();
-        using var loaded = ModelFolder.Load(settings.Model!);
+        using var loaded = LoadedModel.Load(settings.Checkpoint, settings.Model);
         using var scope = NewDisposeScope();
         var summary = ModelSummary.Of(loaded.Model, loaded.Input(zeros(1, 1, 28, 28)));
-        var card = loaded.Card;
-        string test = card.Test.Accuracy is { } a ? $"test accuracy {a:P2}" : $"test reconstruction BCE {card.Test.ReconstructionBce:F2} per image";
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/]: {Markup.Escape(card.Architecture)}, imported from {Markup.Escape(card.SourceFormat)} " +
-                               $"{Markup.Escape(card.Source)}; reads {Markup.Escape(loaded.Spec.Input.ToString())}; {summary.Parameters:N0} parameters; {test}");
-        if (card.Normalize is { } n) AnsiConsole.MarkupLine($"normalised inside the model: mean ({string.Join(", ", n.Mean)}), std ({string.Join(", ", n.Std)})");
+        if (loaded.Card is { } card)
+        {
+            string test = card.Test.Accuracy is { } a ? $"test accuracy {a:P2}" : $"test reconstruction BCE {card.Test.ReconstructionBce:F2} per image";
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/]: {Markup.Escape(card.Architecture)}, imported from {Markup.Escape(card.SourceFormat)} " +
+                                   $"{Markup.Escape(card.Source)}; reads {Markup.Escape(loaded.Spec.Input.ToString())}; {summary.Parameters:N0} parameters; {test}");
+            if (card.Normalize is { } n) AnsiConsole.MarkupLine($"normalised inside the model: mean ({string.Join(", ", n.Mean)}), std ({string.Join(", ", n.Std)})");
+        }
+        else
+        {
+            var header = Checkpoint.Read(loaded.Path).Header;
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(summary.Type)}[/] '{Markup.Escape(header.Training)}' of the run {Markup.Escape(header.Run?.Experiment ?? "?")}, " +
+                                   $"epoch {header.Epoch}/{header.Epochs}; reads {Markup.Escape(loaded.Spec.Input.ToString())}; {summary.Parameters:N0} parameters");
+        }
         Print(summary);
         return 0;
     }

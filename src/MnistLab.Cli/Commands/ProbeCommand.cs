@@ -4,65 +4,50 @@ using MnistLab.Analysis.Probes;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Cli.Console;
 using MnistLab.Common;
+using MnistLab.Data;
 using MnistLab.Export;
 using MnistLab.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using static TorchSharp.torch;
 
 namespace MnistLab.Cli.Commands;
 
 [Description("What each layer knows: a linear probe of every named point for every concept (with control task, MDL and MI), beside the pixels and a randomly initialised copy of the model; writes a report folder.")]
 public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
 {
-    public sealed class Settings : ModelChoiceSettings
+    public sealed class Settings : ImagesSettings
     {
-        [CommandOption("--layers <NAMES>")]
-        [Description("Comma-separated points to probe (see 'mnistlab model show'), e.g. fc1,relu1 or enc.hidden,mu.")]
+        [CommandOption("--layers <NAMES>"), OptionPath("layers", "Comma-separated points to probe (see 'mnistlab model show'), e.g. fc1,relu1 or enc.hidden,mu.", typeof(ProbeTableOptions))]
         public string? Layers { get; init; }
 
-        [CommandOption("--concepts <NAMES>")]
-        [Description("Comma-separated concepts: class, ring, holes, euler, size, thick, slant, width, height, stroke, or columns of --concept-csv (NAME:discrete or NAME:continuous sets a column's kind). Default class,ring,size,thick,slant.")]
-        public string Concepts { get; init; } = "class,ring,size,thick,slant";
+        [CommandOption("--concepts <NAMES>"), OptionPath("concepts", "Comma-separated concepts: class, ring, holes, euler, size, thick, slant, width, height, stroke, or columns of --concept-csv (NAME:discrete or NAME:continuous sets a column's kind).", typeof(ProbeTableOptions))]
+        public string? Concepts { get; init; }
 
-        [CommandOption("--concept-csv <FILE>")]
-        [Description("A CSV keyed by image index (column 'index' as 'mnistlab features' writes it, or 'image') whose columns are concepts.")]
+        [CommandOption("--concept-csv <FILE>"), OptionPath("concept_csv", "A CSV keyed by image index (column 'index' as 'mnistlab features' writes it, or 'image') whose columns are concepts.", typeof(ProbeTableOptions))]
         public string? ConceptCsv { get; init; }
 
-        [CommandOption("--split <SPLIT>")]
-        [Description("train or test: the images probed are the first --count of this split. Default test.")]
-        public string Split { get; init; } = "test";
+        [CommandOption("--test-fraction <X>"), OptionPath("probe.test_fraction", "Share of the images held out to measure each probe.", typeof(ProbeTableOptions))]
+        public double? TestFraction { get; init; }
 
-        [CommandOption("--count <N>"), Binds("ProbeTableOptions.Images")]
-        [Description("Images probed, split by the probe into fitting and held-out images. Default 5000.")]
-        public int Count { get; init; } = 5000;
+        [CommandOption("--folds <K>"), OptionPath("probe.folds", "Folds of the cross-validation that chooses each probe's regularisation.", typeof(ProbeTableOptions))]
+        public int? Folds { get; init; }
 
-        [CommandOption("--test-fraction <X>"), Binds("ProbeOptions.TestFraction")]
-        [Description("Share of the images held out to measure each probe. Default 0.2.")]
-        public double TestFraction { get; init; } = 0.2;
+        [CommandOption("--bootstrap <N>"), OptionPath("probe.bootstrap", "Bootstrap resamples of each MI interval.", typeof(ProbeTableOptions))]
+        public int? Bootstrap { get; init; }
 
-        [CommandOption("--folds <K>"), Binds("ProbeOptions.Folds")]
-        [Description("Folds of the cross-validation that chooses each probe's regularisation. Default 5.")]
-        public int Folds { get; init; } = 5;
+        [CommandOption("--null <N>"), OptionPath("probe.null", "Shuffles of each MI null.", typeof(ProbeTableOptions))]
+        public int? Null { get; init; }
 
-        [CommandOption("--bootstrap <N>"), Binds("ProbeOptions.Bootstrap")]
-        [Description("Bootstrap resamples of each MI interval. Default 200.")]
-        public int Bootstrap { get; init; } = 200;
+        [CommandOption("--max-features <N>"), OptionPath("probe.max_features", "Wider points are average-pooled (feature maps) or randomly projected to this many features.", typeof(ProbeTableOptions))]
+        public int? MaxFeatures { get; init; }
 
-        [CommandOption("--null <N>"), Binds("ProbeOptions.Null")]
-        [Description("Shuffles of each MI null. Default 200.")]
-        public int Null { get; init; } = 200;
-
-        [CommandOption("--max-features <N>"), Binds("ProbeOptions.MaxFeatures")]
-        [Description("Wider points are average-pooled (feature maps) or randomly projected to this many features. Default 2048.")]
-        public int MaxFeatures { get; init; } = 2048;
-
-        [CommandOption("--no-baselines")]
+        [CommandOption("--no-baselines"), Binds("ProbeTableOptions.Baselines")]
         [Description("Skip the pixel and random-copy baselines.")]
         public bool NoBaselines { get; init; }
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the split, folds, control task, random copy and resamples. Default 0.")]
-        public long Seed { get; init; }
+        [CommandOption("--seed <N>"), OptionPath("probe.seed", "Seed of the split, folds, control task, random copy and resamples.", typeof(ProbeTableOptions))]
+        public long? Seed { get; init; }
 
         [CommandOption("--out <DIR>")]
         [Description("Report folder (replaced only when the probe succeeds, and only if empty or an earlier report).")]
@@ -71,38 +56,35 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         public override ValidationResult Validate()
         {
             if (string.IsNullOrWhiteSpace(Layers)) return ValidationResult.Error("--layers: name the points to probe, e.g. --layers fc1,relu1 (see 'mnistlab model show').");
-            if (Split is not ("train" or "test")) return ValidationResult.Error($"--split must be train or test, got '{Split}'.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
             return base.Validate();
         }
     }
 
+    /// <summary>The images a probe reads unless --images or --per-class says otherwise.</summary>
+    static readonly ImageSelection DefaultImages = new("test", 0, 5000);
+
+    /// <summary>Below this many held-out images a probe's score is too noisy to read; the command says so.</summary>
+    const int FewHeldOut = 50;
+
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var options = new ProbeTableOptions
-        {
-            Layers = Split(settings.Layers!),
-            Concepts = Split(settings.Concepts),
-            ConceptCsv = settings.ConceptCsv,
-            Images = settings.Count,
-            Baselines = !settings.NoBaselines,
-            Probe = new ProbeOptions
-            {
-                TestFraction = settings.TestFraction, Folds = settings.Folds, Bootstrap = settings.Bootstrap, Null = settings.Null,
-                MaxFeatures = settings.MaxFeatures, Seed = settings.Seed,
-            },
-        }.Validated();
-        ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
-        settings.ApplyThreads();
-        var (model, input) = settings.LoadModel();
-        using var _ = model;
+        var selection = settings.Selection(DefaultImages);
+        var options = settings.Bind(new ProbeTableOptions { Images = selection.Count }, settings.NoBaselines ? [("baselines", "false")] : null).Validated();
+        using var folder = ReportFolder.Open(settings.Out!); // one writer, and a place that can be written, before any work
+        using var model = settings.LoadModel();
         using var data = settings.OpenData();
-        var set = settings.Split == "train" ? data.Mnist.Train : data.Mnist.Test;
-        int count = Math.Min(options.Images, set.Count);
-        using var images = set.Images.narrow(0, 0, count);
-        var concepts = new ConceptImages(images, set.LabelArray()[..count]);
-        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model, input, concepts, options with { Images = count }, progress));
-        ProbeTableReport.Write(result, settings.Out!, settings.ModelSource);
+        var set = selection.SplitOf(data.Mnist);
+        long[] indices = selection.Indices(data.Mnist);
+        using var index = tensor(indices);
+        using var images = set.Images.index_select(0, index);
+        var labels = set.LabelArray();
+        var concepts = new ConceptImages(images, indices.Select(i => labels[i]).ToArray(), indices.Select(i => (int)i).ToArray());
+        int heldOut = (int)Math.Round(indices.Length * options.Probe.TestFraction);
+        if (heldOut < FewHeldOut)
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] each probe is scored on {heldOut} held-out images (fewer than {FewHeldOut}); its score will be noisy. Give more --images.");
+        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model.Model, model.Input, concepts, options with { Images = indices.Length }, progress));
+        folder.Publish(f => ProbeTableReport.Write(result, f, settings.ModelSource));
 
         var table = new Table().AddColumn("layer");
         foreach (var c in result.Concepts) table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
@@ -114,5 +96,4 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         return 0;
     }
 
-    static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -38,7 +38,6 @@ public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        settings.ApplyThreads();
         if (settings.AllRuns.Count == 1 && SweepPlan.IsSweep(settings.AllRuns[0]))
         {
             SweepCommand.Report(SweepPlan.Open(settings.AllRuns[0]), settings.Out);

@@ -8,6 +8,7 @@ namespace MnistLab.Attribution;
 /// The reference input a path method starts from: zeros (Captum's default, a black image), one fixed input, or each
 /// input blurred by a Gaussian (Sturmfels et al. 2020, "Visualizing the impact of feature attribution baselines").
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(BaselineJson))]
 public abstract record Baseline
 {
     public static readonly Baseline Zero = new ZeroBaseline();
@@ -23,6 +24,9 @@ public abstract record Baseline
 
     public abstract string Describe();
 
+    /// <summary>The form <see cref="Parse"/> reads (<c>zero</c>, <c>blurred:3</c>); an image baseline is <c>image</c>, which is not read back.</summary>
+    internal abstract string Text { get; }
+
     /// <summary>The baseline named on the command line: <c>zero</c>, <c>blurred</c> or <c>blurred:SIGMA</c>.</summary>
     public static Baseline Parse(string text, string option = "IntegratedGradientsOptions.Baseline")
     {
@@ -37,6 +41,7 @@ public abstract record Baseline
     {
         public override Tensor For(Tensor inputs) => zeros_like(inputs);
         public override string Describe() => "zero";
+        internal override string Text => "zero";
     }
 
     sealed record ImageBaseline(Tensor Value) : Baseline
@@ -50,6 +55,7 @@ public abstract record Baseline
             return v.expand_as(inputs).clone();
         }
         public override string Describe() => "image";
+        internal override string Text => "image";
     }
 
     sealed record BlurredBaseline(double Sigma) : Baseline
@@ -67,6 +73,7 @@ public abstract record Baseline
             return layout.WithImages(zeros_like(inputs), blurred);
         }
         public override string Describe() => $"blurred (sigma {Sigma} px)";
+        internal override string Text => FormattableString.Invariant($"blurred:{Sigma}");
     }
 }
 
@@ -101,4 +108,14 @@ public sealed record InputLayout(long[] Shape, bool HasImage, bool Flat)
         var rest = flat.narrow(1, Pixels, flat.shape[1] - Pixels);
         return cat([images.reshape(n, Pixels).to_type(inputs.dtype), rest], 1).reshape(inputs.shape);
     }
+}
+
+/// <summary>A baseline in JSON is its command-line text (<c>zero</c>, <c>blurred:3</c>); an image baseline is written as <c>image</c> and not read back.</summary>
+sealed class BaselineJson : System.Text.Json.Serialization.JsonConverter<Baseline>
+{
+    public override Baseline Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        Baseline.Parse(reader.GetString() ?? "");
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, Baseline value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Text);
 }

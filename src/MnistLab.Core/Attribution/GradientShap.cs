@@ -13,6 +13,7 @@ public sealed record GradientShapOptions
     public double Stdev { get; init; }
 
     /// <summary>The baseline distribution, (K, ...) in the inputs' shape; null is the zero input alone.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Tensor? Baselines { get; init; }
 
     public long Seed { get; init; }

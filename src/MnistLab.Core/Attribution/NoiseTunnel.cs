@@ -5,7 +5,13 @@ using static TorchSharp.torch;
 namespace MnistLab.Attribution;
 
 /// <summary>What a noise tunnel keeps of the maps of the noisy copies (Captum's <c>nt_type</c>).</summary>
-public enum NoiseTunnelKind { SmoothGrad, SmoothGradSquared, VarGrad }
+/// <remarks>Named as Captum names them, in JSON and on the command line alike.</remarks>
+public enum NoiseTunnelKind
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("smoothgrad")] SmoothGrad,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("smoothgrad_sq")] SmoothGradSquared,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("vargrad")] VarGrad,
+}
 
 public sealed record NoiseTunnelOptions
 {

@@ -3,7 +3,15 @@ using MnistLab.Common;
 namespace MnistLab.Attribution;
 
 /// <summary>How Integrated Gradients approximates its path integral (Captum's names: <c>gausslegendre</c>, <c>riemann_left</c>, ...).</summary>
-public enum IntegrationMethod { GaussLegendre, RiemannLeft, RiemannRight, RiemannMiddle, RiemannTrapezoid }
+/// <remarks>Named as Captum names them (<c>gausslegendre</c>, <c>riemann_left</c>), in JSON and on the command line alike.</remarks>
+public enum IntegrationMethod
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("gausslegendre")] GaussLegendre,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("riemann_left")] RiemannLeft,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("riemann_right")] RiemannRight,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("riemann_middle")] RiemannMiddle,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("riemann_trapezoid")] RiemannTrapezoid,
+}
 
 /// <summary>
 /// Points α in [0, 1] and weights of the path integral ∫₀¹ g(α) dα ≈ Σ w_k g(α_k), as Captum builds them

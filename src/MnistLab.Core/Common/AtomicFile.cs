@@ -24,12 +24,17 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TempMarker}{Path.GetExtension(full)}");
         try
         {
+            Directory.CreateDirectory(dir);
             write(temp);
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw CannotWrite(path, e);
         }
         catch
         {
@@ -37,6 +42,17 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>The one error for a file or folder the user named that cannot be written: their path, the reason in plain words.</summary>
+    public static MnistLabException CannotWrite(string given, Exception e) => new($"{given}: cannot write there ({Reason(e)}).", e);
+
+    /// <summary>The reason of a failed write in the user's words: no hidden staging or temporary path, no .NET type name.</summary>
+    public static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException => "no such folder",
+        _ => System.Text.RegularExpressions.Regex.Replace(e.Message, @"'[^']*/\.[^']*'", "a temporary file").TrimEnd('.'),
+    };
 
     internal static void TryDelete(string path)
     {

@@ -17,6 +17,12 @@ public sealed class InvalidOptionException : MnistLabException
     public InvalidOptionException(string message) : base(message) { }
 
     public InvalidOptionException(string option, string message) : base(message) => Option = option;
+
+    /// <summary>The words at the start of the message that name the option, when not <see cref="Option"/> itself (a key such as <c>train.epochs</c>).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The part of the message that lists the valid keys: useful to a user who typed a key, noise to one who typed a flag.</summary>
+    public string? KeysHint { get; init; }
 }
 
 /// <summary>A data file does not have the form it must have.</summary>

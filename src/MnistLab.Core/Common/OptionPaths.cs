@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace MnistLab.Common;
 
@@ -20,6 +21,25 @@ public static class OptionPaths
     /// The property a key names, as the library names it in errors (<c>TrainOptions.Epochs</c>), or null for an unknown key.
     /// </summary>
     public static string? LibraryName(Type type, string key) => Resolve(type, key) is { } p ? $"{p.DeclaringType!.Name}.{p.Name}" : null;
+
+    /// <summary>
+    /// The value at <paramref name="key"/> of <paramref name="options"/> as the command line writes it (<c>5</c>,
+    /// <c>0.001</c>, <c>linear_mse,linear_ce</c>, <c>gausslegendre</c>); "none" for a null.
+    /// </summary>
+    public static string Get(object options, string key)
+    {
+        JsonNode? node = JsonSerializer.SerializeToNode(options, options.GetType(), Json.Options);
+        foreach (var part in key.Split('.'))
+            node = node is JsonObject o && o.TryGetPropertyValue(part, out var child) ? child
+                : throw new ArgumentException($"'{key}' is not an option of {options.GetType().Name}.");
+        return node switch
+        {
+            null => "none",
+            JsonArray a => string.Join(',', a.Select(i => i is JsonValue v && v.TryGetValue<string>(out var s) ? s : i?.ToJsonString(Json.Options) ?? "none")),
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            _ => node.ToJsonString(Json.Options),
+        };
+    }
 
     /// <summary>A copy of <paramref name="options"/> with each key set to its value, parsed as the property's type.</summary>
     public static T With<T>(T options, IEnumerable<(string Key, string Value)> settings) where T : class =>
@@ -81,8 +101,13 @@ public static class OptionPaths
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
         return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(TimeSpan)
+               || t.GetCustomAttribute<JsonConverterAttribute>() is not null // written as one value (a baseline as "blurred:3")
                || (t != typeof(string) && typeof(IEnumerable).IsAssignableFrom(t));
     }
+
+    /// <summary>An enum's values as JSON writes them: a member's <see cref="JsonStringEnumMemberNameAttribute"/>, else its snake_case name.</summary>
+    public static IReadOnlyList<string> EnumNames(Type t) => t.GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? Json.Options.PropertyNamingPolicy!.ConvertName(f.Name)).ToList();
 
     /// <summary>A command-line value as the JSON of <paramref name="type"/>: numbers, booleans, enum names, comma-separated or JSON lists.</summary>
     static JsonNode? Parse(Type type, string value, string key, Type options)
@@ -91,8 +116,9 @@ public static class OptionPaths
         var inv = CultureInfo.InvariantCulture;
         if (Nullable.GetUnderlyingType(type) is not null || !t.IsValueType)
             if (value is "null" or "") return null;
+        string hint = $"; the options of {options.Name} are {string.Join(", ", Keys(options))}";
         InvalidOptionException Bad(string expected) =>
-            new("key", $"{key} expects {expected}, got '{value}'; the options of {options.Name} are {string.Join(", ", Keys(options))}.");
+            new(LibraryName(options, key) ?? "key", $"{key} expects {expected}, got '{value}'{hint}.") { Subject = key, KeysHint = hint };
         if (t == typeof(string)) return JsonValue.Create(value);
         if (t == typeof(bool)) return bool.TryParse(value, out var b) ? JsonValue.Create(b) : throw Bad("true or false");
         if (t == typeof(int)) return int.TryParse(value, NumberStyles.Integer, inv, out var i) ? JsonValue.Create(i) : throw Bad("an integer");
@@ -100,15 +126,19 @@ public static class OptionPaths
         if (t == typeof(double)) return double.TryParse(value, NumberStyles.Float, inv, out var d) ? JsonValue.Create(d) : throw Bad("a number");
         if (t.IsEnum)
         {
-            var names = Enum.GetNames(t).Select(n => Json.Options.PropertyNamingPolicy!.ConvertName(n)).ToList();
+            var names = EnumNames(t);
             return names.Contains(value) ? JsonValue.Create(value) : throw Bad($"one of {string.Join(", ", names)}");
         }
+        if (t.GetCustomAttribute<JsonConverterAttribute>() is not null) return JsonValue.Create(value);
         if (typeof(IEnumerable).IsAssignableFrom(t))
         {
             var element = t.IsArray ? t.GetElementType()! : t.GetGenericArguments().FirstOrDefault() ?? typeof(string);
-            if (value.StartsWith('['))
+            if (value.StartsWith('[') && value.EndsWith(']'))
+            {
+                // A JSON list, or the bracketed list a sweep writes (models=[linear_ce,mlp_ce]): one syntax everywhere.
                 try { return JsonNode.Parse(value); }
-                catch (JsonException) { throw Bad("a JSON list"); }
+                catch (JsonException) { value = value[1..^1]; }
+            }
             var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             return new JsonArray(items.Select(item => Parse(element, item, key, options)).ToArray());
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Import;
 using MnistLab.Models;
 using MnistLab.Training;
 using static TorchSharp.torch;
@@ -15,45 +16,17 @@ namespace MnistLab.Export;
 /// </summary>
 public static class ActivationExport
 {
-    /// <summary>
-    /// A checkpoint's model, and how to turn images into its input: for a model stacked on another training of the same run
-    /// (a greedy layer), that training's checkpoint is loaded from the same folder and run first.
-    /// </summary>
-    public static (nn.Module<Tensor, Tensor> Model, Func<Tensor, Tensor> Input) FromCheckpoint(string path)
-    {
-        var checkpoint = Checkpoint.Read(path);
-        var model = checkpoint.LoadModel();
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var loaded = new Dictionary<string, nn.Module<Tensor, Tensor>>();
-        nn.Module<Tensor, Tensor> Previous(string training)
-        {
-            if (loaded.TryGetValue(training, out var m)) return m;
-            string file = Path.Combine(folder, Checkpointing.FileName(training));
-            if (!File.Exists(file)) throw new MnistLabException($"{path}: its model reads the outputs of '{training}', whose checkpoint {file} is missing.");
-            return loaded[training] = Checkpoint.Read(file).LoadModel();
-        }
-        var spec = ((ILabModel)model).Spec;
-        return (model, images => ModelInputs.Prepare(spec, images, Previous));
-    }
-
-    /// <summary>An imported model's folder (see <see cref="Import.ModelFolder"/>): its model, and how to turn images into its input.</summary>
-    public static (nn.Module<Tensor, Tensor> Model, Func<Tensor, Tensor> Input) FromModelFolder(string folder)
-    {
-        var loaded = Import.ModelFolder.Load(folder);
-        return (loaded.Model, loaded.Input);
-    }
-
     /// <summary>Writes the activations at <paramref name="point"/> of the first <paramref name="count"/> images; returns the array's shape.</summary>
-    public static long[] Write(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, LabeledImages images, int count, string point, string path,
+    public static long[] Write(LoadedModel model, LabeledImages images, int count, string point, string path,
         IProgressSink? progress = null, int batchSize = 500)
     {
         Require.InRange(count, 1, images.Count, "count");
-        Activations.Find(model, point);
+        Activations.Find(model.Model, point);
         progress ??= ProgressSink.None;
         bool csv = path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
         long[] shape;
         using (var scope = NewDisposeScope())
-        using (var first = Activations.Run(model, input(images.Images.narrow(0, 0, 1)), [point]))
+        using (var first = Activations.Run(model.Model, model.Input(images.Images.narrow(0, 0, 1)), [point]))
             shape = [count, .. first[point].shape[1..]];
         long width = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         long[] labels = images.LabelArray();
@@ -66,7 +39,7 @@ public static class ActivationExport
             {
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batchSize, count - start);
-                using var cache = Activations.Run(model, input(images.Images.narrow(0, start, n)), [point]);
+                using var cache = Activations.Run(model.Model, model.Input(images.Images.narrow(0, start, n)), [point]);
                 var values = cache[point].to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
                 if (npy is not null) npy.Append(values);
                 else

@@ -30,9 +30,16 @@ public sealed class NpyWriter : IDisposable
         _shape = [.. shape];
         _rowLength = _shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         _temp = Path.Combine(Path.GetDirectoryName(_path)!, $".{Path.GetFileName(_path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write);
-        _file.Write(Header(_shape));
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write);
+            _file.Write(Header(_shape));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw AtomicFile.CannotWrite(path, e);
+        }
     }
 
     /// <summary>The header: magic, version 1.0, its length, and the dict padded with spaces so the data starts at a multiple of 64.</summary>
@@ -65,9 +72,17 @@ public sealed class NpyWriter : IDisposable
     public void Complete()
     {
         if (_rows != _shape[0]) throw new InvalidOperationException($"{_rows} rows written, the header promises {_shape[0]}.");
-        _file.Flush(flushToDisk: true);
-        _file.Dispose();
-        File.Move(_temp, _path, overwrite: true);
+        try
+        {
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+            File.Move(_temp, _path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            AtomicFile.TryDelete(_temp);
+            throw AtomicFile.CannotWrite(_path, e);
+        }
         _done = true;
     }
 

@@ -12,20 +12,16 @@ namespace MnistLab.Import;
 /// </summary>
 public static class ModelExport
 {
-    /// <summary>Writes <paramref name="path"/> atomically; returns the state_dict's keys in file order.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically; returns the state_dict's keys in file order. A checkpoint's model goes
+    /// out under the seed's names where its kind has them (<see cref="LabKinds.Of"/>), an imported one under the names it came with.
+    /// </summary>
     public static IReadOnlyList<string> Write(LoadedModel loaded, string path)
     {
         if (loaded.Spec is OnnxGraphSpec or TorchScriptSpec)
-            throw new MnistLabException($"{loaded.Folder}: holds a {loaded.Card.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
-        return Write(loaded.Model, loaded.Card.Kind is null ? null : LabKinds.Find(loaded.Card.Kind), path);
-    }
-
-    /// <summary>The model of a MnistLab checkpoint as a state_dict: the seed's names for the lab kinds (<see cref="LabKinds.Of"/>), the lab's otherwise.</summary>
-    public static IReadOnlyList<string> WriteCheckpoint(string checkpoint, string path)
-    {
-        var saved = Training.Checkpoint.Read(checkpoint);
-        using var model = saved.LoadModel();
-        return Write(model, LabKinds.Of(saved.Spec), path);
+            throw new MnistLabException($"{loaded.Path}: holds a {loaded.Card?.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
+        var kind = loaded.Card is { } card ? card.Kind is null ? null : LabKinds.Find(card.Kind) : LabKinds.Of(loaded.Spec);
+        return Write(loaded.Model, kind, path);
     }
 
     static IReadOnlyList<string> Write(nn.Module model, LabKind? kind, string path)

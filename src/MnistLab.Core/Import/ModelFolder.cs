@@ -8,21 +8,6 @@ using static TorchSharp.torch.nn;
 
 namespace MnistLab.Import;
 
-/// <summary>A model loaded from its folder: the module (eval mode), its spec and its card. Disposing frees the module.</summary>
-public sealed class LoadedModel(Module<Tensor, Tensor> model, ModelSpec spec, ModelCard card, string folder) : IDisposable
-{
-    public Module<Tensor, Tensor> Model { get; } = model;
-    public ModelSpec Spec { get; } = spec;
-    public ModelCard Card { get; } = card;
-    public string Folder { get; } = folder;
-
-    /// <summary>What the model reads for images (N, 1, 28, 28) in [0, 1]: the images, or the pixels and the ring bit.</summary>
-    public Tensor Input(Tensor images) =>
-        ModelInputs.Prepare(Spec, images, t => throw new MnistLabException($"{Folder}: the model reads the outputs of '{t}', which a model folder does not hold."));
-
-    public void Dispose() => Model.Dispose();
-}
-
 /// <summary>
 /// A model folder: <c>model.json</c> (the <see cref="ModelCard"/>) and the weights in TorchSharp's format
 /// (<c>weights.dat</c>), or for a TorchScript model the script (<c>model.torchscript.pt</c>). Written whole or not at all:
@@ -32,8 +17,11 @@ public static class ModelFolder
 {
     public const string WeightsFile = "weights.dat", ScriptFile = "model.torchscript.pt";
 
-    /// <summary>Loads a folder written by <see cref="Write"/>; the weights must match the card's SHA-256.</summary>
-    public static LoadedModel Load(string folder)
+    /// <summary>
+    /// Reads a folder written by <see cref="Write"/> (the weights must match the card's SHA-256) into its module, in eval
+    /// mode, and its card. Analyses load it as a <see cref="LoadedModel"/> (<see cref="LoadedModel.FromFolder"/>).
+    /// </summary>
+    internal static (Module<Tensor, Tensor> Model, ModelCard Card) Read(string folder)
     {
         string cardPath = Path.Combine(folder, ModelCard.FileName);
         if (!File.Exists(cardPath)) throw new MnistLabException($"{folder}: not a model folder (no {ModelCard.FileName}; write one with 'mnistlab model import').");
@@ -60,7 +48,7 @@ public static class ModelFolder
                 }
             }
             model.eval();
-            return new LoadedModel(model, card.Spec, card, folder);
+            return (model, card);
         }
         catch
         {
@@ -74,8 +62,8 @@ public static class ModelFolder
     {
         string full = Path.GetFullPath(folder);
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
-            throw new MnistLabException($"{folder}: the folder exists and is not empty; name a new folder.");
-        if (File.Exists(full)) throw new MnistLabException($"{folder}: is a file; name a new folder.");
+            throw new InvalidOptionException("out", $"{folder}: the folder exists and is not empty; name a new folder.");
+        if (File.Exists(full)) throw new InvalidOptionException("out", $"{folder}: is a file, expected a folder.");
         string parent = Path.GetDirectoryName(full)!;
         string staging = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
@@ -98,7 +86,7 @@ public static class ModelFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MnistLabException($"{folder}: cannot write the model folder ({e.Message}).");
+            throw AtomicFile.CannotWrite(folder, e);
         }
         finally
         {

@@ -14,21 +14,11 @@ public static class ProbeTableReport
 {
     public const string DetailsFile = "probe_details.json";
 
-    /// <summary>Writes the folder whole or not at all (<see cref="ReportFolder"/>), one writer at a time (<see cref="OutputLock"/>).</summary>
+    /// <summary>Writes the folder whole or not at all, one writer at a time (<see cref="ReportFolder"/>).</summary>
     public static void Write(ProbeTableResult r, string outDir, string source)
     {
-        ReportFolder.CheckReplaceable(Path.GetFullPath(outDir), outDir);
-        using var outputLock = OutputLock.Acquire(outDir);
-        try
-        {
-            using var folder = new ReportFolder(outDir);
-            Write(r, folder, source);
-            folder.Commit();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new Common.MnistLabException($"{outDir}: cannot write the report ({e.Message}); nothing was replaced.", e);
-        }
+        using var folder = ReportFolder.Open(outDir);
+        folder.Publish(f => Write(r, f, source));
     }
 
     public static void Write(ProbeTableResult r, ReportFolder folder, string source)

@@ -3,36 +3,137 @@ using MnistLab.Common;
 namespace MnistLab.Reports;
 
 /// <summary>
-/// A report folder that appears whole or not at all. Files are written into a hidden staging folder
-/// beside the target (<c>.NAME.partial</c>); <see cref="Commit"/> swaps it in with two renames. A run that
-/// fails or is killed leaves the previous report as it was, with no half-written file and no file left from
-/// an older run. Only an empty folder or an earlier report (one holding metrics.json) is ever replaced.
-/// The staging folder's <c>checkpoints</c> subfolder is where the run's trainings save their epochs: it
-/// outlives a failed or killed run (so the run can resume) and becomes part of the report on commit.
+/// The one life cycle of every folder MnistLab writes (a run, an explanation, a probe table, a sweep's report):
+/// <see cref="Check"/> refuses an unusable folder before any work; <see cref="Open"/> takes its lock (one writer per
+/// folder at a time, <see cref="OutputLock"/>); files go into a hidden staging folder beside the target
+/// (<c>.NAME.partial</c>); <see cref="Publish"/> (or <see cref="Commit"/>) swaps it in with two renames; disposing
+/// releases the lock. A command that fails or is killed leaves the previous report as it was, with no half-written file
+/// and no file left from an older run, and a report that says it succeeded is whole. Only an empty folder or an earlier
+/// report (one holding metrics.json) is ever replaced. The staging folder's <c>checkpoints</c> subfolder is where a
+/// run's trainings save their epochs: it outlives a failed or killed run (so the run can resume) and becomes part of
+/// the report on commit.
 /// </summary>
 public sealed class ReportFolder : IDisposable
 {
     public const string Marker = "metrics.json";
     public const string CheckpointsFolder = "checkpoints";
 
-    public string Target { get; }
-    public string Staging { get; }
+    readonly OutputLock _lock;
+    string? _staging;
     bool _committed;
 
-    public ReportFolder(string target)
+    /// <summary>The folder as the user named it (errors use this).</summary>
+    public string Given { get; }
+    public string Target { get; }
+
+    ReportFolder(string given, OutputLock outputLock)
     {
-        Target = Path.GetFullPath(target);
-        CheckReplaceable(Target, target);
-        Staging = StagingOf(Target);
+        Given = given;
+        Target = Path.GetFullPath(given);
+        _lock = outputLock;
+    }
+
+    /// <summary>
+    /// Takes the lock of <paramref name="target"/> and checks it can be replaced; no file is written until the first
+    /// write. A second writer of the same folder fails here, at once, naming the folder.
+    /// </summary>
+    public static ReportFolder Open(string target)
+    {
+        Check(target);
+        var outputLock = OutputLock.Acquire(target);
         try
         {
-            Directory.CreateDirectory(Staging);
-            ClearExceptCheckpoints(Staging); // files of an earlier attempt that died while writing its report
+            CheckReplaceable(Path.GetFullPath(target), target); // the writer that held the lock may have just finished
+            return new ReportFolder(target, outputLock);
+        }
+        catch
+        {
+            outputLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Everything that can be known before the work: the target is a folder that may be replaced, and its parent can be
+    /// written (a read-only or missing place fails now, not after the computation).
+    /// </summary>
+    public static void Check(string target)
+    {
+        string full = Path.GetFullPath(target);
+        CheckReplaceable(full, target);
+        string parent = Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(parent);
+            string probe = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw CannotWrite(target, e);
         }
+    }
+
+    /// <summary>The staging folder, made (and cleared of an earlier attempt's files, checkpoints kept) on first use.</summary>
+    public string Staging
+    {
+        get
+        {
+            if (_staging is not null) return _staging;
+            string staging = StagingOf(Target);
+            try
+            {
+                Directory.CreateDirectory(staging);
+                ClearExceptCheckpoints(staging); // files of an earlier attempt that died while writing its report
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw CannotWrite(Given, e);
+            }
+            return _staging = staging;
+        }
+    }
+
+    /// <summary>
+    /// Writes the report with <paramref name="write"/> into the staging folder and commits it. A write that fails (a full
+    /// disk, a folder that became unwritable) is one error naming the folder; nothing is replaced.
+    /// </summary>
+    public void Publish(Action<ReportFolder> write)
+    {
+        try
+        {
+            write(this);
+            Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            bool kept = Directory.Exists(Path.Combine(StagingOf(Target), CheckpointsFolder));
+            throw new MnistLabException($"{Given}: cannot write the report ({AtomicFile.Reason(e)}); nothing was replaced" +
+                                        (kept ? ", and the checkpoints are kept for a resumed run." : "."), e);
+        }
+    }
+
+    /// <summary>Creates the checkpoints folder of the run, or says clearly why it cannot.</summary>
+    public void EnsureWritable()
+    {
+        try { Directory.CreateDirectory(CheckpointsOf(Target)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(Given, e);
+        }
+    }
+
+    /// <summary>Removes what an interrupted run into this folder left; true if that included any checkpoint.</summary>
+    public bool DiscardInterrupted()
+    {
+        string staging = StagingOf(Target);
+        if (!Directory.Exists(staging)) return false;
+        string checkpoints = CheckpointsOf(Target);
+        bool any = Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints).Any();
+        Directory.Delete(staging, recursive: true);
+        _staging = null;
+        return any;
     }
 
     /// <summary>The staging folder of a target folder: hidden, beside it, the same for every attempt.</summary>
@@ -45,28 +146,8 @@ public sealed class ReportFolder : IDisposable
     /// <summary>Where the trainings of a run into <paramref name="target"/> keep their checkpoints until it is committed.</summary>
     public static string CheckpointsOf(string target) => Path.Combine(StagingOf(target), CheckpointsFolder);
 
-    /// <summary>Creates the checkpoints folder of a run into <paramref name="target"/>, or says clearly why it cannot.</summary>
-    public static void EnsureWritable(string target)
-    {
-        try { Directory.CreateDirectory(CheckpointsOf(target)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CannotWrite(target, e);
-        }
-    }
-
     /// <summary>The one error for an --out folder that cannot be created or written (full disk, read-only, no rights).</summary>
-    public static MnistLabException CannotWrite(string given, Exception e) => new($"{given}: cannot write there ({e.Message}).", e);
-
-    /// <summary>Removes what an interrupted run into <paramref name="target"/> left; true if that included any checkpoint.</summary>
-    public static bool DiscardInterrupted(string target)
-    {
-        string staging = StagingOf(target);
-        if (!Directory.Exists(staging)) return false;
-        bool any = Directory.Exists(CheckpointsOf(target)) && Directory.EnumerateFiles(CheckpointsOf(target)).Any();
-        Directory.Delete(staging, recursive: true);
-        return any;
-    }
+    public static MnistLabException CannotWrite(string given, Exception e) => AtomicFile.CannotWrite(given, e);
 
     static void ClearExceptCheckpoints(string folder)
     {
@@ -116,17 +197,21 @@ public sealed class ReportFolder : IDisposable
         if (old is not null) Directory.Delete(old, recursive: true);
     }
 
-    /// <summary>Without a commit: the staged files go, the checkpoints stay for a resumed run.</summary>
+    /// <summary>Releases the lock; without a commit the staged files go, and the checkpoints stay for a resumed run.</summary>
     public void Dispose()
     {
-        if (_committed) return;
         try
         {
-            if (!Directory.Exists(Staging)) return;
-            ClearExceptCheckpoints(Staging);
-            if (!Directory.EnumerateFileSystemEntries(Staging).Any()) Directory.Delete(Staging);
+            string staging = StagingOf(Target);
+            if (_committed || !Directory.Exists(staging)) return;
+            ClearExceptCheckpoints(staging);
+            if (!Directory.EnumerateFileSystemEntries(staging).Any()) Directory.Delete(staging);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+        finally
+        {
+            _lock.Dispose();
+        }
     }
 }

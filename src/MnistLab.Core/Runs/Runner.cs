@@ -23,9 +23,7 @@ public static class Runner
         setup ??= new RunSetup();
         var progress = setup.Progress;
         options = experiment.Validated(options);
-        string full = Path.GetFullPath(outDir);
-        ReportFolder.CheckReplaceable(full, outDir);
-        using var outputLock = OutputLock.Acquire(outDir); // held until the report is in place
+        using var folder = ReportFolder.Open(outDir); // locked until the report is in place
 
         double loadedBefore = data.LoadSeconds;
         var provenance = experiment.Prepare(options, data, progress);
@@ -33,8 +31,8 @@ public static class Runner
         var description = RunDescription.Of(experiment.Name, options, provenance);
         var checkpoints = setup.LoadCheckpointsFrom is { } finished
             ? new Checkpointing(finished, CheckpointMode.LoadOnly, description)
-            : Checkpoints(outDir, setup.Resume, description, progress);
-        if (checkpoints.Mode != CheckpointMode.LoadOnly) ReportFolder.EnsureWritable(outDir); // fail before training, not after
+            : Checkpoints(folder, setup.Resume, description, progress);
+        if (checkpoints.Mode != CheckpointMode.LoadOnly) folder.EnsureWritable(); // fail before training, not after
 
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(options, data, new RunContext(progress, checkpoints, setup.Cancel));
@@ -48,18 +46,11 @@ public static class Runner
         };
         var figures = experiment.Figures(result);
         string answer = experiment.Answer(figures);
-        try
+        folder.Publish(f =>
         {
-            using var folder = new ReportFolder(outDir);
-            experiment.WriteReport(result, info, folder);
-            folder.WriteJson(ReportFolder.Marker, Envelope(experiment, options, info, figures, answer, experiment.Metrics(result)));
-            folder.Commit();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A full disk or a folder that became unwritable: the staged files are gone, the old report is untouched.
-            throw new MnistLabException($"{outDir}: cannot write the report ({e.Message}); nothing was replaced, and the checkpoints are kept for a resumed run.", e);
-        }
+            experiment.WriteReport(result, info, f);
+            f.WriteJson(ReportFolder.Marker, Envelope(experiment, options, info, figures, answer, experiment.Metrics(result)));
+        });
         progress.Info($"Report: {Path.Combine(outDir, "report.html")} (and report.md)");
         return new ExperimentRun<TResult>(experiment.Name, outDir, figures, answer, info, result);
     }
@@ -96,15 +87,15 @@ public static class Runner
     /// The run's checkpoints live in the report's staging folder. Without resuming, an interrupted run's checkpoints are
     /// discarded (it says so); when resuming, trainings continue after their last saved epoch.
     /// </summary>
-    static Checkpointing Checkpoints(string outDir, bool resume, RunDescription description, IProgressSink progress)
+    static Checkpointing Checkpoints(ReportFolder report, bool resume, RunDescription description, IProgressSink progress)
     {
-        string folder = ReportFolder.CheckpointsOf(outDir);
-        if (!resume && ReportFolder.DiscardInterrupted(outDir))
-            progress.Info($"discarded the checkpoints of an interrupted run into {outDir} (resuming continues such a run)");
+        string folder = ReportFolder.CheckpointsOf(report.Target);
+        if (!resume && report.DiscardInterrupted())
+            progress.Info($"discarded the checkpoints of an interrupted run into {report.Given} (resuming continues such a run)");
         if (resume)
             progress.Info(Directory.Exists(folder)
-                ? $"resuming the interrupted run into {outDir}"
-                : $"no interrupted run into {outDir} to resume; starting from the beginning");
+                ? $"resuming the interrupted run into {report.Given}"
+                : $"no interrupted run into {report.Given} to resume; starting from the beginning");
         return new Checkpointing(folder, resume ? CheckpointMode.Resume : CheckpointMode.Fresh, description);
     }
 }

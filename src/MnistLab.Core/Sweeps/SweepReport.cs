@@ -20,9 +20,9 @@ public static class SweepReport
 
     public static void Write(SweepAggregateResult r, string outDir)
     {
-        try
+        using var report = ReportFolder.Open(outDir);
+        report.Publish(folder =>
         {
-            using var folder = new ReportFolder(outDir);
             var figures = new List<string>();
             var headlines = r.Settings.Count > 0 ? r.Settings[0].Figures.Select(f => f.Headline).ToList() : [];
             for (int i = 0; i < headlines.Count; i++)
@@ -39,12 +39,7 @@ public static class SweepReport
             }
             folder.WriteReport(Markdown(r, outDir));
             folder.WriteText(ReportFolder.Marker, Metrics(r).ToJsonString(Json.Options));
-            folder.Commit();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MnistLabException($"{outDir}: cannot write the sweep's report ({e.Message}); nothing was replaced.", e);
-        }
+        });
     }
 
     static IntervalGroup Group(string label, FigureSummary f, double scale, SweepPlan plan) =>

@@ -14,7 +14,7 @@ public class ImportedModelTests(RealMnist mnist)
     LoadedModel Import(TempDir dir, string file, string? arch)
     {
         ModelImport.Run(new ModelImportOptions(ModelFixtures.File(file), dir.File("model"), Arch: arch is null ? null : ModelFixtures.File(arch)), mnist.Data.Test);
-        return ModelFolder.Load(dir.File("model"));
+        return LoadedModel.FromFolder(dir.File("model"));
     }
 
     [Theory]
@@ -63,5 +63,17 @@ public class ImportedModelTests(RealMnist mnist)
         var ig = IntegratedGradients.Compute(input, new IntegratedGradientsOptions());
         Assert.True(ig.MaxAbsCompletenessError < 0.05, $"{ig.MaxAbsCompletenessError}");
         Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() => Lrp.Compute(input, new LrpOptions()));
+    }
+
+    [Fact]
+    public void A_method_that_cannot_read_the_model_is_refused_before_any_other_method_runs()
+    {
+        // Before: --methods occlusion,lrp on a model LRP cannot read ran occlusion (and its checks) first, then failed.
+        using var dir = new TempDir();
+        using (Import(dir, "mlp.torchscript.pt", null)) { } // TorchScript runs inside libtorch: no layers to walk
+        string outDir = dir.File("explain");
+        Assert.Equal(CliApp.Usage, CliApp.Run(["explain", "--model", dir.File("model"), "--methods", "occlusion,lrp", "--images", "test:0:2000",
+            "--checks", "--no-fetch", "--out", outDir]));
+        Assert.False(Directory.Exists(outDir)); // bad usage (exit 2), said before the work; a refusal after occlusion ran was a failure (exit 1)
     }
 }

@@ -19,17 +19,32 @@ public class MessagesTests
     }
 
     [Fact]
-    public void An_invalid_value_names_the_flag_and_the_library_option()
+    public void An_invalid_value_names_the_flag_the_user_gave_in_the_users_words()
     {
         var (code, words) = Run("run", "ring", "--alpha", "-1", "--no-fetch", "--data", "/nonexistent");
         Assert.Equal(CliApp.Usage, code);
-        Assert.Contains("--alpha: RingOptions.Alpha must be a finite number ≥ 0, got -1.", words);
+        Assert.Contains("--alpha must be a finite number ≥ 0, got -1.", words);
+        Assert.DoesNotContain("RingOptions", words);
         (code, words) = Run("run", "linearity", "--set", "train.epochs=0", "--no-fetch", "--data", "/nonexistent");
         Assert.Equal(CliApp.Usage, code);
-        Assert.Contains("TrainOptions.Epochs must be ≥ 1, got 0.", words);
+        Assert.Contains("--set train.epochs must be ≥ 1, got 0.", words);
+        Assert.DoesNotContain("--epochs", words); // a flag not given
         (code, words) = Run("run", "ring", "--set", "train.epoch=2");
         Assert.Equal(CliApp.Usage, code);
         Assert.Contains("'train.epoch' is not an option of RingOptions; the options are train.epochs,", words);
+    }
+
+    [Theory]
+    [InlineData("--taget", "--target", "explain", "--checkpoint", "x.ckpt", "--taget", "pred", "--out", "x")]
+    [InlineData("--step", "--steps", "explain", "--checkpoint", "x.ckpt", "--step", "5", "--out", "x")]
+    [InlineData("--cuont", "--count", "activations", "--checkpoint", "x.ckpt", "--layer", "fc1", "--cuont", "10", "--out", "x.npy")]
+    [InlineData("--qiuck", "--quick", "run", "ring", "--qiuck")]
+    public void A_mistyped_option_is_bad_usage_naming_it_and_the_nearest_valid_one(string typo, string meant, params string[] args)
+    {
+        var (code, words) = Run(args);
+        Assert.Equal(CliApp.Usage, code);
+        Assert.Contains($"unknown option '{typo}'", words);
+        Assert.Contains($"did you mean '{meant}'?", words);
     }
 
     [Fact]

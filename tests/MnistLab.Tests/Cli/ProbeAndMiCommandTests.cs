@@ -26,7 +26,7 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
         _ = mnist.Data;
         string probe = dir.File("probe");
         Assert.Equal(CliApp.Ok, CliApp.Run(["probe", "--checkpoint", Path.Combine(dir.File("run"), "mlp.ckpt"), "--layers", "input,relu1",
-            "--concepts", "class,ring,slant", "--count", "300", "--folds", "2", "--bootstrap", "20", "--null", "20", "--no-fetch", "--out", probe]));
+            "--concepts", "class,ring,slant", "--images", "test:0:300", "--folds", "2", "--bootstrap", "20", "--null", "20", "--no-fetch", "--out", probe]));
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(probe, "metrics.json")));
         Assert.Equal(["probes"], doc.RootElement.EnumerateObject().Select(p => p.Name));
@@ -72,12 +72,12 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
         using var dir = new TempDir();
         _ = mnist.Data;
         Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("cnn.pt"), "--arch", ModelFixtures.File("cnn.json"), "--no-fetch", "--out", dir.File("cnn")]));
-        Assert.Equal(CliApp.Ok, CliApp.Run(["probe", "--model", dir.File("cnn"), "--layers", "2", "--concepts", "class", "--count", "300", "--folds", "2",
+        Assert.Equal(CliApp.Ok, CliApp.Run(["probe", "--model", dir.File("cnn"), "--layers", "2", "--concepts", "class", "--images", "test:0:300", "--folds", "2",
             "--bootstrap", "10", "--null", "10", "--no-fetch", "--out", dir.File("probe")]));
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("probe/metrics.json")));
         Assert.Equal(["pixels", "2", "random:2"], doc.RootElement.GetProperty("probes").EnumerateArray().Select(e => e.GetProperty("layer").GetString()));
 
-        using var loaded = MnistLab.Import.ModelFolder.Load(dir.File("cnn"));
+        using var loaded = MnistLab.Import.LoadedModel.FromFolder(dir.File("cnn"));
         using var init = MnistLab.Common.Seeds.Generator(0, "test/random-copy");
         using var copy = MnistLab.Analysis.Probes.ProbeTable.RandomCopy(loaded.Model, init)!;
         var trained = loaded.Model.state_dict();

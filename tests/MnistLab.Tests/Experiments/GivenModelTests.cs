@@ -35,7 +35,7 @@ public class GivenModelTests(RealMnist mnist)
 
         // The probe reads the imported VAE's latent means: those PyTorch computed for it, within float rounding.
         var expected = NpyReader.Read(ModelFixtures.File("vae.mu.npy"));
-        using var loaded = ModelFolder.Load(model);
+        using var loaded = LoadedModel.FromFolder(model);
         var means = VaeTrainer.LatentMeans((Vae)loaded.Model, mnist.Data.Test);
         int d = means.GetLength(1);
         for (int i = 0; i < expected.Shape[0]; i++)

@@ -33,7 +33,7 @@ public class FixtureImportTests(RealMnist mnist)
 
         // The folder alone: loaded again, its outputs are PyTorch's.
         var expected = ModelFixtures.Logits(model);
-        using var loaded = ModelFolder.Load(dir.File("model"));
+        using var loaded = LoadedModel.FromFolder(dir.File("model"));
         var got = ModelFixtures.Outputs(loaded, test, test.Count);
         Assert.Equal(expected.Values.Length, got.Length);
         double max = expected.Values.Zip(got, (a, b) => Math.Abs(a - b)).Max();
@@ -54,7 +54,7 @@ public class FixtureImportTests(RealMnist mnist)
     {
         using var dir = new TempDir();
         ModelImport.Run(new ModelImportOptions(ModelFixtures.File("cnn.pt"), dir.File("m"), Arch: ModelFixtures.File("cnn.json")), mnist.Data.Test);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         Assert.Equal(["input", "normalize", "0", "1", "2", "3", "4", "5", "6", "output"], loaded.Card.Points);
         using var scope = NewDisposeScope();
         var images = mnist.Data.Test.Images.narrow(0, 0, 4);
@@ -72,7 +72,7 @@ public class FixtureImportTests(RealMnist mnist)
     {
         using var dir = new TempDir();
         ModelImport.Run(new ModelImportOptions(ModelFixtures.File("cnn.onnx"), dir.File("m")), mnist.Data.Test);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         Assert.Contains("/net/net.0/Conv_output_0", loaded.Card.Points);
         Assert.Contains("logits", loaded.Card.Points);
         Assert.IsType<TorchSharp.Modules.Conv2d>(Activations.Find(loaded.Model, "/net/net.0/Conv_output_0").Module);
@@ -90,7 +90,7 @@ public class FixtureImportTests(RealMnist mnist)
         var result = ModelImport.Run(new ModelImportOptions(ModelFixtures.File("vae.pt"), dir.File("vae"), Kind: "vae-probe"), mnist.Data.Test);
         Assert.Null(result.Card.Test.Accuracy);
         Assert.InRange(result.Card.Test.ReconstructionBce!.Value, 50, 300);
-        using var loaded = ModelFolder.Load(dir.File("vae"));
+        using var loaded = LoadedModel.FromFolder(dir.File("vae"));
         var vae = Assert.IsType<Vae>(loaded.Model);
         Assert.Equal(8, vae.LatentDim);
         var expected = NpyReader.Read(ModelFixtures.File("vae.mu.npy"));

@@ -52,7 +52,7 @@ public class LabKindTests
 
         var result = ModelImport.Run(new ModelImportOptions(dir.File("seed.pt"), dir.File("m"), Kind: kind), test);
         Assert.Equal(kind, result.Card.Kind);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         Assert.Equal(original, loaded.Spec); // sizes (hidden width, latent size) read from the weights
         Assert.Equal(Outputs(model, original, test.Images), Outputs(loaded.Model, loaded.Spec, test.Images));
 
@@ -75,7 +75,7 @@ public class LabKindTests
         Assert.Contains("res3.conv2.weight", sd.Tensors.Keys);
         Assert.Contains("bn1d.num_batches_tracked", sd.Tensors.Keys);
         ModelImport.Run(new ModelImportOptions(dir.File("resnet.pt"), dir.File("m"), Kind: "rotated"), test);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         Assert.Equal(Outputs(model, new RotResNetSpec(), test.Images), Outputs(loaded.Model, loaded.Spec, test.Images));
     }
 

@@ -20,7 +20,7 @@ public class ModelFolderTests
         using var dir = new TempDir();
         string folder = Import(dir);
         // What a caller writes: folder -> (module, spec, card).
-        using var loaded = ModelFolder.Load(folder);
+        using var loaded = LoadedModel.FromFolder(folder);
         var (model, spec, card) = (loaded.Model, loaded.Spec, loaded.Card);
         Assert.IsType<SequentialSpec>(spec);
         Assert.Equal(15_786, card.Parameters); // 8·9+8 + 8+8 + 1568·10+10
@@ -39,7 +39,7 @@ public class ModelFolderTests
         var bytes = File.ReadAllBytes(weights);
         bytes[^3] ^= 0x10;
         File.WriteAllBytes(weights, bytes);
-        var e = Assert.Throws<DataFormatException>(() => ModelFolder.Load(folder));
+        var e = Assert.Throws<DataFormatException>(() => LoadedModel.FromFolder(folder));
         Assert.Contains(weights, e.Message);
         Assert.Contains("SHA-256", e.Message);
     }
@@ -50,7 +50,7 @@ public class ModelFolderTests
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.File("m"));
         File.WriteAllText(dir.File("m/notes.txt"), "keep");
-        var e = Assert.Throws<MnistLabException>(() => Import(dir));
+        var e = Assert.Throws<InvalidOptionException>(() => Import(dir)); // bad usage, as for every --out
         Assert.Contains("not empty", e.Message);
         Assert.Equal(["notes.txt"], Directory.GetFiles(dir.File("m")).Select(Path.GetFileName));
         Assert.Equal(["m"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
@@ -61,7 +61,7 @@ public class ModelFolderTests
     {
         using var dir = new TempDir();
         string folder = Import(dir);
-        using var loaded = ModelFolder.Load(folder);
+        using var loaded = LoadedModel.FromFolder(folder);
         using var original = StateDictFile.ReadPyTorch(ModelFixtures.File("cnn.pt"));
         foreach (var file in new[] { "back.pt", "back.safetensors" })
         {
@@ -79,7 +79,7 @@ public class ModelFolderTests
         using var dir = new TempDir();
         using var test = Digits.SeparableSet(1);
         ModelImport.Run(new ModelImportOptions(ModelFixtures.File("mlp.onnx"), dir.File("m")), test);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         var e = Assert.Throws<MnistLabException>(() => ModelExport.Write(loaded, dir.File("x.pt")));
         Assert.Contains("no PyTorch architecture", e.Message);
         Assert.False(File.Exists(dir.File("x.pt")));
@@ -94,7 +94,7 @@ public class ModelFolderTests
         Assert.Equal(ModelFolder.ScriptFile, result.Card.WeightsFile);
         // The script reshapes what it gets to (N, 784) itself, so the image, tried first, is what it reads.
         Assert.Equal([1L, 28, 28], Assert.IsType<TorchScriptSpec>(result.Card.Spec).InputShape);
-        using var loaded = ModelFolder.Load(dir.File("m"));
+        using var loaded = LoadedModel.FromFolder(dir.File("m"));
         Assert.Equal(["input", "output"], loaded.Card.Points);
         using var scope = NewDisposeScope();
         Assert.Equal([10L, 10], loaded.Model.call(test.Images).shape);

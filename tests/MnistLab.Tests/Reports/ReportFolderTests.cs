@@ -11,14 +11,14 @@ public class ReportFolderTests
     {
         using var dir = new TempDir();
         string target = dir.File("report");
-        using (var first = new ReportFolder(target))
+        using (var first = ReportFolder.Open(target))
         {
             first.WriteText("metrics.json", "{\"run\":1}");
             first.WriteText("old.png", "x");
             Assert.False(Directory.Exists(target));
             first.Commit();
         }
-        using (var failed = new ReportFolder(target))
+        using (var failed = ReportFolder.Open(target))
             failed.WriteText("metrics.json", "{\"run\":2}"); // disposed without commit, as when training throws
 
         Assert.Equal("{\"run\":1}", File.ReadAllText(Path.Combine(target, "metrics.json")));
@@ -30,8 +30,8 @@ public class ReportFolderTests
     {
         using var dir = new TempDir();
         string target = dir.File("report");
-        using (var a = new ReportFolder(target)) { a.WriteText("metrics.json", "1"); a.WriteText("stale.png", "x"); a.Commit(); }
-        using (var b = new ReportFolder(target)) { b.WriteText("metrics.json", "2"); b.Commit(); }
+        using (var a = ReportFolder.Open(target)) { a.WriteText("metrics.json", "1"); a.WriteText("stale.png", "x"); a.Commit(); }
+        using (var b = ReportFolder.Open(target)) { b.WriteText("metrics.json", "2"); b.Commit(); }
         Assert.Equal(["metrics.json"], Directory.GetFiles(target).Select(Path.GetFileName));
     }
 
@@ -40,7 +40,7 @@ public class ReportFolderTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("thesis.tex"), "precious");
-        var e = Assert.Throws<InvalidOptionException>(() => new ReportFolder(dir.Path));
+        var e = Assert.Throws<InvalidOptionException>(() => ReportFolder.Open(dir.Path));
         Assert.Contains("not a MnistLab report", e.Message);
         Assert.True(File.Exists(dir.File("thesis.tex")));
     }
@@ -49,7 +49,7 @@ public class ReportFolderTests
     public void Written_json_uses_snake_case_and_parses()
     {
         using var dir = new TempDir();
-        using (var r = new ReportFolder(dir.File("r"))) { r.WriteJson("metrics.json", new { TestAcc = 0.5, PerClass = new[] { 1.0 } }); r.Commit(); }
+        using (var r = ReportFolder.Open(dir.File("r"))) { r.WriteJson("metrics.json", new { TestAcc = 0.5, PerClass = new[] { 1.0 } }); r.Commit(); }
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("r/metrics.json")));
         Assert.Equal(0.5, doc.RootElement.GetProperty("test_acc").GetDouble());
     }
@@ -58,7 +58,7 @@ public class ReportFolderTests
     public void Plots_write_valid_png_files()
     {
         using var dir = new TempDir();
-        using var r = new ReportFolder(dir.File("r"));
+        using var r = ReportFolder.Open(dir.File("r"));
         Plots.Lines(r.PathOf("a.png"), "t", "x", "y", [("s", [1.0, 2.0, 1.5])]);
         Plots.DivergingGrid(r.PathOf("b.png"), Enumerable.Range(0, 10).Select(i => Enumerable.Range(0, 784).Select(p => (float)(p - 392) * i).ToArray()).ToList(),
             Enumerable.Range(0, 10).Select(i => i.ToString()).ToList(), 2, 5);

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
+using MnistLab.Experiments;
+using MnistLab.Experiments.Linearity;
 using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands.Run;
@@ -7,19 +9,15 @@ namespace MnistLab.Cli.Commands.Run;
 [FlagsOf("linearity")]
 public sealed class LinearitySettings : RunSettings
 {
-    [CommandOption("--epochs <N>"), OptionPath("train.epochs")]
-    [Description("Epochs per model. Default 2 (the seed's).")]
+    [CommandOption("--epochs <N>"), OptionPath("train.epochs", "Epochs per model.", typeof(LinearityOptions))]
     public int? Epochs { get; init; }
 
-    [CommandOption("--batch-size <N>"), OptionPath("train.batch_size")]
-    [Description("Mini-batch size. Default 256.")]
+    [CommandOption("--batch-size <N>"), OptionPath("train.batch_size", "Mini-batch size.", typeof(LinearityOptions))]
     public int? BatchSize { get; init; }
 
-    [CommandOption("--lr <X>"), OptionPath("train.learning_rate")]
-    [Description("Adam learning rate. Default 0.001.")]
+    [CommandOption("--lr <X>"), OptionPath("train.learning_rate", "Adam learning rate.", typeof(LinearityOptions))]
     public double? LearningRate { get; init; }
 
-    [CommandOption("--models <LIST>"), OptionPath("models")]
-    [Description("Comma-separated subset of linear_mse,linear_ce,mlp_ce. Default all three.")]
+    [CommandOption("--models <LIST>"), OptionPath("models", "Comma-separated subset of linear_mse,linear_ce,mlp_ce.", typeof(LinearityOptions))]
     public string? Models { get; init; }
 }

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
+using MnistLab.Experiments;
+using MnistLab.Experiments.LocalMi;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,20 +18,16 @@ public sealed class LocalMiSettings : RunSettings
     [Description("sequential (the seed's), simultaneous or both. Default both.")]
     public string Order { get; init; } = "both";
 
-    [CommandOption("--epochs <N>"), OptionPath("rule.epochs_per_layer")]
-    [Description("Epochs per layer. Default 2.")]
+    [CommandOption("--epochs <N>"), OptionPath("rule.epochs_per_layer", "Epochs per layer.", typeof(LocalMiExperimentOptions))]
     public int? Epochs { get; init; }
 
-    [CommandOption("--lr <X>"), OptionPath("rule.learning_rate")]
-    [Description("SGD learning rate of the local rule. Default 0.001.")]
+    [CommandOption("--lr <X>"), OptionPath("rule.learning_rate", "SGD learning rate of the local rule.", typeof(LocalMiExperimentOptions))]
     public double? LearningRate { get; init; }
 
-    [CommandOption("--lambda <X>"), OptionPath("rule.lambda")]
-    [Description("Redundancy penalty. Default 0.01.")]
+    [CommandOption("--lambda <X>"), OptionPath("rule.lambda", "Redundancy penalty.", typeof(LocalMiExperimentOptions))]
     public double? Lambda { get; init; }
 
-    [CommandOption("--soft-width <X>"), OptionPath("rule.soft_width")]
-    [Description("Kernel sd of the soft estimator. Default 0.3.")]
+    [CommandOption("--soft-width <X>"), OptionPath("rule.soft_width", "Kernel sd of the soft estimator.", typeof(LocalMiExperimentOptions))]
     public double? SoftWidth { get; init; }
 
     public override ValidationResult Validate()

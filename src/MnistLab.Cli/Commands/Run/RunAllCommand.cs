@@ -43,7 +43,6 @@ public sealed class RunAllCommand : LabCommand<RunAllCommand.Settings>
             Seed = settings.Seed,
             Only = settings.Only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         }.Validated();
-        settings.ApplyThreads();
         using var data = settings.OpenData();
         var lab = ConsoleProgress.Run(progress => Lab.Run(outDir, data, options,
             new RunSetup { Resume = settings.Resume, Progress = progress, Command = CliApp.Arguments, Cancel = cancellationToken }));

@@ -26,8 +26,7 @@ public sealed class RunCommand<TSettings> : LabCommand<TSettings> where TSetting
         var experiment = Registry.Get(context.Name);
         var options = settings.Options(experiment);
         string outDir = settings.Out ?? Path.Combine("runs", experiment.Name);
-        Reports.ReportFolder.CheckReplaceable(Path.GetFullPath(outDir), outDir); // before the data is loaded
-        settings.ApplyThreads();
+        Reports.ReportFolder.Check(outDir); // before the data is loaded
         using var data = settings.OpenData();
         var run = ConsoleProgress.Run(progress => experiment.RunInto(options, outDir, data,
             new RunSetup { Resume = settings.Resume, Progress = progress, Command = CliApp.Arguments, Cancel = cancellationToken }));

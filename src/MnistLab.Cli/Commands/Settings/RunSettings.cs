@@ -36,7 +36,8 @@ public class RunSettings : CommonSettings
     /// <summary>The experiment these settings run; set by the command before the options are built.</summary>
     public IExperiment? Experiment { get; set; }
 
-    public override Type? OptionsType => Experiment?.OptionsType;
+    /// <summary>The options record of the experiment, whose keys --set names.</summary>
+    Type? OptionsType => Experiment?.OptionsType;
 
     /// <summary>Values that are not a plain key (a choice that maps to a list, say), as (key, value) pairs.</summary>
     protected virtual IEnumerable<(string Key, string Value)> Overrides() => [];
@@ -48,23 +49,23 @@ public class RunSettings : CommonSettings
         return base.Validate();
     }
 
+    /// <summary>A --set wins over a flag for the same option (it is applied after), so it is named first.</summary>
+    public override string? FlagFor(string option)
+    {
+        foreach (var s in Set.Reverse())
+        {
+            string key = s[..s.IndexOf('=')].Trim();
+            if (OptionsType is { } type && OptionPaths.LibraryName(type, key) == option) return $"--set {key}";
+        }
+        return base.FlagFor(option);
+    }
+
     /// <summary>The experiment's options as these settings give them.</summary>
     public object Options(IExperiment experiment)
     {
         Experiment = experiment;
-        var flags = GetType().GetProperties()
-            .Select(p => (Path: p.GetCustomAttribute<OptionPathAttribute>()?.Path, Value: p.GetValue(this)))
-            .Where(p => p.Path is not null && p.Value is not null && p.Value is not false)
-            .Select(p => (p.Path!, Format(p.Value!)));
         var sets = Set.Select(s => (s[..s.IndexOf('=')].Trim(), s[(s.IndexOf('=') + 1)..].Trim()));
-        var options = OptionPaths.With(Quick ? experiment.QuickOptions : experiment.DefaultOptions, [.. flags, .. Overrides(), .. sets]);
+        var options = Bind(Quick ? experiment.QuickOptions : experiment.DefaultOptions, [.. Overrides(), .. sets]);
         return experiment.WithSeed(options, Seed);
     }
-
-    static string Format(object value) => value switch
-    {
-        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        _ => value.ToString() ?? "",
-    };
 }

@@ -15,9 +15,16 @@ public static class ExplainReport
 {
     public const string AttributionsFolder = "attributions";
 
+    /// <summary>Writes <paramref name="outDir"/> whole or not at all, one writer at a time (<see cref="ReportFolder"/>).</summary>
     public static void Write(ExplainResult r, string outDir, IReadOnlyList<string>? command = null)
     {
-        using var folder = new ReportFolder(outDir);
+        using var folder = ReportFolder.Open(outDir);
+        folder.Publish(f => Write(r, f, command));
+    }
+
+    /// <summary>Writes the report's files into an open <paramref name="folder"/> (the caller commits it).</summary>
+    public static void Write(ExplainResult r, ReportFolder folder, IReadOnlyList<string>? command = null)
+    {
         int n = r.Indices.Length;
         foreach (var m in r.Methods)
         {
@@ -46,7 +53,6 @@ public static class ExplainReport
         }
         folder.WriteJson(ReportFolder.Marker, Metrics(r, command));
         folder.WriteReport(Markdown(r));
-        folder.Commit();
     }
 
     static float[] Mean(float[][] rows, long[] labels, int c)
@@ -55,22 +61,15 @@ public static class ExplainReport
         return Enumerable.Range(0, rows[0].Length).Select(p => chosen.Average(row => row[p])).ToArray();
     }
 
+    /// <summary>
+    /// metrics.json: the model, the images, each method's figures and checks, then the options record as the run used it
+    /// and the run record (version, machine, threads, data and its hashes, seed, command).
+    /// </summary>
     public static object Metrics(ExplainResult r, IReadOnlyList<string>? command) => new
     {
-        mnistlab_version = LabVersion.Current,
-        command,
         model = r.Model,
         layers = r.Layers,
         images = new { selection = r.Options.Images.ToString(), target = r.Options.Target, indices = r.Indices, labels = r.Labels, predictions = r.Predictions, targets = r.Targets },
-        seed = r.Options.Seed,
-        options = new
-        {
-            ig = new { steps = r.Options.Settings.IntegratedGradients.Steps, method = Quadrature.NameOf(r.Options.Settings.IntegratedGradients.Method), baseline = r.Options.Settings.IntegratedGradients.Baseline.Describe() },
-            occlusion = new { window = r.Options.Settings.Occlusion.Window, stride = r.Options.Settings.Occlusion.Stride },
-            lrp = new { composite = r.Options.Settings.Lrp.Composite, epsilon = r.Options.Settings.Lrp.Epsilon, gamma = r.Options.Settings.Lrp.Gamma },
-            smoothgrad = new { kind = r.Options.Settings.SmoothGrad.Kind, samples = r.Options.Settings.SmoothGrad.Samples, stdev = r.Options.Settings.SmoothGrad.Stdev, method = r.Options.Settings.SmoothGrad.Method },
-            gradient_shap = new { samples = r.Options.Settings.GradientShap.Samples, baselines = r.Options.ShapBaselines },
-        },
         methods = r.Methods.ToDictionary(m => m.Name, m => new
         {
             seconds = m.Result.Seconds,
@@ -80,6 +79,8 @@ public static class ExplainReport
             extra_inputs = m.ExtraMaps is { } x ? new { mean_attribution = Enumerable.Range(0, x[0].Length).Select(j => x.Average(row => (double)row[j])).ToArray() } : null,
             checks = m.Checks is { } c ? Checks(c) : null,
         }),
+        options = r.Options,
+        run = Runs.RunInfo.Capture(r.Data) with { Seed = r.Options.Seed, Command = command },
     };
 
     static object Checks(AttributionChecksResult c) => new

@@ -2,50 +2,21 @@ using System.Diagnostics;
 using MnistLab.Attribution.Checks;
 using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Import;
 using MnistLab.Models;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace MnistLab.Attribution.Explain;
 
-/// <summary>A model to explain and how MNIST images become its input.</summary>
-public sealed record ExplainModel(Module<Tensor, Tensor> Model, Func<Tensor, Tensor> Input, string Source)
-{
-    /// <summary>A checkpoint's classifier; a model whose output is not class scores, or whose input is not the image, is refused.</summary>
-    public static ExplainModel FromCheckpoint(string path)
-    {
-        var (model, input) = Export.ActivationExport.FromCheckpoint(path);
-        var spec = ((ILabModel)model).Spec;
-        string? refusal = spec switch
-        {
-            VaeSpec => "a VAE, whose output is a reconstruction, not class scores",
-            LocalLayerSpec => "a local layer, whose outputs are features, not class scores",
-            _ when spec.Input.Kind == "output-of" => $"a layer stacked on '{spec.Input.Training}', whose input is that training's output, not the image",
-            _ => null,
-        };
-        if (refusal is not null)
-        {
-            model.Dispose();
-            throw new MnistLabException($"{path}: explain attributes a classifier's scores to the image; this checkpoint holds {refusal}.");
-        }
-        return new ExplainModel(model, input, $"{Path.GetFileName(path)} ({spec.GetType().Name.Replace("Spec", "")}, input {spec.Input})");
-    }
-
-    /// <summary>A model folder written by <c>mnistlab model import</c> (or any model folder).</summary>
-    public static ExplainModel FromFolder(string folder)
-    {
-        var loaded = Import.ModelFolder.Load(folder);
-        return new ExplainModel(loaded.Model, loaded.Input, $"{Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'))} (imported {loaded.Spec.GetType().Name.Replace("Spec", "")}, input {loaded.Spec.Input})");
-    }
-}
-
 /// <summary>One method's maps of the chosen images and, with --checks, their checks.</summary>
 /// <param name="ImageMaps">The attributions of the 784 pixels of each image, row-major.</param>
 /// <param name="ExtraMaps">Attributions of the inputs after the pixels (the ring bit), per image; null when there are none.</param>
 public sealed record ExplainedMethod(string Name, AttributionResult Result, float[][] ImageMaps, float[][]? ExtraMaps, AttributionChecksResult? Checks);
 
+/// <param name="Data">The images' data set and its hashes, for the report's run record.</param>
 public sealed record ExplainResult(ExplainOptions Options, string Model, string Layers, long[] Indices, long[] Labels, long[] Predictions, long[] Targets,
-    float[][] Images, IReadOnlyList<ExplainedMethod> Methods);
+    float[][] Images, IReadOnlyList<ExplainedMethod> Methods, DataProvenance Data);
 
 /// <summary>
 /// <c>mnistlab explain</c> as a library call: the chosen images, their targets, every chosen method's maps and, on
@@ -53,13 +24,14 @@ public sealed record ExplainResult(ExplainOptions Options, string Model, string 
 /// </summary>
 public static class Explanation
 {
-    public static ExplainResult Run(ExplainModel model, Mnist mnist, ExplainOptions options, IProgressSink? progress = null)
+    public static ExplainResult Run(LoadedModel model, Mnist mnist, ExplainOptions options, IProgressSink? progress = null)
     {
         options.Validated();
+        model.RequireClassifier("explain attributes a classifier's scores to the image");
         progress ??= ProgressSink.None;
         using var scope = NewDisposeScope();
-        var split = options.Images.Split == "train" ? mnist.Train : mnist.Test;
-        long[] indices = Select(split, options.Images);
+        var split = options.Images.SplitOf(mnist);
+        long[] indices = options.Images.Indices(mnist);
         var images = split.Images.index_select(0, tensor(indices));
         long[] labels = split.Labels.index_select(0, tensor(indices)).data<long>().ToArray();
         var x = model.Input(images);
@@ -83,9 +55,18 @@ public static class Explanation
             var pick = randperm(mnist.Train.Count, generator: g).narrow(0, 0, Math.Min(options.ShapBaselines, mnist.Train.Count));
             settings = settings with { GradientShap = settings.GradientShap with { Baselines = model.Input(mnist.Train.Images.index_select(0, pick)) } };
         }
+        // The methods that read the model as a sequence of layers are checked before any method runs, so a model they do
+        // not support fails now, not after the other methods and their checks.
+        var graphMethods = options.Methods.Where(m => GraphMethods.Contains(m) || (m == NoiseTunnel.Name && GraphMethods.Contains(options.Settings.SmoothGrad.Method))).ToList();
         string layers;
         try { layers = LayerGraph.Of(model.Model).Describe(); }
         catch (MnistLabException) { layers = "(not a plain sequence of layers: ig-exact and lrp do not apply)"; }
+        if (graphMethods.Count > 0)
+            try { LayerGraph.Checked(input); }
+            catch (MnistLabException e)
+            {
+                throw new InvalidOptionException("methods", $"{string.Join(", ", graphMethods)} cannot explain {model.Source}: {e.Message}");
+            }
 
         var methods = new List<ExplainedMethod>();
         foreach (var name in options.Methods)
@@ -104,19 +85,9 @@ public static class Explanation
             float[][]? extra = layout.Extra > 0 ? TensorData.Rows(maps.reshape(indices.Length, -1).narrow(1, InputLayout.Pixels, layout.Extra)) : null;
             methods.Add(new ExplainedMethod(name, result, imageMaps, extra, checks));
         }
-        return new ExplainResult(options, model.Source, layers, indices, labels, predictions, targets, TensorData.Rows(images), methods);
+        return new ExplainResult(options, model.Source, layers, indices, labels, predictions, targets, TensorData.Rows(images), methods, mnist.Provenance);
     }
 
-    static long[] Select(LabeledImages split, ImageSelection selection)
-    {
-        if (selection.PerClass is { } k)
-        {
-            long[] labels = split.LabelArray();
-            var chosen = Enumerable.Range(0, 10).SelectMany(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).Take(k)).Select(i => (long)i).ToArray();
-            return chosen;
-        }
-        if (selection.End > split.Count)
-            throw new InvalidOptionException("ExplainOptions.Images", $"--images {selection}: the {selection.Split} split has {split.Count} images.");
-        return Enumerable.Range(selection.Start, selection.End - selection.Start).Select(i => (long)i).ToArray();
-    }
+    /// <summary>The methods that walk the model's layers (<see cref="LayerGraph"/>) and refuse models they cannot read.</summary>
+    static readonly string[] GraphMethods = [ExactIntegratedGradients.Name, Lrp.Name];
 }

@@ -17,7 +17,7 @@ public sealed record LayerFilters(string Layer, FilterDiversityResult Init, Filt
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
     TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
-    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, AnalysedModel? Given = null)
+    float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, ModelCard? Given = null)
 {
     /// <summary>Where the ResNet looks: digit or texture.</summary>
     public RotatedAttributionResult? Attribution { get; init; }
@@ -91,10 +91,10 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         using var fresh = new RotResNet(init);
         var initial = fresh.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
         var initWeights = fresh.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
-        using var given = options.Model is { } folder ? ModelFolder.Load(folder) : null;
+        using var given = options.Model is { } folder ? LoadedModel.FromFolder(folder) : null;
         var model = given is null ? fresh : given.Model as RotResNet
             ?? throw new MnistLabException($"{options.Model}: holds a {given.Model.GetType().Name}; the rotated experiment analyses the seed's ResNet (import one with --kind rotated).");
-        if (given is not null) progress.Info($"analysing the ResNet of {given.Folder} (imported from {given.Card.Source}), not training one");
+        if (given is not null) progress.Info($"analysing the ResNet of {given.Path} (imported from {given.Card!.Source}), not training one");
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
         var history = given is not null ? new TrainingHistory()
@@ -121,7 +121,7 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         var attribution = RotatedAttribution.Compute(model, data, options.Data, () => lab.Mnist);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
             linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
-            given is null ? null : AnalysedModel.Of(given)) { Attribution = attribution };
+            given?.Card) { Attribution = attribution };
     }
 
     public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);

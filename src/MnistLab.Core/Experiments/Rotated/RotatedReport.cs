@@ -80,7 +80,7 @@ static class RotatedReport
         var sb = new StringBuilder();
         sb.AppendLine("# Rotated digits on textured backgrounds: what do a ResNet's filters learn?").AppendLine();
         sb.AppendLine(r.Given is { } given
-            ? $"Data: {r.Source} ({r.TestCount:N0} test images). The ResNet analysed here was not trained by this run: it is the model folder `{given.Folder}`, " +
+            ? $"Data: {r.Source} ({r.TestCount:N0} test images). The ResNet analysed here was not trained by this run: it is the model folder `{r.Options.Model}`, " +
               $"imported from `{given.Source}` (SHA-256 {given.SourceSha256[..16]}…), tested on the whole test set. \"Init\" below is a fresh initialisation of " +
               $"the same architecture with seed {o.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
             : $"Data: {r.Source} ({r.TrainCount:N0} train, {r.ValCount:N0} validation, {r.TestCount:N0} test). The seed's ResNet (six residual " +

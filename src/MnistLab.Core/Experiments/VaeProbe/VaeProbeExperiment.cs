@@ -20,7 +20,7 @@ public sealed record VaeProbeResult(
     VaeProbeOptions Options, double[] LossPerEpoch, double ConceptsSeconds, double TrainSeconds,
     RidgeProbeResult Probe, ProbeMetrics Train, ProbeMetrics Test, IReadOnlyList<LambdaSweepRow> Sweep,
     double[,] TestZ, double[,] TestC, double[,] TestPredicted, float[][] Originals, float[][] Reconstructions, float[][] Traversals,
-    byte[] Checkpoint, IReadOnlyDictionary<string, string> DataSha256, AnalysedModel? Given = null)
+    byte[] Checkpoint, IReadOnlyDictionary<string, string> DataSha256, ModelCard? Given = null)
 {
     public int LatentDim => TestZ.GetLength(1);
 
@@ -94,7 +94,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         progress.Info($"concept scores for {mnist.Train.Count + mnist.Test.Count:N0} images in {conceptsSeconds * 1000:F0} ms");
 
         // Model: train the VAE on the training images, or take the one given.
-        using var given = options.Model is { } folder ? ModelFolder.Load(folder) : null;
+        using var given = options.Model is { } folder ? LoadedModel.FromFolder(folder) : null;
         using var init = Seeds.Generator(options.Train.Seed, $"{VaeTrainer.Name}/init");
         using var trained = given is null ? new Vae(new VaeSpec(options.LatentDim), init) : null;
         var vae = trained ?? given!.Model as Vae
@@ -102,7 +102,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         clock.Restart();
         double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints);
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        if (given is not null) progress.Info($"probing the VAE of {given.Folder} (imported from {given.Card.Source}), not training one");
+        if (given is not null) progress.Info($"probing the VAE of {given.Path} (imported from {given.Card!.Source}), not training one");
         byte[] checkpoint = Checkpoint(vae);
 
         // Probe: fit on training latents, measure on both; sweep lambda by cross-validation on the training set.
@@ -117,7 +117,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
             RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
             testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256,
-            given is null ? null : AnalysedModel.Of(given)) { Encoder = encoder };
+            given?.Card) { Encoder = encoder };
     }
 
     /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>

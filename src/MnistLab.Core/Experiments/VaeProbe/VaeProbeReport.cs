@@ -103,7 +103,7 @@ static class VaeProbeReport
         var sb = new StringBuilder();
         sb.AppendLine("# Probing a VAE's latents for human concepts").AppendLine();
         sb.AppendLine((r.Given is { } given
-                          ? $"The VAE probed here was not trained by this run: it is the model folder `{given.Folder}`, imported from `{given.Source}` " +
+                          ? $"The VAE probed here was not trained by this run: it is the model folder `{r.Options.Model}`, imported from `{given.Source}` " +
                             $"(SHA-256 {given.SourceSha256[..16]}…; 784-256-{r.LatentDim}). "
                           : $"A beta-VAE (784-256-{r.LatentDim}, beta {o.Beta}) trained on the 60,000 MNIST training images, Adam {o.Train.LearningRate}, batch " +
                             $"{o.Train.BatchSize}, {o.Train.Epochs} epochs ({r.TrainSeconds:F1} s). ") + "Concept scores on the binarised image: size (pixel count), " +
