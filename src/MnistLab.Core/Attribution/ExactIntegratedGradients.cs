@@ -28,8 +28,8 @@ public sealed record ExactIntegratedGradientsOptions
 /// BatchNorm in eval, Flatten, Dropout in eval, residual sums). Along the straight path the model is linear between
 /// the points where some ReLU or max-pool changes its pattern, so ∇f is constant on each piece and the path integral
 /// is the finite sum Σ_pieces (α_{k+1} − α_k) ∇f(midpoint). The pieces are found by walking the path through the
-/// model's <see cref="LayerGraph"/> with value and tangent; everything runs in float64, so completeness holds to
-/// float64 rounding. The graph is checked to reproduce the model's output first.
+/// model's <see cref="LayerGraph"/> with value and tangent (<see cref="ExactPathWalk"/>); everything runs in float64,
+/// so completeness holds to float64 rounding. The graph is checked to reproduce the model's output first.
 /// </summary>
 public static class ExactIntegratedGradients
 {
@@ -44,7 +44,7 @@ public static class ExactIntegratedGradients
         var graph = LayerGraph.Checked(input);
         var x = input.Inputs.to_type(ScalarType.Float64);
         var b = options.Baseline.For(input.Inputs).to_type(ScalarType.Float64);
-        var points = graph.Breakpoints(x, b, options.MaxPieces);
+        var points = ExactPathWalk.Breakpoints(graph, x, b, options.MaxPieces);
         var nodes = points.Select(p => (
             Enumerable.Range(0, p.Count - 1).Select(k => (p[k] + p[k + 1]) / 2).ToArray(),
             Enumerable.Range(0, p.Count - 1).Select(k => p[k + 1] - p[k]).ToArray())).ToList();

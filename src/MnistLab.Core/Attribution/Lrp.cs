@@ -29,9 +29,10 @@ public sealed record LrpOptions
 }
 
 /// <summary>
-/// Layer-wise relevance propagation on the model's <see cref="LayerGraph"/> (float64), starting from R = f_t(x) at the
-/// target. Its completeness error is the relevance lost or gained on the way: Σ R_input − f_t(x) (biases and ε absorb some).
-/// The graph is checked to reproduce the model's output before any map is made.
+/// Layer-wise relevance propagation on the model's <see cref="LayerGraph"/> (float64), stage by stage
+/// (<see cref="LrpPropagation"/>), starting from R = f_t(x) at the target. Its completeness error is the relevance lost
+/// or gained on the way: Σ R_input − f_t(x) (biases and ε absorb some). The graph is checked to reproduce the model's
+/// output before any map is made.
 /// </summary>
 public static class Lrp
 {
@@ -50,7 +51,7 @@ public static class Lrp
         {
             int n = Math.Min(options.BatchSize, input.Count - start);
             var x = input.Inputs.narrow(0, start, n).to_type(ScalarType.Float64);
-            parts.Add(graph.Relevance(x, input.Targets[start..(start + n)], composite));
+            parts.Add(LrpPropagation.Relevance(graph, x, input.Targets[start..(start + n)], composite));
         }
         var maps = cat(parts, 0);
         var fx = ModelCalls.TargetOutputs(input.Model, input.Inputs, input.Targets);

@@ -1,3 +1,4 @@
+using MnistLab.Attribution.Graph;
 using MnistLab.Common;
 using static TorchSharp.torch;
 
@@ -22,6 +23,15 @@ public abstract record LrpRule
 
     internal abstract Tensor Apply(AffineStage layer, Tensor a, Tensor r);
 
+    /// <summary>Wᵀ s for the layer's input shape: the gradient of W a with respect to a, given the output gradient s.</summary>
+    static Tensor Transpose(AffineStage layer, Tensor s, Tensor w, long[] inputShape)
+    {
+        if (!layer.IsConv) return s.matmul(Stage.Cast(w, s));
+        using var _ = enable_grad();
+        var leaf = zeros(inputShape, dtype: s.dtype).requires_grad_(true);
+        return autograd.grad([layer.Apply(leaf, w, null)], [leaf], [s])[0].detach();
+    }
+
     static Tensor Pos(Tensor t) => t.clamp(min: 0);
     static Tensor Neg(Tensor t) => t.clamp(max: 0);
 
@@ -29,7 +39,7 @@ public abstract record LrpRule
     public sealed record Epsilon(double Eps) : LrpRule
     {
         internal override Tensor Apply(AffineStage l, Tensor a, Tensor r) =>
-            a * l.Transpose(Divide(r, l.Apply(a, l.Weight, l.Bias), Eps), l.Weight, a.shape);
+            a * Transpose(l, Divide(r, l.Apply(a, l.Weight, l.Bias), Eps), l.Weight, a.shape);
     }
 
     /// <summary>γ rule: weights W + γW⁺ (and bias b + γb⁺) favour positive contributions.</summary>
@@ -39,7 +49,7 @@ public abstract record LrpRule
         {
             var w = l.Weight + G * Pos(l.Weight);
             var b = l.Bias is null ? null : l.Bias + G * Pos(l.Bias);
-            return a * l.Transpose(Divide(r, l.Apply(a, w, b), Stabilizer), w, a.shape);
+            return a * Transpose(l, Divide(r, l.Apply(a, w, b), Stabilizer), w, a.shape);
         }
     }
 
@@ -51,7 +61,7 @@ public abstract record LrpRule
             Tensor wp = Pos(l.Weight), wn = Neg(l.Weight), ap = Pos(a), an = Neg(a);
             var z = l.Apply(ap, wp, l.Bias is null ? null : Pos(l.Bias)) + l.Apply(an, wn, null);
             var s = Divide(r, z, Stabilizer);
-            return ap * l.Transpose(s, wp, a.shape) + an * l.Transpose(s, wn, a.shape);
+            return ap * Transpose(l, s, wp, a.shape) + an * Transpose(l, s, wn, a.shape);
         }
     }
 
@@ -64,8 +74,8 @@ public abstract record LrpRule
             var zp = l.Apply(ap, wp, l.Bias is null ? null : Pos(l.Bias)) + l.Apply(an, wn, null);
             var zn = l.Apply(ap, wn, l.Bias is null ? null : Neg(l.Bias)) + l.Apply(an, wp, null);
             Tensor sp = Divide(r, zp, Stabilizer), sn = Divide(r, zn, Stabilizer);
-            var positive = ap * l.Transpose(sp, wp, a.shape) + an * l.Transpose(sp, wn, a.shape);
-            var negative = ap * l.Transpose(sn, wn, a.shape) + an * l.Transpose(sn, wp, a.shape);
+            var positive = ap * Transpose(l, sp, wp, a.shape) + an * Transpose(l, sp, wn, a.shape);
+            var negative = ap * Transpose(l, sn, wn, a.shape) + an * Transpose(l, sn, wp, a.shape);
             return Alpha * positive - Beta * negative;
         }
     }
@@ -76,7 +86,7 @@ public abstract record LrpRule
         internal override Tensor Apply(AffineStage l, Tensor a, Tensor r)
         {
             var w = ones_like(l.Weight);
-            return l.Transpose(Divide(r, l.Apply(ones_like(a), w, null), Stabilizer), w, a.shape);
+            return Transpose(l, Divide(r, l.Apply(ones_like(a), w, null), Stabilizer), w, a.shape);
         }
     }
 
@@ -88,7 +98,7 @@ public abstract record LrpRule
             Tensor wp = Pos(l.Weight), wn = Neg(l.Weight), lo = full_like(a, Low), hi = full_like(a, High);
             var z = l.Apply(a, l.Weight, null) - l.Apply(lo, wp, null) - l.Apply(hi, wn, null);
             var s = Divide(r, z, Stabilizer);
-            return a * l.Transpose(s, l.Weight, a.shape) - lo * l.Transpose(s, wp, a.shape) - hi * l.Transpose(s, wn, a.shape);
+            return a * Transpose(l, s, l.Weight, a.shape) - lo * Transpose(l, s, wp, a.shape) - hi * Transpose(l, s, wn, a.shape);
         }
     }
 }

@@ -14,7 +14,7 @@ public sealed record LinearSpec(int Inputs = 784, int Classes = 10) : ModelSpec
 /// Multinomial logistic regression: logits = W x + b on the flattened image (seed 003's LinearClassifier).
 /// Points: input, fc, output.
 /// </summary>
-public sealed class LinearClassifier : Module<Tensor, Tensor>, ILabModel
+public sealed class LinearClassifier : Module<Tensor, Tensor>, ILabModel, ILayerSequence
 {
     readonly Linear fc;
     readonly HookPoint hook_input = new(), hook_output = new();
@@ -37,6 +37,8 @@ public sealed class LinearClassifier : Module<Tensor, Tensor>, ILabModel
     /// <summary>(classes, inputs): row c is the template of class c.</summary>
     public Tensor Weight => fc.weight!;
     public Tensor Bias => fc.bias!;
+
+    public IEnumerable<Module> Layers() => [fc];
 
     public override Tensor forward(Tensor x) => hook_output.call(fc.call(hook_input.call(x).flatten(1))); // (B, inputs) -> (B, classes)
 }

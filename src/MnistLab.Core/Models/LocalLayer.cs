@@ -15,7 +15,7 @@ public sealed record LocalLayerSpec(int Inputs, int Neurons) : ModelSpec
 /// activation. Trained neuron by neuron by <see cref="Training.LocalMiRule"/>, not by backprop.
 /// Points: input, linear, output.
 /// </summary>
-public sealed class LocalLayer : Module<Tensor, Tensor>, ILabModel
+public sealed class LocalLayer : Module<Tensor, Tensor>, ILabModel, ILayerSequence
 {
     readonly Linear linear;
     readonly HookPoint hook_input = new(), hook_output = new();
@@ -38,6 +38,8 @@ public sealed class LocalLayer : Module<Tensor, Tensor>, ILabModel
     public Tensor Weight => linear.weight!; // (K, inputs)
     public Tensor Bias => linear.bias!;     // (K)
     public int Neurons => (int)linear.weight!.shape[0];
+
+    public IEnumerable<Module> Layers() => [linear];
 
     public override Tensor forward(Tensor x) => hook_output.call(linear.call(hook_input.call(x).flatten(1))); // (B, K)
 }

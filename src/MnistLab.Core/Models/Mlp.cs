@@ -14,7 +14,7 @@ public sealed record MlpSpec(int Inputs = 784, int Hidden = 256, int Classes = 1
 /// One hidden ReLU layer: logits = W2 relu(W1 x + b1) + b2 (seed 003's MLP, hidden 256 by default).
 /// Points: input, fc1, relu1, fc2, output.
 /// </summary>
-public sealed class Mlp : Module<Tensor, Tensor>, ILabModel
+public sealed class Mlp : Module<Tensor, Tensor>, ILabModel, ILayerSequence
 {
     readonly Linear fc1;
     readonly ReLU relu1;
@@ -40,6 +40,8 @@ public sealed class Mlp : Module<Tensor, Tensor>, ILabModel
 
     public Tensor Weight1 => fc1.weight!; // (hidden, inputs)
     public Tensor Weight2 => fc2.weight!; // (classes, hidden)
+
+    public IEnumerable<Module> Layers() => [fc1, relu1, fc2];
 
     public override Tensor forward(Tensor x) =>
         hook_output.call(fc2.call(relu1.call(fc1.call(hook_input.call(x).flatten(1))))); // (B, inputs) -> (B, hidden) -> (B, classes)

@@ -9,7 +9,7 @@ namespace MnistLab.Models;
 /// (the first block) the skip broadcasts the image over all output channels, exactly as PyTorch does in the seed.
 /// Points: conv1, bn, relu, conv2 (the block's output, the sum, is its parent's point).
 /// </summary>
-public sealed class ResBlock : Module<Tensor, Tensor>, IHookedModel
+public sealed class ResBlock : Module<Tensor, Tensor>, IHookedModel, IResidualBlock
 {
     readonly Conv2d conv1;
     readonly BatchNorm2d bn;
@@ -27,6 +27,8 @@ public sealed class ResBlock : Module<Tensor, Tensor>, IHookedModel
         RegisterComponents();
         Points = [new("conv1", conv1), new("bn", bn), new("relu", relu), new("conv2", conv2)];
     }
+
+    public IEnumerable<Module> Branch() => [conv1, bn, relu, conv2];
 
     public override Tensor forward(Tensor x) => x + conv2.call(relu.call(bn.call(conv1.call(x)))); // (B, C_out, H, W)
 }

@@ -19,7 +19,7 @@ public sealed record RotResNetSpec : ModelSpec
 /// Points: input, res1 … res6 (block outputs) with each block's conv1, bn, relu, conv2; pool1, pool2 (after
 /// pooling and dropout), bn2d, relu2d, flatten, fc1, bn1d, relu1d, fc2, output.
 /// </summary>
-public sealed class RotResNet : Module<Tensor, Tensor>, ILabModel, IStochastic
+public sealed class RotResNet : Module<Tensor, Tensor>, ILabModel, IStochastic, ILayerSequence
 {
     public const int ConvDim = 64, FcDim = 256;
 
@@ -87,6 +87,12 @@ public sealed class RotResNet : Module<Tensor, Tensor>, ILabModel, IStochastic
         x = hook_relu1d.call(relu.call(bn1d.call(fc1.call(x))));       // (B, 256)
         return hook_output.call(fc2.call(x));                          // (B, 10)
     }
+
+    public IEnumerable<Module> Layers() =>
+    [
+        new View(1, 28, 28), res1, res2, max_pool, drop, res3, res4, max_pool, drop, res5, res6, bn2d, relu, flatten,
+        fc1, bn1d, relu, fc2,
+    ];
 
     /// <summary>Every convolution's weight (out, in, 3, 3), by state-dict name, in order.</summary>
     public IReadOnlyList<(string Name, Tensor Weight)> ConvWeights() =>

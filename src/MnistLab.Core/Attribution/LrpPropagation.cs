@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using MnistLab.Attribution.Graph;
+using static TorchSharp.torch;
+
+namespace MnistLab.Attribution;
+
+/// <summary>
+/// How LRP passes relevance back through each stage of a <see cref="LayerGraph"/>, as Zennit does: the composite's rule at
+/// a Linear or Conv2d (<see cref="LrpRule"/>), the ε rule at a BatchNorm that follows neither, Pass at ReLU and the input
+/// normalisation, the gradient at max-pooling, and shares in proportion to the contributions (Norm) at average pooling
+/// and residual sums.
+/// </summary>
+static class LrpPropagation
+{
+    /// <summary>
+    /// LRP relevance of the inputs for the targets, starting from R = f_t(x) at the target output (Captum's convention)
+    /// and applying the composite's rule at each layer.
+    /// </summary>
+    internal static Tensor Relevance(LayerGraph graph, Tensor x, long[] targets, LrpComposite composite)
+    {
+        var stages = graph.Stages;
+        // The box of the first layer bounds the pixels; after an input normalisation the layer sees them normalised.
+        if (composite.First is LrpRule.ZBox box && stages.OfType<NormalizeStage>().FirstOrDefault() is { Scalar: (double mean, double std) })
+            composite = composite with { First = new LrpRule.ZBox((box.Low - mean) / std, (box.High - mean) / std) };
+        var inputs = new List<Tensor>();
+        var a = x;
+        using (no_grad())
+            foreach (var s in stages) { inputs.Add(a); a = s.Forward(a); }
+        var idx = tensor(targets).view(-1, 1);
+        var r = zeros_like(a).scatter(1, idx, a.gather(1, idx));
+        for (int k = stages.Count - 1; k >= 0; k--) r = Relevance(stages[k], inputs[k], r, composite);
+        return r;
+    }
+
+    /// <summary>The relevance of the stage's input <paramref name="a"/> given that of its output <paramref name="r"/>.</summary>
+    static Tensor Relevance(Stage stage, Tensor a, Tensor r, LrpComposite composite) => stage switch
+    {
+        AffineStage l => composite.RuleFor(l).Apply(l, a, r),
+        // After a residual sum a BatchNorm has no layer to fold into: a diagonal layer under the ε rule.
+        BatchNormStage bn => bn.Linear(a) * LrpRule.Divide(r, bn.Forward(a), composite.Epsilon),
+        NormalizeStage or ReluStage => r,
+        ReshapeStage => r.reshape(a.shape),
+        MaxPoolStage => ToWinners(stage, a, r),
+        AvgPoolStage => InProportion(stage, a, r),
+        ResidualStage res => Residual(res, a, r, composite),
+        _ => throw new UnreachableException($"LRP has no rule for a {stage.GetType().Name}."),
+    };
+
+    /// <summary>Relevance goes to each window's winner (the gradient of the max), as Zennit leaves max-pooling to the gradient.</summary>
+    static Tensor ToWinners(Stage pool, Tensor a, Tensor r)
+    {
+        using var _ = enable_grad();
+        var leaf = a.detach().requires_grad_(true);
+        return autograd.grad([pool.Forward(leaf)], [leaf], [r])[0].detach();
+    }
+
+    /// <summary>Each output's relevance shared among its inputs in proportion to their contributions (Zennit's Norm rule).</summary>
+    static Tensor InProportion(Stage pool, Tensor a, Tensor r)
+    {
+        using var _ = enable_grad();
+        var leaf = a.detach().requires_grad_(true);
+        var z = pool.Forward(leaf);
+        var s = LrpRule.Divide(r, z.detach(), LrpRule.Stabilizer);
+        return a * autograd.grad([z], [leaf], [s])[0].detach();
+    }
+
+    /// <summary>The relevance of the sum split between the skip and the branch in proportion to their contributions (Zennit's Norm rule for sums).</summary>
+    static Tensor Residual(ResidualStage res, Tensor a, Tensor r, LrpComposite composite)
+    {
+        var branch = res.Branch;
+        var inputs = new List<Tensor>();
+        var x = a;
+        using (no_grad())
+            foreach (var s in branch) { inputs.Add(x); x = s.Forward(x); }
+        var skip = a.expand_as(x);
+        var share = LrpRule.Divide(r, skip + x, LrpRule.Stabilizer);
+        var rSkip = skip * share;
+        if (!a.shape.SequenceEqual(x.shape)) rSkip = rSkip.sum(1, keepdim: true); // the broadcast skip of a one-channel input
+        var rb = x * share;
+        for (int k = branch.Count - 1; k >= 0; k--) rb = Relevance(branch[k], inputs[k], rb, composite);
+        return rSkip + rb;
+    }
+}
