@@ -134,7 +134,7 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
             using var init = Seeds.Generator(o.Seed, $"{name}/init");
             using var layer = new LocalLayer(spec, init);
             extras?.Plane?.Watch(name, layer, testIn.Images, ["output"]);
-            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, extras?.Plane));
+            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, context.Cancel, extras?.Plane));
             if (extras?.Significance is { } significance)
             {
                 extras.NeuronClock.Start();
