@@ -1,4 +1,5 @@
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Models;
@@ -118,7 +119,7 @@ public static class LocalMiRule
     }
 
     /// <summary>Hard-binned MI of every neuron over the whole set in one pass.</summary>
-    public static double[] MiOn(LocalLayer layer, LabeledImages data, MiBins bins)
+    public static double[] MiOn(LocalLayer layer, LabeledImages data, Binning bins)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

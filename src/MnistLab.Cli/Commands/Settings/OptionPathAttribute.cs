@@ -10,7 +10,7 @@ public sealed class OptionPathAttribute(string path) : Attribute
     public string Path { get; } = path;
 }
 
-/// <summary>A flag that gives the library option named <see cref="Option"/> (<c>MiBins.Count</c>), so errors about it name the flag.</summary>
+/// <summary>A flag that gives the library option named <see cref="Option"/> (<c>Binning.Count</c>), so errors about it name the flag.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class BindsAttribute(string option) : Attribute
 {
