@@ -17,7 +17,7 @@ public static class SweepExample
         };
         var plan = SweepPlan.Create(Path.Combine(root, "runs", "epochs"), spec);
 
-        // What `mnistlab sweep ... --jobs 2` does: every point in its own mnistlab process, two at a time. Run again,
+        // What `mnistlab sweep run ... --jobs 2` does: every point in its own mnistlab process, two at a time. Run again,
         // it keeps the finished points and continues the others.
         var run = LocalSweep.Run(plan, new LocalSweepOptions { Jobs = 2 });
         Console.WriteLine(run.Status.Summary);

@@ -1,5 +1,6 @@
 using MnistLab.Cli.Commands;
 using MnistLab.Cli.Commands.Run;
+using MnistLab.Cli.Commands.Sweep;
 using MnistLab.Experiments;
 using MnistLab.Common;
 using Spectre.Console;
@@ -38,10 +39,15 @@ public static class CliApp
                 foreach (var experiment in Registry.All) RunCommands.Add(run, experiment);
             });
             config.AddCommand<AnalyzeCommand>("analyze").WithExample("analyze", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--out", "runs/linearity-again");
-            config.AddCommand<SweepCommand>("sweep")
-                .WithExample("sweep", "--experiment", "ring", "--seeds", "0-19", "--quick", "--out", "runs/ring-sweep", "--jobs", "2")
-                .WithExample("sweep", "--experiment", "ring", "--seeds", "0-19", "--set", "alpha=0,0.001,0.01", "--out", "runs/alpha", "--slurm")
-                .WithExample("sweep", "--status", "runs/alpha");
+            config.AddBranch("sweep", sweep =>
+            {
+                sweep.SetDescription("A grid of runs, seeds times settings of one experiment: run it here or on a cluster, one point of it, its state. 'mnistlab report --runs DIR' aggregates it.");
+                sweep.AddCommand<SweepRunCommand>("run")
+                    .WithExample("sweep", "run", "--experiment", "ring", "--seeds", "0-19", "--quick", "--out", "runs/ring-sweep", "--jobs", "2")
+                    .WithExample("sweep", "run", "--experiment", "ring", "--seeds", "0-19", "--set", "alpha=0,0.001,0.01", "--out", "runs/alpha", "--slurm");
+                sweep.AddCommand<SweepStatusCommand>("status").WithExample("sweep", "status", "runs/alpha");
+                sweep.AddCommand<SweepPointCommand>("point").WithExample("sweep", "point", "3", "runs/alpha");
+            });
             config.AddCommand<ReportCommand>("report").WithExample("report", "--runs", "runs/all", "runs/all-seed1", "--out", "runs/compare");
             config.AddCommand<FeaturesCommand>("features").WithExample("features", "--kind", "holes", "--split", "test", "--out", "holes.csv");
             config.AddBranch("export", export =>

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
-using MnistLab.Analysis;
 using MnistLab.Analysis.Information;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Common;
@@ -77,33 +76,27 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var binning = (settings.Binning == "mass" ? Analysis.Information.Binning.Mass(settings.Bins) : Analysis.Information.Binning.Width(settings.Bins, settings.Min, settings.Max)).Validated();
         var options = new MiOptions
         {
-            Estimator = settings.Estimator, Binning = binning, Neighbours = settings.Neighbours,
-            Bootstrap = settings.Bootstrap, Null = settings.Null, Seed = settings.Seed,
+            Estimator = settings.Estimator,
+            Binning = settings.Binning == "mass" ? Analysis.Information.Binning.Mass(settings.Bins) : Analysis.Information.Binning.Width(settings.Bins, settings.Min, settings.Max),
+            Neighbours = settings.Neighbours, Bootstrap = settings.Bootstrap, Null = settings.Null, Seed = settings.Seed,
         }.Validated();
-        var table = CsvTable.Read(settings.Csv!, settings.LabelColumn!);
-        var label = LabelVariable(table, settings);
-        var results = table.Columns.Select((_, j) =>
-            MiEstimate.Compute(Variable.Continuous(Enumerable.Range(0, table.Rows).Select(i => table.Values[i * table.Columns.Count + j]).ToArray()), label, options)).ToList();
-        double[] mi = results.Select(r => r.Estimate).ToArray();
+        var result = ColumnInformation.Compute(CsvTable.Read(settings.Csv!, settings.LabelColumn!), options);
         bool intervals = options.Bootstrap > 0, nulls = options.Null > 0;
 
         var output = new Table().AddColumns("column", "I(column; label) nats", "bits");
         if (intervals) output.AddColumn("95% interval (nats)");
         if (nulls) output.AddColumn("p (null)");
-        foreach (var (name, r) in table.Columns.Zip(results).OrderByDescending(p => p.Second.Estimate))
+        foreach (var (name, r) in result.Columns.OrderByDescending(c => c.Mi.Estimate))
         {
-            var cells = new List<string> { Markup.Escape(name), r.Estimate.ToString("F4"), (r.Estimate / Math.Log(2)).ToString("F4") };
+            var cells = new List<string> { Markup.Escape(name), r.Estimate.ToString("F4"), r.Bits.ToString("F4") };
             if (intervals) cells.Add(Markup.Escape($"[{r.Low:F4}, {r.High:F4}]"));
             if (nulls) cells.Add(r.PNull.ToString("0.####", CultureInfo.InvariantCulture));
             output.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(output);
-        double entropy = MutualInformation.Entropy(table.Labels);
-        string how = Estimators.Get(options.Estimator).Description + (options.Estimator is Estimators.Plugin or Estimators.MillerMadow or Estimators.PanzeriTreves ? $", {binning}" : "");
-        string summary = $"{table.Rows:N0} rows, {table.Classes} classes (H(label) = {entropy:F4} nats, the most any column can carry); {how}" +
+        string summary = $"{result.Rows:N0} rows, {result.Classes} classes (H(label) = {result.LabelEntropy:F4} nats, the most any column can carry); {result.Method}" +
                          (intervals ? $"; basic bootstrap intervals for the true value ({options.Bootstrap} resamples)" : "") +
                          (nulls ? $"; p = share of {options.Null} label shuffles at least as large" : "");
         AnsiConsole.MarkupLine($"[grey]{Markup.Escape(summary)}[/]");
@@ -114,44 +107,34 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
                 {
                     csv = settings.Csv,
                     label_column = settings.LabelColumn,
-                    rows = table.Rows,
-                    classes = table.Classes,
-                    label_entropy_nats = entropy,
+                    rows = result.Rows,
+                    classes = result.Classes,
+                    label_entropy_nats = result.LabelEntropy,
                     estimator = options.Estimator,
-                    bins = new { count = binning.Count, min = binning.Min, max = binning.Max, kind = binning.Kind },
+                    bins = new { count = options.Binning.Count, min = options.Binning.Min, max = options.Binning.Max, kind = options.Binning.Kind },
                     bootstrap = options.Bootstrap,
                     @null = options.Null,
                     seed = options.Seed,
-                    columns = table.Columns.Zip(results).Select(p => new
+                    columns = result.Columns.Select(c => new
                     {
-                        column = p.First, mi_nats = p.Second.Estimate, mi_bits = p.Second.Estimate / Math.Log(2),
-                        low_nats = intervals ? p.Second.Low : (double?)null, high_nats = intervals ? p.Second.High : (double?)null,
-                        p_null = nulls ? p.Second.PNull : (double?)null,
+                        column = c.Column, mi_nats = c.Mi.Estimate, mi_bits = c.Mi.Bits,
+                        low_nats = intervals ? c.Mi.Low : (double?)null, high_nats = intervals ? c.Mi.High : (double?)null,
+                        p_null = nulls ? c.Mi.PNull : (double?)null,
                     }),
                 })
-                : Csv(table.Columns, results, intervals || nulls));
+                : Csv(result.Columns, intervals || nulls));
             AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file)}[/]");
         }
         return 0;
     }
 
-    /// <summary>The label as a class, or as a number for the estimator of two continuous variables.</summary>
-    static Variable LabelVariable(CsvTable table, Settings settings)
-    {
-        if (settings.Estimator != Estimators.Ksg) return Variable.Discrete(table.Labels.Select(l => (int)l).ToArray(), table.Classes);
-        var numbers = table.LabelValues.Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && float.IsFinite(f) ? f
-            : throw new DataFormatException($"{settings.Csv}: label column '{settings.LabelColumn}' holds '{v}'; --estimator ksg needs numbers there.")).ToArray();
-        return Variable.Continuous(table.Labels.Select(l => numbers[l]).ToArray());
-    }
-
     /// <summary>One row per column in the input's order; "R" keeps every bit of each float64.</summary>
-    static string Csv(IReadOnlyList<string> columns, IReadOnlyList<MiResult> results, bool extended)
+    static string Csv(IReadOnlyList<ColumnMi> columns, bool extended)
     {
         var sb = new StringBuilder(extended ? "column,mi_nats,mi_bits,low_nats,high_nats,p_null\n" : "column,mi_nats,mi_bits\n");
-        for (int i = 0; i < columns.Count; i++)
+        foreach (var (column, r) in columns)
         {
-            string name = columns[i].Contains(',') || columns[i].Contains('"') ? $"\"{columns[i].Replace("\"", "\"\"")}\"" : columns[i];
-            var r = results[i];
+            string name = column.Contains(',') || column.Contains('"') ? $"\"{column.Replace("\"", "\"\"")}\"" : column;
             sb.Append(CultureInfo.InvariantCulture, $"{name},{r.Estimate:R},{r.Estimate / Math.Log(2):R}");
             if (extended) sb.Append(CultureInfo.InvariantCulture, $",{r.Low:R},{r.High:R},{r.PNull:R}");
             sb.Append('\n');

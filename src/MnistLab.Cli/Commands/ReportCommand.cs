@@ -40,7 +40,7 @@ public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
     {
         if (settings.AllRuns.Count == 1 && SweepPlan.IsSweep(settings.AllRuns[0]))
         {
-            SweepCommand.Report(SweepPlan.Open(settings.AllRuns[0]), settings.Out);
+            WriteSweep(SweepPlan.Open(settings.AllRuns[0]), settings.Out);
             return 0;
         }
         var runs = settings.AllRuns.Select(r => RunIndex.Read(r)).ToList();
@@ -57,5 +57,15 @@ public sealed class ReportCommand : LabCommand<ReportCommand.Settings>
         RunIndex.Write(outDir, runs, runs.Count == 1 ? $"MnistLab: {runs[0].Label}" : "MnistLab: runs compared");
         AnsiConsole.MarkupLine($"Index of {runs.Count} run(s): [bold]{Markup.Escape(Path.Combine(outDir, "index.html"))}[/]");
         return 0;
+    }
+
+    /// <summary>Aggregates a sweep into <paramref name="outDir"/> (default DIR/report) and prints its answers.</summary>
+    public static void WriteSweep(SweepPlan plan, string? outDir)
+    {
+        outDir ??= SweepReport.DefaultFolder(plan);
+        var aggregate = SweepAggregate.Compute(plan);
+        SweepReport.Write(aggregate, outDir);
+        foreach (string sentence in aggregate.Sentences) AnsiConsole.WriteLine(sentence);
+        AnsiConsole.MarkupLine($"Sweep report ({aggregate.Finished.Count} of {plan.Points.Count} points): [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
     }
 }

@@ -1,21 +1,9 @@
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace MnistLab.Analysis;
-
-/// <summary>Equal-width bins on [Min, Max] (seed 002: 10 bins on [-3, 3]).</summary>
-public sealed record MiBins(int Count = 10, double Min = -3, double Max = 3)
-{
-    public MiBins Validated()
-    {
-        Require.InRange(Count, 2, 10000, "MiBins.Count");
-        Require.That(Max > Min && !double.IsInfinity(Max - Min), "MiBins.Min", $"must be below MiBins.Max, got {Min} and {Max}.");
-        return this;
-    }
-
-    public double Width => (Max - Min) / Count;
-}
 
 /// <summary>
 /// Plug-in mutual information I(y; c) in nats between a binned real variable and a class, for many
@@ -27,7 +15,7 @@ public static class MutualInformation
     /// Seed 002's estimator exactly: edges = linspace(min, max, bins + 1), bin = bucketize(y, edges) - 1
     /// clamped to [0, bins - 1], a joint histogram with the classes, plug-in MI. All columns in one bincount.
     /// </summary>
-    public static double[] Hard(Tensor y, Tensor c, MiBins bins, int classes)
+    public static double[] Hard(Tensor y, Tensor c, Binning bins, int classes)
     {
         using var scope = NewDisposeScope();
         var joint = HardCounts(y, c, bins, classes);
@@ -35,8 +23,9 @@ public static class MutualInformation
     }
 
     /// <summary>Joint counts (K, bins, classes) of the hard binning, summed in chunks to bound memory.</summary>
-    public static Tensor HardCounts(Tensor y, Tensor c, MiBins bins, int classes, int chunk = 8192)
+    public static Tensor HardCounts(Tensor y, Tensor c, Binning bins, int classes, int chunk = 8192)
     {
+        RequireFixedWidth(bins);
         if (y.dim() != 2 || c.dim() != 1 || y.shape[0] != c.shape[0])
             throw new ArgumentException($"expected y (B, K) and c (B), got ({string.Join(", ", y.shape)}) and ({string.Join(", ", c.shape)}).");
         long k = y.shape[1], cells = k * bins.Count * classes;
@@ -59,16 +48,20 @@ public static class MutualInformation
     /// deviation <paramref name="width"/> (normalised over the bins), so the joint histogram, and the MI,
     /// are smooth in y. As width goes to 0 it approaches the hard estimate. Returns (K).
     /// </summary>
-    public static Tensor Soft(Tensor y, Tensor c, MiBins bins, int classes, double width)
+    public static Tensor Soft(Tensor y, Tensor c, Binning bins, int classes, double width)
     {
+        RequireFixedWidth(bins);
         using var scope = NewDisposeScope();
-        var centres = linspace(bins.Min + bins.Width / 2, bins.Max - bins.Width / 2, bins.Count, dtype: y.dtype); // (nb)
+        var centres = linspace(bins.Min + bins.BinWidth / 2, bins.Max - bins.BinWidth / 2, bins.Count, dtype: y.dtype); // (nb)
         var d = y.unsqueeze(2) - centres; // (B, K, nb)
         var weights = functional.softmax(d.square().div(-2 * width * width), 2); // (B, K, nb)
         var onehot = functional.one_hot(c, classes).to_type(y.dtype); // (B, nc)
         var joint = einsum("bkn,bc->knc", weights, onehot); // (K, nb, nc): soft counts
         return FromJoint(joint).MoveToOuterDisposeScope();
     }
+
+    static void RequireFixedWidth(Binning bins) =>
+        Require.That(bins.IsFixedWidth, "Binning.Kind", $"must be equal-width bins on a fixed range here (the seed's estimator bins on [min, max]), got {bins}.");
 
     /// <summary>MI (nats) of each (bins, classes) table in a (K, bins, classes) tensor of counts.</summary>
     public static Tensor FromJoint(Tensor joint)

@@ -11,6 +11,9 @@ namespace MnistLab.Benchmarks;
 public sealed record BenchContext(Mnist Mnist, MnistFiles Files, PythonPeer? Peer, int Threads, double Ceiling, BenchOptions Options, IProgressSink Progress)
 {
     public BenchFigures Figures { get; init; } = new();
+
+    /// <summary>What the sections before this one measured, by key: bench.json as it is being written.</summary>
+    public IReadOnlyDictionary<string, object?> Measured { get; init; } = new Dictionary<string, object?>();
 }
 
 /// <summary>One section of the bench: its measurements, written as JSON under the section's name.</summary>
@@ -57,7 +60,7 @@ public static class Bench
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
         ("explain", ExplainBench.Run),
         ("probe", ProbeBench.Run),
-        ("checkpoints", c => CheckpointBench.Run(null, RotatedEpochImages(), c.Progress)),
+        ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),
     ];
 
     public static BenchResult Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
@@ -75,14 +78,9 @@ public static class Bench
         using var mnist = Mnist.LoadVerified(files);
         using var peer = options.Peers ? PythonPeer.Prepare(files) : null;
         var blas = CheckPeerBlas(peer, threads, ceiling, options, progress, report);
-        var context = new BenchContext(mnist, files, peer, threads, ceiling, options, progress);
+        var context = new BenchContext(mnist, files, peer, threads, ceiling, options, progress) { Measured = report };
         foreach (var (name, run) in Sections.Where(s => options.Sections.Contains(s.Name)))
-        {
-            // The checkpoint save is also read as a share of a ResNet epoch measured in this run.
-            report[Key(name)] = name == "checkpoints"
-                ? CheckpointBench.Run(report.GetValueOrDefault(Key("rotated")) is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null, RotatedEpochImages(), progress)
-                : run(context);
-        }
+            report[Key(name)] = run(context);
         var ratios = context.Figures.Marked(blas);
         report["ratios"] = ratios;
         report["ceiling_shares"] = context.Figures.Shares;
@@ -107,6 +105,10 @@ public static class Bench
     }
 
     static string Key(string section) => section.Replace('-', '_');
+
+    /// <summary>The rotated experiment's training throughput when this run measured it: the checkpoint save is also read as a share of its epoch.</summary>
+    static double? RotatedImagesPerSecond(BenchContext c) =>
+        c.Measured.GetValueOrDefault(Key("rotated")) is Dictionary<string, object?> r ? (double?)r["images_per_second"] : null;
 
     /// <summary>The images of one epoch of the rotated experiment with its default options: its train+valid set less the validation share.</summary>
     static int RotatedEpochImages()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
@@ -40,9 +41,9 @@ static class LocalMiBench
 
         using var g = Seeds.Generator(0, "bench/layer");
         var layerOut = TorchSharp.torch.randn([train.Count, 16], generator: g);
-        double mi16 = Enumerable.Range(0, 5).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(layerOut, train.Labels, new MiBins(), 10))).Min();
+        double mi16 = Enumerable.Range(0, 5).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(layerOut, train.Labels, Binning.Seed, 10))).Min();
         result["mi_16_neurons_60000_seconds"] = mi16;
-        double pixel = Enumerable.Range(0, 3).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(train.Images, train.Labels, new MiBins(10, 0, 1), 10))).Min();
+        double pixel = Enumerable.Range(0, 3).Select(_ => Stopwatches.Seconds(() => MutualInformation.Hard(train.Images, train.Labels, Binning.Width(10, 0, 1), 10))).Min();
         result["pixel_mi_784_seconds"] = pixel;
         layerOut.Dispose();
 

@@ -74,25 +74,32 @@ public static class OptionPaths
         PropertyInfo? property = null;
         foreach (var part in key.Split('.'))
         {
-            property = Settable(type).FirstOrDefault(p => JsonName(p) == part);
+            property = Settable(type, property).FirstOrDefault(p => JsonName(p) == part);
             if (property is null) return null;
             type = property.PropertyType;
         }
         return property is not null && IsLeaf(property.PropertyType) ? property : null;
     }
 
-    static IEnumerable<(string Key, PropertyInfo Property)> Leaves(Type type, string prefix)
+    static IEnumerable<(string Key, PropertyInfo Property)> Leaves(Type type, string prefix, PropertyInfo? of = null)
     {
-        foreach (var p in Settable(type))
+        foreach (var p in Settable(type, of))
         {
             string key = prefix + JsonName(p);
             if (IsLeaf(p.PropertyType)) yield return (key, p);
-            else foreach (var leaf in Leaves(p.PropertyType, key + ".")) yield return leaf;
+            else foreach (var leaf in Leaves(p.PropertyType, key + ".", p)) yield return leaf;
         }
     }
 
-    static IEnumerable<PropertyInfo> Settable(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract");
+    /// <summary>The settable properties of <paramref name="type"/>; under a property written by an <see cref="IOptionKeys"/> converter, only those it names.</summary>
+    static IEnumerable<PropertyInfo> Settable(Type type, PropertyInfo? of = null)
+    {
+        var keys = of?.GetCustomAttribute<JsonConverterAttribute>()?.ConverterType is { } converter && typeof(IOptionKeys).IsAssignableFrom(converter)
+            ? ((IOptionKeys)Activator.CreateInstance(converter)!).Keys
+            : null;
+        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract" && (keys is null || keys.Contains(JsonName(p))));
+    }
 
     static string JsonName(PropertyInfo p) => Json.Options.PropertyNamingPolicy!.ConvertName(p.Name);
 
@@ -144,4 +151,13 @@ public static class OptionPaths
         }
         throw Bad($"a value of type {t.Name}");
     }
+}
+
+/// <summary>
+/// A JSON converter of an options property that writes only some of its type's properties: <see cref="OptionPaths"/>
+/// offers only <see cref="Keys"/> (JSON names) under that property.
+/// </summary>
+public interface IOptionKeys
+{
+    IReadOnlyList<string> Keys { get; }
 }

@@ -12,6 +12,10 @@ public sealed record CsvTable(IReadOnlyList<string> Columns, float[] Values, lon
     /// <summary>The label text each class stands for (class k is the k-th in ordinal order).</summary>
     public IReadOnlyList<string> LabelValues { get; init; } = [];
 
+    /// <summary>The file it was read from and its label column, for messages.</summary>
+    public string Path { get; init; } = "";
+    public string LabelColumn { get; init; } = "";
+
     public static CsvTable Read(string path, string labelColumn)
     {
         if (!File.Exists(path)) throw new MnistLabException($"{path}: file not found.");
@@ -46,6 +50,8 @@ public sealed record CsvTable(IReadOnlyList<string> Columns, float[] Values, lon
         return new CsvTable(names.Where((_, k) => k != label).ToList(), values.ToArray(), rawLabels.Select(l => classes[l]).ToArray(), rawLabels.Count, classes.Count)
         {
             LabelValues = classes.OrderBy(p => p.Value).Select(p => p.Key).ToList(),
+            Path = path,
+            LabelColumn = labelColumn,
         };
     }
 }

@@ -77,7 +77,8 @@ public static class KubernetesJob
         sb.AppendLine("              valueFrom:");
         sb.AppendLine("                fieldRef:");
         sb.AppendLine("                  fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']");
-        sb.AppendLine($"          command: [{string.Join(", ", new[] { "mnistlab", "sweep", "--point", "$(POINT)", folder, "--threads", $"{options.Cpus}", "--data", options.DataPath }.Select(S))}]");
+        string[] command = ["mnistlab", .. PointLauncher.PointArguments(folder, "$(POINT)"), "--threads", $"{options.Cpus}", "--data", options.DataPath];
+        sb.AppendLine($"          command: [{string.Join(", ", command.Select(S))}]");
         sb.AppendLine("          resources:");
         sb.AppendLine($"            requests: {{ cpu: {S($"{options.Cpus}")}, memory: {S(options.Memory)} }}");
         sb.AppendLine($"            limits: {{ memory: {S(options.Memory)} }}");

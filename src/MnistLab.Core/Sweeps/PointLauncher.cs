@@ -36,7 +36,7 @@ public sealed record PointLauncher(IReadOnlyList<string> Command)
     }
 
     /// <summary>The arguments that run point <paramref name="index"/> of the sweep in <paramref name="folder"/>.</summary>
-    public static IReadOnlyList<string> PointArguments(string folder, string index) => ["sweep", "--point", index, folder];
+    public static IReadOnlyList<string> PointArguments(string folder, string index) => ["sweep", "point", index, folder];
 
     /// <summary>A word quoted for a POSIX shell (single quotes), unless it is plainly safe.</summary>
     public static string ShellQuote(string word) =>

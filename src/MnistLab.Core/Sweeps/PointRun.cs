@@ -6,7 +6,7 @@ using MnistLab.Runs;
 namespace MnistLab.Sweeps;
 
 /// <summary>
-/// One point of a sweep, run in this process: what <c>mnistlab sweep --point K DIR</c> does, wherever it runs (a local
+/// One point of a sweep, run in this process: what <c>mnistlab sweep point K DIR</c> does, wherever it runs (a local
 /// sweep's child process, a Slurm array task, a Kubernetes pod). A finished point is kept; a killed one continues from
 /// its checkpoints; a failure is recorded for the status before it propagates.
 /// </summary>

@@ -37,7 +37,7 @@ public sealed partial record SlurmOptions
 
 /// <summary>
 /// <c>sweep.sbatch</c>: the sweep as one Slurm job array, a task per point, each running
-/// <c>mnistlab sweep --point $SLURM_ARRAY_TASK_ID DIR</c> with the task's CPUs as its threads. Submitted with
+/// <c>mnistlab sweep point $SLURM_ARRAY_TASK_ID DIR</c> with the task's CPUs as its threads. Submitted with
 /// <c>sbatch DIR/sweep.sbatch</c>; points that failed are submitted again alone with <c>sbatch --array=LIST</c>
 /// (<see cref="SweepStatus.ToResubmit"/>), which overrides the file's own --array. The paths are absolute, so the
 /// folder must be where the nodes see it at the same path (a shared file system).
@@ -55,7 +55,7 @@ public static class SlurmScript
         sb.AppendLine("#!/bin/bash");
         sb.AppendLine($"# MnistLab sweep: {SweepPlan.Describe(plan.Spec)}; one array task per point.");
         sb.AppendLine($"# Submit: sbatch {Q(Path.Combine(plan.Folder, FileName))}");
-        sb.AppendLine($"# Failed or killed points again: mnistlab sweep --status {Q(plan.Folder)} prints the sbatch --array=... line.");
+        sb.AppendLine($"# Failed or killed points again: mnistlab sweep status {Q(plan.Folder)} prints the sbatch --array=... line.");
         sb.AppendLine($"#SBATCH --job-name=mnistlab-{plan.Spec.Experiment}");
         sb.AppendLine($"#SBATCH --array={array}");
         sb.AppendLine("#SBATCH --ntasks=1");

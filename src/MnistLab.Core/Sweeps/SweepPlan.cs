@@ -58,7 +58,7 @@ public sealed class SweepPlan
         {
             var existing = Open(full);
             if (!SameGrid(existing.Spec, spec))
-                throw new InvalidOptionException($"{folder}: holds a sweep of another grid ({Describe(existing.Spec)}); run that one as it is (mnistlab sweep --out {folder}) or choose another folder.");
+                throw new InvalidOptionException($"{folder}: holds a sweep of another grid ({Describe(existing.Spec)}); run that one as it is (mnistlab sweep run --out {folder}) or choose another folder.");
             if (spec.Data is null || (spec.Data == existing.Spec.Data && spec.NoFetch == existing.Spec.NoFetch)) return existing;
             spec = existing.Spec with { Data = spec.Data, NoFetch = spec.NoFetch }; // where MNIST is may change between invocations
         }
@@ -83,7 +83,7 @@ public sealed class SweepPlan
     {
         string path = Path.Combine(folder, File);
         if (!System.IO.File.Exists(path))
-            throw new InvalidOptionException($"{folder}: not a sweep (no {File}); create one with mnistlab sweep --experiment NAME --seeds ... --out {folder}.");
+            throw new InvalidOptionException($"{folder}: not a sweep (no {File}); create one with mnistlab sweep run --experiment NAME --seeds ... --out {folder}.");
         SweepSpec spec;
         try
         {

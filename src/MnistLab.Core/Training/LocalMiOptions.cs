@@ -1,4 +1,5 @@
-using MnistLab.Analysis;
+using System.Text.Json.Serialization;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 
 namespace MnistLab.Training;
@@ -25,7 +26,11 @@ public sealed record LocalMiOptions
     public int BatchSize { get; init; } = 128;
     public int EpochsPerLayer { get; init; } = 2;
     public IReadOnlyList<int> Layers { get; init; } = [16, 16];
-    public MiBins Bins { get; init; } = new();
+
+    /// <summary>The bins of both estimators: equal-width on a fixed range (the seed's 10 on [-3, 3]).</summary>
+    [JsonConverter(typeof(FixedWidthBinningJson))]
+    public Binning Bins { get; init; } = Binning.Seed;
+
     public MiEstimator Estimator { get; init; } = MiEstimator.Hard;
     public UpdateOrder Order { get; init; } = UpdateOrder.Sequential;
 
@@ -45,6 +50,7 @@ public sealed record LocalMiOptions
         Require.Positive(EpochsPerLayer, "LocalMiOptions.EpochsPerLayer");
         Require.That(Layers.Count > 0 && Layers.All(k => k >= 1), "LocalMiOptions.Layers", $"must be a non-empty list of positive sizes, got [{string.Join(", ", Layers)}].");
         Bins.Validated();
+        Require.That(Bins.IsFixedWidth, "LocalMiOptions.Bins", $"must be equal-width bins on a fixed range (the rule's estimators bin on [min, max]), got {Bins}.");
         Require.Positive(SoftWidth, "LocalMiOptions.SoftWidth");
         Require.Positive(ReadoutEpochs, "LocalMiOptions.ReadoutEpochs");
         Require.Positive(ReadoutLearningRate, "LocalMiOptions.ReadoutLearningRate");

@@ -1,4 +1,5 @@
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Models;
@@ -103,21 +104,22 @@ public static class LocalMiRule
 
     /// <summary>
     /// Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle. With
-    /// <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after every epoch and resumes from it.
+    /// <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after every epoch and resumes from it;
+    /// a cancelled <paramref name="cancel"/> stops it after the current step.
     /// </summary>
     public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress,
-        string? name = null, Checkpointing? checkpoints = null, IEpochObserver? observer = null)
+        string? name = null, Checkpointing? checkpoints = null, CancellationToken cancel = default, IEpochObserver? observer = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double[] before = MiOn(layer, data, o.Bins);
         using var training = new LocalLayerTraining(layer, data, index, o, name ?? $"layer{index}");
-        TrainingLoop.Run(training, checkpoints, progress, observer: observer);
+        TrainingLoop.Run(training, checkpoints, progress, cancel, observer);
         var run = training.State;
         return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), run.MiNorm / run.Steps, run.RedNorm / run.Steps, run.Losses.ToArray(), clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Hard-binned MI of every neuron over the whole set in one pass.</summary>
-    public static double[] MiOn(LocalLayer layer, LabeledImages data, MiBins bins)
+    public static double[] MiOn(LocalLayer layer, LabeledImages data, Binning bins)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -5,17 +5,20 @@ using static TorchSharp.torch;
 
 namespace MnistLab.Training;
 
-/// <summary>Trains a <see cref="Vae"/> with Adam on the seed's loss; returns the mean loss per image of each epoch.</summary>
+/// <summary>
+/// Trains a <see cref="Vae"/> with Adam on the seed's loss; returns the mean loss per image of each epoch. A cancelled
+/// <c>cancel</c> stops it after the current step (the last epoch's checkpoint stays).
+/// </summary>
 public static class VaeTrainer
 {
     public const string Name = "vae";
 
     public static double[] Train(Vae model, LabeledImages data, double beta, TrainOptions options, IProgressSink? progress = null,
-        Checkpointing? checkpoints = null)
+        Checkpointing? checkpoints = null, CancellationToken cancel = default)
     {
         options.Validated();
         using var training = new VaeTraining(model, data, beta, options);
-        TrainingLoop.Run(training, checkpoints, progress);
+        TrainingLoop.Run(training, checkpoints, progress, cancel);
         return [.. training.State];
     }
 

@@ -1,11 +1,12 @@
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using static TorchSharp.torch;
 
 namespace MnistLab.Tests.Analysis;
 
 public class MutualInformationTests
 {
-    static readonly MiBins Seed = new();
+    static readonly Binning Seed = Binning.Seed;
 
     /// <summary>Seed 002's estimate_mi_binned, ported with its per-sample loop: the reference.</summary>
     static double LoopReference(float[] y, long[] c, int nBins = 10, double vmin = -3, double vmax = 3, int nClasses = 10)

@@ -39,6 +39,9 @@ public class CliAppTests
     [InlineData("mi", "--help")]
     [InlineData("export", "lean", "--help")]
     [InlineData("bench", "--help")]
+    [InlineData("sweep", "run", "--help")]
+    [InlineData("sweep", "status", "--help")]
+    [InlineData("sweep", "point", "--help")]
     public void Help_of_every_command_exits_with_0(params string[] args)
     {
         // Descriptions are Spectre markup: a stray [..] in one would make its help fail.

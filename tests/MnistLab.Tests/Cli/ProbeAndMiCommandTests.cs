@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Cli;
 using MnistLab.Models;
 using MnistLab.Tests.Import;
@@ -103,7 +104,7 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
         double[] seed;
         using (var y = tensor(a.Zip(b).SelectMany(p => new[] { p.First, p.Second }).ToArray(), [n, 2]))
         using (var c = tensor(labels.Select(l => (long)l).ToArray()))
-            seed = MutualInformation.Hard(y, c, new MiBins(), 4);
+            seed = MutualInformation.Hard(y, c, Binning.Seed, 4);
         var lines = File.ReadAllLines(dir.File("mi.csv"));
         Assert.Equal("column,mi_nats,mi_bits", lines[0]);
         for (int j = 0; j < 2; j++)

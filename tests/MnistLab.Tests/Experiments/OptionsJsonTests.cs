@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using MnistLab.Experiments;
 using MnistLab.Experiments.Fast;
@@ -31,8 +31,21 @@ public class OptionsJsonTests
         foreach (var e in Registry.All)
             foreach (var options in new[] { e.DefaultOptions, e.QuickOptions })
                 RoundTrip(e.WithSeed(options, 7));
-        RoundTrip(new LocalMiExperimentOptions { Rule = new LocalMiOptions { Bins = new MiBins(12, -2, 2) }, Estimators = [MiEstimator.Soft], Orders = [UpdateOrder.Simultaneous] });
+        RoundTrip(new LocalMiExperimentOptions { Rule = new LocalMiOptions { Bins = Binning.Width(12, -2, 2) }, Estimators = [MiEstimator.Soft], Orders = [UpdateOrder.Simultaneous] });
         RoundTrip(new RotatedOptions { Data = new() { Generate = new() { BackgroundsDir = "/tmp/textures" } } });
+    }
+
+    [Fact]
+    public void The_local_rules_bins_keep_their_json_and_keys_and_take_fixed_range_bins_only()
+    {
+        // The rule's bins and the information plane's are one type, written as each always was (metrics.json, checkpoints).
+        var rule = JsonSerializer.SerializeToNode(new LocalMiOptions(), Json.Options)!["bins"]!.AsObject();
+        Assert.Equal(["count", "min", "max", "width"], rule.Select(p => p.Key));
+        var plane = JsonSerializer.SerializeToNode(new PlaneOptions(), Json.Options)!["binning"]!.AsObject();
+        Assert.Equal(["kind", "count", "min", "max", "data_range"], plane.Select(p => p.Key));
+        Assert.Equal(["rule.bins.count", "rule.bins.min", "rule.bins.max"], OptionPaths.Keys(typeof(LocalMiExperimentOptions)).Where(k => k.StartsWith("rule.bins.")));
+        Assert.Equal(Binning.Width(12, -3, 3), OptionPaths.With(new LocalMiOptions(), [("bins.count", "12")]).Bins);
+        Assert.Equal("LocalMiOptions.Bins", Assert.Throws<InvalidOptionException>(() => new LocalMiOptions { Bins = Binning.Mass(10) }.Validated()).Option);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using MnistLab.Training;
 namespace MnistLab.Tests.Sweeps;
 
 /// <summary>
-/// The real `mnistlab sweep` on the real MNIST: killed while a point trains and run again, it ends with the answers of
+/// The real `mnistlab sweep run` on the real MNIST: killed while a point trains and run again, it ends with the answers of
 /// a sweep never interrupted, without running a finished point twice.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
@@ -17,7 +17,7 @@ public class LocalSweepTests(RealMnist mnist)
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
 
     // Three points of a small MLP (32 hidden units, two epochs each, one thread, so every run adds in the same order).
-    static readonly string[] Grid = ["sweep", "--experiment", "linearity", "--seeds", "0-2", "--quick", "--set", "models=[mlp_ce]", "--set", "mlp_hidden=32", "--set", "train.epochs=2",
+    static readonly string[] Grid = ["sweep", "run", "--experiment", "linearity", "--seeds", "0-2", "--quick", "--set", "models=[mlp_ce]", "--set", "mlp_hidden=32", "--set", "train.epochs=2",
         "--threads", "1", "--no-fetch"];
 
     static int SavedEpoch(SweepPlan plan, int point)

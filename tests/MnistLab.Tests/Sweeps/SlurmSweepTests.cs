@@ -10,7 +10,7 @@ namespace MnistLab.Tests.Sweeps;
 
 /// <summary>
 /// A sweep's sweep.sbatch submitted, unchanged, to a real one-node Slurm cluster started for the test: the job array
-/// runs each point as `mnistlab sweep --point K DIR`, and the folder then aggregates like one run here.
+/// runs each point as `mnistlab sweep point K DIR`, and the folder then aggregates like one run here.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
 public class SlurmSweepTests(RealMnist mnist)
@@ -25,7 +25,7 @@ public class SlurmSweepTests(RealMnist mnist)
         using var dir = new TempDir();
         string sweep = dir.File("my sweep"); // a space in the path, as users name folders
 
-        Assert.Equal(CliApp.Ok, CliApp.Run(["sweep", "--experiment", "linearity", "--seeds", "0-2", "--quick", "--set", "models=linear_ce", "--out", sweep,
+        Assert.Equal(CliApp.Ok, CliApp.Run(["sweep", "run", "--experiment", "linearity", "--seeds", "0-2", "--quick", "--set", "models=linear_ce", "--out", sweep,
             "--slurm", "--cpus-per-task", "1", "--mem", "1G", "--time", "00:10:00", "--no-fetch"]));
         string script = Path.Combine(sweep, SlurmScript.FileName);
         Assert.Contains("#SBATCH --array=0-2", File.ReadAllText(script));

@@ -162,16 +162,17 @@ public class SweepGridTests
     }
 
     [Theory]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "0-1", "--set", "alhpa=0,1", "--out", "OUT")]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "0-1", "--set", "alpha=0,x", "--out", "OUT")]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "3-1", "--out", "OUT")]
-    [InlineData("sweep", "--experiment", "nosuch", "--seeds", "0", "--out", "OUT")]
-    [InlineData("sweep", "--experiment", "ring", "--out", "OUT")]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "0")]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "0", "--out", "OUT", "--jobs", "0")]
-    [InlineData("sweep", "--point", "0", "OUT", "--status")]
-    [InlineData("sweep", "--status", "OUT")]
-    [InlineData("sweep", "--experiment", "ring", "--seeds", "0", "--out", "OUT", "--slurm", "--mem", "lots")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0-1", "--set", "alhpa=0,1", "--out", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0-1", "--set", "alpha=0,x", "--out", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "3-1", "--out", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "nosuch", "--seeds", "0", "--out", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--out", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0", "--out", "OUT", "--jobs", "0")]
+    [InlineData("sweep", "point", "0", "OUT", "--status")]
+    [InlineData("sweep", "point", "-1", "OUT")]
+    [InlineData("sweep", "status", "OUT")]
+    [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0", "--out", "OUT", "--slurm", "--mem", "lots")]
     public void Bad_sweeps_are_usage_errors_and_write_nothing(params string[] args)
     {
         using var dir = new TempDir();

@@ -62,7 +62,7 @@ public class SweepStatusTests
         Assert.StartsWith("#!/bin/bash\n", text);
         foreach (string line in new[] { "#SBATCH --array=0-5%4", "#SBATCH --cpus-per-task=3", "#SBATCH --mem=6G", "#SBATCH --time=00:30:00", "#SBATCH --partition=cpu",
                      $"#SBATCH --output={plan.LogsFolder}/slurm-%A_%a.out",
-                     $"exec /usr/bin/dotnet '/opt/mnist lab/mnistlab.dll' sweep --point \"$SLURM_ARRAY_TASK_ID\" {plan.Folder} --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"" })
+                     $"exec /usr/bin/dotnet '/opt/mnist lab/mnistlab.dll' sweep point \"$SLURM_ARRAY_TASK_ID\" {plan.Folder} --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"" })
             Assert.Contains(line + "\n", text);
         Assert.Contains("SlurmOptions.Memory", Assert.Throws<InvalidOptionException>(() => new SlurmOptions { Memory = "lots" }.Validated()).Message);
         Assert.Contains("SlurmOptions.Time", Assert.Throws<InvalidOptionException>(() => new SlurmOptions { Time = "soon" }.Validated()).Message);
@@ -76,7 +76,7 @@ public class SweepStatusTests
         string text = KubernetesJob.Text(plan, new KubernetesOptions { Image = "registry.example/mnistlab:0.1", Parallelism = 10 });
         foreach (string line in new[] { "kind: Job", "  completionMode: Indexed", "  completions: 6", "  parallelism: 6",
                      "                  fieldPath: metadata.annotations['batch.kubernetes.io/job-completion-index']",
-                     "          command: [\"mnistlab\", \"sweep\", \"--point\", \"$(POINT)\", \"/sweeps/sweep\", \"--threads\", \"2\", \"--data\", \"/sweeps/mnist\"]",
+                     "          command: [\"mnistlab\", \"sweep\", \"point\", \"$(POINT)\", \"/sweeps/sweep\", \"--threads\", \"2\", \"--data\", \"/sweeps/mnist\"]",
                      "          image: \"registry.example/mnistlab:0.1\"", "            claimName: mnistlab-sweeps" })
             Assert.Contains(line + "\n", text);
         Assert.DoesNotContain("\t", text);

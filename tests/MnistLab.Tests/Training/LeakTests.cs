@@ -1,4 +1,5 @@
 using MnistLab.Analysis;
+using MnistLab.Analysis.Information;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Models;
@@ -119,7 +120,7 @@ public class LeakTests
         using var g = Seeds.Generator(0, "leak/mi");
         using var y = randn([500, 16], generator: g);
         using var c = randint(0, 10, [500], generator: g);
-        var bins = new MiBins();
+        var bins = Binning.Seed;
         AssertFlat(() => MutualInformation.Hard(y, c, bins, 10));
         AssertFlat(() => MutualInformation.Soft(y, c, bins, 10, 0.3).Dispose());
         var z = new double[200, 4];

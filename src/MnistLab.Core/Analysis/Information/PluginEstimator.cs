@@ -31,7 +31,7 @@ public sealed class PluginEstimator : IMiEstimator
         if (column is null) return null;
         using var scope = NewDisposeScope();
         return MutualInformation.Hard(tensor(column.Values.ToArray(), [column.Count, 1]), tensor(classes!.Codes.ToArray().Select(c => (long)c).ToArray()),
-            new MiBins(binning.Count, binning.Min, binning.Max), classes.Classes)[0];
+            binning, classes.Classes)[0];
     }
 }
 

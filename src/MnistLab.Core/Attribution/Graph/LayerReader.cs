@@ -25,7 +25,7 @@ static class LayerReader
         // reproduction check refuses it if its forward pass does anything else.
         _ when model.children().Where(c => c is not HookPoint).ToList() is { Count: > 0 } kids && kids.All(IsStandard) => Sequence(kids),
         _ => throw new MnistLabException(
-            $"{model.GetType().Name} is not a plain sequence of layers: exact Integrated Gradients and LRP read Sequential models of Linear, Conv2d, " +
+            $"{Name(model)} is not a plain sequence of layers: exact Integrated Gradients and LRP read Sequential models of Linear, Conv2d, " +
             "ReLU, MaxPool2d, AvgPool2d, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP and ResNet models."),
     };
 
@@ -49,6 +49,14 @@ static class LayerReader
         if (arch.Normalize is { } n) stages.Add(new NormalizeStage(n.Mean, n.Std));
         stages.AddRange(Sequence(model.Layers));
         return stages;
+    }
+
+    /// <summary>A layer as a user knows it: PyTorch's class name (LeakyReLU), not the .NET type behind it (LeakyReLULayer).</summary>
+    static string Name(Module m)
+    {
+        string name = m.GetType().Name;
+        name = name.Contains('`') ? name[..name.IndexOf('`')] : name;
+        return name.EndsWith("Layer", StringComparison.Ordinal) && name.Length > 5 ? name[..^5] : name;
     }
 
     static bool IsStandard(Module m) => m is Sequential || m.GetType().Namespace == "TorchSharp.Modules" || m is SeededDropout;
@@ -79,7 +87,7 @@ static class LayerReader
         IResidualBlock block => new ResidualStage(ReadAll(block.Branch())),
         Import.Layers.ReshapeModule r => new ReshapeStage("reshape", a => r.call(a)),
         _ => throw new MnistLabException(
-            $"{m.GetType().Name} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
+            $"{Name(m)} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
     };
 
     static Tensor Copy(Tensor t) => t.detach().to_type(ScalarType.Float64).clone();

@@ -84,7 +84,7 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
 
         // The estimator as a tool: I(pixel; class) for all 784 pixels of the training set, binned on [0, 1].
         var clock = Stopwatch.StartNew();
-        double[] pixelMi = MutualInformation.Hard(train.Images, train.Labels, new MiBins(rule.Bins.Count, 0, 1), LabeledImages.Classes);
+        double[] pixelMi = MutualInformation.Hard(train.Images, train.Labels, rule.Bins with { Min = 0, Max = 1 }, LabeledImages.Classes);
         double pixelSeconds = clock.Elapsed.TotalSeconds;
 
         var configs = new List<LocalMiConfigResult>();
@@ -134,7 +134,7 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
             using var init = Seeds.Generator(o.Seed, $"{name}/init");
             using var layer = new LocalLayer(spec, init);
             extras?.Plane?.Watch(name, layer, testIn.Images, ["output"]);
-            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, extras?.Plane));
+            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, context.Cancel, extras?.Plane));
             if (extras?.Significance is { } significance)
             {
                 extras.NeuronClock.Start();

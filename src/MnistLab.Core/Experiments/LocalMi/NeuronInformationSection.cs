@@ -51,7 +51,7 @@ static class NeuronInformationSection
             Variable.Continuous(Enumerable.Range(0, n).Select(r => values[r * k + i]).ToArray()), labels,
             new MiOptions
             {
-                Binning = Binning.Width(o.Bins.Count, o.Bins.Min, o.Bins.Max), Bootstrap = s.Bootstrap, Null = s.Null,
+                Binning = o.Bins, Bootstrap = s.Bootstrap, Null = s.Null,
                 Seed = (long)(Seeds.Derive(o.Seed, $"neurons/{o.Estimator}/{o.Order}/layer{index}/{i}") >> 1),
             })).ToList();
     }

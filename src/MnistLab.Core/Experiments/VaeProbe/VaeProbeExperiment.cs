@@ -100,7 +100,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         var vae = trained ?? given!.Model as Vae
                   ?? throw new MnistLabException($"{options.Model}: holds a {given!.Model.GetType().Name}; the vae-probe experiment probes a VAE (import one with --kind vae-probe).");
         clock.Restart();
-        double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints);
+        double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints, context.Cancel);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (given is not null) progress.Info($"probing the VAE of {given.Path} (imported from {given.Card!.Source}), not training one");
         byte[] checkpoint = Checkpoint(vae);

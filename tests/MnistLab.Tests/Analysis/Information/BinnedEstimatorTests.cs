@@ -24,7 +24,7 @@ public class BinnedEstimatorTests
         double seed;
         using (var yt = tensor(y, [n, 1]))
         using (var ct = tensor(c.Select(v => (long)v).ToArray()))
-            seed = MutualInformation.Hard(yt, ct, new MiBins(), 10)[0];
+            seed = MutualInformation.Hard(yt, ct, Binning.Seed, 10)[0];
         var result = MiEstimate.Compute(Variable.Continuous(y), Variable.Discrete(c, 10), new MiOptions { Bootstrap = 0, Null = 0 });
         Assert.Equal(BitConverter.DoubleToInt64Bits(seed), BitConverter.DoubleToInt64Bits(result.Estimate));
         Assert.True(double.IsNaN(result.Low) && double.IsNaN(result.PNull));

@@ -2,23 +2,17 @@ using System.ComponentModel;
 using MnistLab.Cli.Commands.Settings;
 using MnistLab.Cli.Console;
 using MnistLab.Common;
-using MnistLab.Data;
-using MnistLab.Runs;
 using MnistLab.Sweeps;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace MnistLab.Cli.Commands;
+namespace MnistLab.Cli.Commands.Sweep;
 
-[Description("A grid of runs, seeds times settings of one experiment: run here (--jobs), written for Slurm (--slurm) or Kubernetes (--k8s); one point of it (--point K DIR); its state (--status DIR). 'mnistlab report --runs DIR' aggregates it.")]
-public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
+[Description("Create a sweep (or take up the one in --out) and run its points here, --jobs at a time, or write it for Slurm (--slurm) or Kubernetes (--k8s). 'mnistlab report --runs DIR' aggregates it.")]
+public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
 {
     public sealed class Settings : CommonSettings
     {
-        [CommandArgument(0, "[DIR]")]
-        [Description("The sweep's folder (for --point and --status; the same as --out).")]
-        public string? Folder { get; init; }
-
         [CommandOption("--experiment <NAME>")]
         [Description("The experiment to sweep (see 'mnistlab run --help'). Without it, --out names an existing sweep to run on.")]
         public string? Experiment { get; init; }
@@ -87,29 +81,9 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
         [Description("Pods at once for --k8s. Default 4.")]
         public int? Parallelism { get; init; }
 
-        [CommandOption("--point <K>")]
-        [Description("Run point K of the sweep in DIR, here and now (what each Slurm task and pod does); a finished point is kept, a killed one continues.")]
-        public int? Point { get; init; }
-
-        [CommandOption("--status")]
-        [Description("Show which points of the sweep in DIR are done, running, failed or interrupted, and how to submit the failed ones again.")]
-        public bool Status { get; init; }
-
-        [CommandOption(LocalSweep.ExitWithParentFlag, IsHidden = true)]
-        public bool ExitWithParent { get; init; }
-
-        public string? Dir => Out ?? Folder;
-
         public override ValidationResult Validate()
         {
-            if (Out is not null && Folder is not null && Path.GetFullPath(Out) != Path.GetFullPath(Folder))
-                return ValidationResult.Error($"the sweep's folder is given twice ({Folder} and --out {Out}).");
-            if (Dir is null) return ValidationResult.Error("give the sweep's folder: --out DIR (or DIR).");
-            bool grid = Experiment is not null || Seeds is not null || Set.Length > 0 || Quick;
-            if (Point is not null && Status) return ValidationResult.Error("--point and --status exclude each other.");
-            if ((Point is not null || Status) && (grid || Slurm || Kubernetes))
-                return ValidationResult.Error($"{(Status ? "--status" : "--point")} reads the grid from DIR/sweep.json; give no --experiment, --seeds, --set, --quick, --slurm or --k8s with it.");
-            if (Point is < 0) return ValidationResult.Error($"--point must be ≥ 0, got {Point}.");
+            if (Out is null) return ValidationResult.Error("--out: give the sweep's folder.");
             if (Experiment is not null && Seeds is null) return ValidationResult.Error("--seeds: give the seeds of the sweep, e.g. --seeds 0-19.");
             if (Experiment is null && (Seeds is not null || Set.Length > 0 || Quick))
                 return ValidationResult.Error("--experiment: give the experiment whose options --seeds, --set and --quick describe.");
@@ -120,10 +94,7 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string dir = settings.Dir!;
-        if (settings.Point is { } k) return RunPoint(settings, dir, k, cancellationToken);
-        if (settings.Status) return ShowStatus(SweepPlan.Open(dir));
-
+        string dir = settings.Out!;
         // Everything checked before anything is written: the grid, then the scheduler's options.
         var slurm = settings.Slurm ? SlurmOptionsOf(settings) : null;
         var kubernetes = settings.Kubernetes ? KubernetesOptionsOf(settings) : null;
@@ -154,7 +125,7 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
                 string path = KubernetesJob.Write(plan, kubernetes);
                 AnsiConsole.MarkupLine($"Kubernetes Indexed Job: [bold]{Markup.Escape(path)}[/] (see docs/SWEEPS.md); apply it with kubectl apply -f.");
             }
-            AnsiConsole.WriteLine($"Then: mnistlab sweep --status {dir}, and mnistlab report --runs {dir} for the answers.");
+            AnsiConsole.WriteLine($"Then: mnistlab sweep status {dir}, and mnistlab report --runs {dir} for the answers.");
             return 0;
         }
 
@@ -163,8 +134,8 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
         AnsiConsole.WriteLine($"{result.Status.Summary}; {result.Ran.Count} run now in {LocalSweep.Duration(result.Seconds)}.");
         if (result.Failed.Count > 0)
             throw new MnistLabException($"{result.Failed.Count} point{(result.Failed.Count == 1 ? "" : "s")} failed ({SeedList.Compact(result.Failed.Select(f => (long)f))}); " +
-                                        $"see {Path.Combine(dir, "logs")} and mnistlab sweep --status {dir}; run the same command again to retry them.");
-        if (result.Status.Count(PointState.Done) == plan.Points.Count) Report(plan, null);
+                                        $"see {Path.Combine(dir, "logs")} and mnistlab sweep status {dir}; run the same command again to retry them.");
+        if (result.Status.Count(PointState.Done) == plan.Points.Count) ReportCommand.WriteSweep(plan, null);
         else AnsiConsole.WriteLine($"Not every point is finished yet; mnistlab report --runs {dir} aggregates those that are.");
         return 0;
     }
@@ -198,57 +169,4 @@ public sealed class SweepCommand : LabCommand<SweepCommand.Settings>
     /// <summary>4G (sbatch) is 4Gi (Kubernetes): both count in powers of 1024.</summary>
     static string KubernetesMemory(string memory) =>
         memory.Length > 0 && "KMGT".Contains(memory[^1]) ? memory + "i" : memory;
-
-    static int RunPoint(Settings settings, string dir, int index, CancellationToken cancellationToken)
-    {
-        if (settings.ExitWithParent) ParentWatch.ExitWhenInputCloses();
-        var plan = SweepPlan.Open(dir);
-        var point = plan.Point(index);
-        settings.ApplyThreads();
-        // The point's own --data wins over the folder the sweep was created with (a node may see MNIST elsewhere).
-        var source = new MnistSource(settings.Data ?? plan.Spec.Data, AllowFetch: !(settings.NoFetch || plan.Spec.NoFetch));
-        using var data = LabData.From(source, CommonSettings.Log);
-        var run = ConsoleProgress.Run(progress => PointRun.Run(plan, index, data,
-            new RunSetup { Progress = progress, Command = CliApp.Arguments, Cancel = cancellationToken }));
-        if (run is not null) MnistLab.Cli.Commands.Run.Summary.Write(plan.Experiment, run.Figures, run.Answer);
-        AnsiConsole.MarkupLine($"{Markup.Escape(point.ToString())}: [bold]{Markup.Escape(plan.PointFolder(index))}[/]");
-        return 0;
-    }
-
-    static int ShowStatus(SweepPlan plan)
-    {
-        var status = SweepStatus.Read(plan);
-        AnsiConsole.WriteLine($"{SweepPlan.Describe(plan.Spec)} in {plan.Folder}");
-        AnsiConsole.WriteLine(status.Summary + ".");
-        var table = new Table().AddColumns("state", "points");
-        foreach (var state in Enum.GetValues<PointState>())
-            if (status.Count(state) > 0) table.AddRow(state.ToString().ToLowerInvariant(), SeedList.Compact(status.Indices(state).Select(i => (long)i)));
-        AnsiConsole.Write(table);
-        foreach (var (k, error) in status.Errors)
-            AnsiConsole.WriteLine($"point {k} failed: {error}");
-        var all = status.Indices(PointState.Failed, PointState.Interrupted, PointState.Pending);
-        if (all.Count > 0)
-        {
-            AnsiConsole.WriteLine($"To run the points not done here: mnistlab sweep --out {plan.Folder}");
-            string sbatch = Path.Combine(plan.Folder, SlurmScript.FileName);
-            if (File.Exists(sbatch))
-            {
-                if (status.ToResubmit.Count > 0)
-                    AnsiConsole.WriteLine($"On Slurm, the failed and interrupted points: sbatch --array={SeedList.Compact(status.ToResubmit.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
-                if (status.Count(PointState.Pending) > 0)
-                    AnsiConsole.WriteLine($"With the points never started too (when their tasks are no longer queued): sbatch --array={SeedList.Compact(all.Select(i => (long)i))} {PointLauncher.ShellQuote(sbatch)}");
-            }
-        }
-        return 0;
-    }
-
-    /// <summary>Aggregates the sweep into <paramref name="outDir"/> (default DIR/report) and prints its answers.</summary>
-    public static void Report(SweepPlan plan, string? outDir)
-    {
-        outDir ??= SweepReport.DefaultFolder(plan);
-        var aggregate = SweepAggregate.Compute(plan);
-        SweepReport.Write(aggregate, outDir);
-        foreach (string sentence in aggregate.Sentences) AnsiConsole.WriteLine(sentence);
-        AnsiConsole.MarkupLine($"Sweep report ({aggregate.Finished.Count} of {plan.Points.Count} points): [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
-    }
 }
