@@ -51,7 +51,12 @@ public static class ModelSource
             var zip = TorchZip.Check(path, bytes);
             var script = TorchScriptFile.Load(path, zip);
             long[] input;
-            try { input = TorchScriptFile.ProbeInput(path, script, probeImages); }
+            try
+            {
+                using (NewDisposeScope())
+                    foreach (var (name, t) in script.state_dict()) StateDict.RequireFinite(path, name, t);
+                input = TorchScriptFile.ProbeInput(path, script, probeImages);
+            }
             catch { script.Dispose(); throw; }
             var spec = new TorchScriptSpec(path, input);
             return new BuiltModel(new TorchScriptModel(spec, script), spec, format, $"TorchScript, input ({string.Join(", ", input)})", null, null);

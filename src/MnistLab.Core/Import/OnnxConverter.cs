@@ -13,8 +13,9 @@ public sealed record OnnxConversion(OnnxGraphSpec Spec, StateDict Weights, long 
 /// Turns an ONNX model (parsed by OnnxSharp's generated protobuf classes) into TorchSharp modules, node by node, for the
 /// operators of MNIST models. TorchSharp has no ONNX importer and no served library converts ONNX to TorchSharp modules,
 /// so the mapping from each operator and its attributes to a PyTorch layer is written here, after the ONNX operator
-/// specification. Initializers and Constant nodes become the layers' weights; every computed value is traced through
-/// the real modules with a small batch, so a graph whose shapes do not chain is refused with the node named.
+/// specification. Initializers and Constant nodes become the layers' weights (each must be finite); every computed value
+/// is traced through the real modules with a small batch, so a graph whose shapes do not chain is refused with the node
+/// named.
 /// </summary>
 public static class OnnxConverter
 {
@@ -159,6 +160,10 @@ public static class OnnxConverter
                 return;
             }
             if (computed.Count > 1) throw Bad($"{where}: only its first input may be computed from the image");
+            // The constants of these operators are settings (a shape, a ratio, pads and a fill value that may be -inf), not weights.
+            if (node.OpType is not ("Reshape" or "Dropout" or "Pad"))
+                foreach (var name in node.Input.Where(_constants.ContainsKey))
+                    StateDict.RequireFinite(path, name, _constants[name]);
             var (layer, weights) = Layer(node, where, _shapes[computed[0]]);
             AddLayer(node, where, computed[0], layer, weights);
         }
