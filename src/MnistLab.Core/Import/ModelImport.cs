@@ -54,7 +54,7 @@ public static class ModelImport
         LogitsCheck? check = options.ExpectLogits is null ? null : Compare(options.ExpectLogits, outputs, options.Tolerance);
 
         var points = MnistLab.Models.Activations.PointsOf(model).Select(p => p.Name).ToList();
-        long parameters = model is TorchScriptModel script ? script.ParameterCount : model.parameters().Sum(p => p.numel());
+        long parameters = ModelSummary.ParameterCount(model);
         var card = new ModelCard(ModelCard.CurrentFormat, LabVersion.Current, Path.GetFullPath(options.From), sourceSha, built.Format.ToString().ToLowerInvariant(),
             built.Architecture, built.Kind, built.Normalize, points, parameters, evaluation, check, "", "", 0, built.Spec);
         card = card with { ImportSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
