@@ -24,6 +24,10 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
         [Description("A state_dict's architecture as one of the lab's models under the seeds' names: vae-probe, rotated, ring-linear, ring-mlp.")]
         public string? Kind { get; init; }
 
+        [CommandOption("--output <NAME>"), Binds("ModelImportOptions.Output")]
+        [Description("The graph output to import, for an ONNX graph with several (logits and probabilities, say); the others stay points of the model.")]
+        public string? Output { get; init; }
+
         [CommandOption("--out <DIR>"), Binds("ModelImportOptions.Out")]
         [Description("The model folder to write (new or empty).")]
         public string? Out { get; init; }
@@ -47,7 +51,7 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var options = new ModelImportOptions(settings.From!, settings.Out!, settings.Arch, settings.Kind, settings.ExpectLogits, settings.Tolerance).Validated();
+        var options = new ModelImportOptions(settings.From!, settings.Out!, settings.Arch, settings.Kind, settings.ExpectLogits, settings.Tolerance, settings.Output).Validated();
         using var data = settings.OpenData();
         var result = ConsoleProgress.Run(progress => ModelImport.Run(options, data.Mnist.Test, progress));
         var card = result.Card;

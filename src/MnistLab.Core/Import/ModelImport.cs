@@ -7,8 +7,11 @@ using static TorchSharp.torch.nn;
 
 namespace MnistLab.Import;
 
-/// <summary>What <c>model import</c> does: the model file, its architecture (a file or a lab kind), the output folder, and the optional check against logits saved in PyTorch.</summary>
-public sealed record ModelImportOptions(string From, string Out, string? Arch = null, string? Kind = null, string? ExpectLogits = null, double Tolerance = 1e-4)
+/// <summary>
+/// What <c>model import</c> does: the model file, its architecture (a file or a lab kind), the output folder, the optional
+/// check against logits saved in PyTorch, and which output of an ONNX graph with several is the model's.
+/// </summary>
+public sealed record ModelImportOptions(string From, string Out, string? Arch = null, string? Kind = null, string? ExpectLogits = null, double Tolerance = 1e-4, string? Output = null)
 {
     public ModelImportOptions Validated()
     {
@@ -16,6 +19,7 @@ public sealed record ModelImportOptions(string From, string Out, string? Arch = 
         Require.That(!string.IsNullOrWhiteSpace(Out), "ModelImportOptions.Out", "must name the model folder to write.");
         Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and Kind exclude each other: give one.");
         Require.NonNegative(Tolerance, "ModelImportOptions.Tolerance");
+        Require.That(Output is null || Output.Length > 0, "ModelImportOptions.Output", "must name an output of the ONNX graph.");
         if (Kind is not null) LabKinds.Find(Kind);
         if (!File.Exists(From)) throw new InvalidOptionException("ModelImportOptions.From", $"{From}: no such model file.");
         if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException("ModelImportOptions.Arch", $"{Arch}: no such architecture file.");
@@ -40,7 +44,7 @@ public static class ModelImport
         progress ??= ProgressSink.None;
         var clock = Stopwatch.StartNew();
         string sourceSha = ModelFolder.Sha256(StateDictFile.ReadAll(options.From));
-        var built = ModelSource.Build(options.From, options.Arch, options.Kind, test.Images);
+        var built = ModelSource.Build(options.From, options.Arch, options.Kind, test.Images, options.Output);
         using var model = built.Model;
         double buildSeconds = clock.Elapsed.TotalSeconds;
         var input = (Tensor images) => ModelInputs.Prepare(built.Spec, images, t => throw new MnistLabException($"{options.From}: the model reads the outputs of '{t}'."));
@@ -50,7 +54,7 @@ public static class ModelImport
         LogitsCheck? check = options.ExpectLogits is null ? null : Compare(options.ExpectLogits, outputs, options.Tolerance);
 
         var points = MnistLab.Models.Activations.PointsOf(model).Select(p => p.Name).ToList();
-        long parameters = model is TorchScriptModel script ? script.ParameterCount : model.parameters().Sum(p => p.numel());
+        long parameters = ModelSummary.ParameterCount(model);
         var card = new ModelCard(ModelCard.CurrentFormat, LabVersion.Current, Path.GetFullPath(options.From), sourceSha, built.Format.ToString().ToLowerInvariant(),
             built.Architecture, built.Kind, built.Normalize, points, parameters, evaluation, check, "", "", 0, built.Spec);
         card = card with { ImportSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };

@@ -29,8 +29,11 @@ public static class ModelSource
         throw new DataFormatException($"{path}: not a model file MnistLab reads (a torch.save or torch.jit.save zip archive, .safetensors or .onnx).");
     }
 
-    /// <summary>Builds the model in <paramref name="path"/>; <paramref name="archPath"/> or <paramref name="kind"/> give a state_dict its architecture.</summary>
-    public static BuiltModel Build(string path, string? archPath, string? kind, Tensor probeImages)
+    /// <summary>
+    /// Builds the model in <paramref name="path"/>; <paramref name="archPath"/> or <paramref name="kind"/> give a state_dict
+    /// its architecture, <paramref name="output"/> picks one output of an ONNX graph that has several.
+    /// </summary>
+    public static BuiltModel Build(string path, string? archPath, string? kind, Tensor probeImages, string? output = null)
     {
         byte[] bytes = StateDictFile.ReadAll(path);
         var format = Detect(path, bytes);
@@ -40,18 +43,26 @@ public static class ModelSource
         if (format == SourceFormat.Onnx)
         {
             if (arch is not null || lab is not null) throw new InvalidOptionException("arch", "--arch and --kind give a state_dict its architecture; an ONNX file carries its own graph.");
-            var conversion = OnnxConverter.Convert(path, bytes);
+            var conversion = OnnxConverter.Convert(path, bytes, output);
             using var weights = conversion.Weights;
             var model = conversion.Spec.Create();
+            string picked = output is null ? "" : $", output '{conversion.Spec.OutputName}'";
             return Loaded(model, () => StateDictLoader.Load(model, weights, $"the converted graph"),
-                new BuiltModel(model, conversion.Spec, format, $"ONNX graph, opset {conversion.Opset}, {conversion.Spec.Nodes.Count} nodes", null, null));
+                new BuiltModel(model, conversion.Spec, format, $"ONNX graph, opset {conversion.Opset}, {conversion.Spec.Nodes.Count} nodes{picked}", null, null));
         }
+        if (output is not null)
+            throw new InvalidOptionException("ModelImportOptions.Output", $"{path} is a {(format == SourceFormat.Safetensors ? "safetensors" : format == SourceFormat.TorchScript ? "TorchScript" : "PyTorch state_dict")} file; choosing an output applies to ONNX graphs only.");
         if (format == SourceFormat.TorchScript && arch is null && lab is null)
         {
             var zip = TorchZip.Check(path, bytes);
             var script = TorchScriptFile.Load(path, zip);
             long[] input;
-            try { input = TorchScriptFile.ProbeInput(path, script, probeImages); }
+            try
+            {
+                using (NewDisposeScope())
+                    foreach (var (name, t) in script.state_dict()) StateDict.RequireFinite(path, name, t);
+                input = TorchScriptFile.ProbeInput(path, script, probeImages);
+            }
             catch { script.Dispose(); throw; }
             var spec = new TorchScriptSpec(path, input);
             return new BuiltModel(new TorchScriptModel(spec, script), spec, format, $"TorchScript, input ({string.Join(", ", input)})", null, null);

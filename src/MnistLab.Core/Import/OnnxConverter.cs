@@ -13,8 +13,9 @@ public sealed record OnnxConversion(OnnxGraphSpec Spec, StateDict Weights, long 
 /// Turns an ONNX model (parsed by OnnxSharp's generated protobuf classes) into TorchSharp modules, node by node, for the
 /// operators of MNIST models. TorchSharp has no ONNX importer and no served library converts ONNX to TorchSharp modules,
 /// so the mapping from each operator and its attributes to a PyTorch layer is written here, after the ONNX operator
-/// specification. Initializers and Constant nodes become the layers' weights; every computed value is traced through
-/// the real modules with a small batch, so a graph whose shapes do not chain is refused with the node named.
+/// specification. Initializers and Constant nodes become the layers' weights (each must be finite); every computed value
+/// is traced through the real modules with a small batch, so a graph whose shapes do not chain is refused with the node
+/// named. A graph with several outputs converts the one the caller names.
 /// </summary>
 public static class OnnxConverter
 {
@@ -56,9 +57,10 @@ public static class OnnxConverter
         ["Pad"] = (1, 4, 1, new() { ["mode"] = S, ["pads"] = Is, ["value"] = F }),
     };
 
-    public static OnnxConversion Convert(string path) => Convert(path, StateDictFile.ReadAll(path));
+    public static OnnxConversion Convert(string path, string? output = null) => Convert(path, StateDictFile.ReadAll(path), output);
 
-    public static OnnxConversion Convert(string path, byte[] bytes)
+    /// <summary>Converts the graph in <paramref name="bytes"/>; <paramref name="output"/> names the graph output to import, needed when it has several.</summary>
+    public static OnnxConversion Convert(string path, byte[] bytes, string? output = null)
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
@@ -69,7 +71,7 @@ public static class OnnxConverter
         if (opsets.Count != 1) throw new DataFormatException($"{path}: not a valid ONNX file (it imports {opsets.Count} versions of the standard operator set, not one).");
         if (opsets[0].Version is < MinOpset or > MaxOpset) throw new DataFormatException($"{path}: operator set version {opsets[0].Version}; MnistLab reads versions {MinOpset} to {MaxOpset}.");
         using var scope = NewDisposeScope();
-        var conversion = new Builder(path, opsets[0].Version).Run(graph);
+        var conversion = new Builder(path, opsets[0].Version).Run(graph, output);
         return conversion;
     }
 
@@ -82,7 +84,7 @@ public static class OnnxConverter
 
         DataFormatException Bad(string what) => new($"{path}: {ErrorText.Printable(what)}.");
 
-        public OnnxConversion Run(GraphProto graph)
+        public OnnxConversion Run(GraphProto graph, string? chosen)
         {
             foreach (var init in graph.Initializer) _constants[init.Name] = ToTensor(init, $"initializer '{init.Name}'");
             var inputs = graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToList();
@@ -91,11 +93,10 @@ public static class OnnxConverter
             long[] inputShape = InputShape(input);
             if (input.Type.TensorType.ElemType != 1) throw Bad($"the graph input '{input.Name}' has element type {input.Type.TensorType.ElemType}; an MNIST model reads float images (type 1)");
             _shapes[input.Name] = [2, .. inputShape];
+            string output = Output(graph, chosen);
 
             foreach (var node in graph.Node) Add(node);
 
-            if (graph.Output.Count == 0) throw Bad("the graph has no output");
-            string output = graph.Output[0].Name;
             if (!_shapes.ContainsKey(output)) throw Bad($"the graph's output '{output}' is not computed from its input");
             var used = new HashSet<string>(graph.Node.SelectMany(n => n.Input)) { output };
             foreach (var node in graph.Node)
@@ -104,6 +105,19 @@ public static class OnnxConverter
 
             var spec = new OnnxGraphSpec(input.Name, inputShape, _nodes, output);
             return new OnnxConversion(spec, new StateDict(path, _weights.ToDictionary(w => w.Key, w => w.Value.DetachFromDisposeScope())), opset);
+        }
+
+        /// <summary>The graph output to import: the one output, or the one <paramref name="chosen"/> among several (never silently the first).</summary>
+        string Output(GraphProto graph, string? chosen)
+        {
+            if (graph.Output.Count == 0) throw Bad("the graph has no output");
+            var names = graph.Output.Select(o => o.Name).ToList();
+            string list = ErrorText.Printable(string.Join(", ", names));
+            if (chosen is not null)
+                return names.Contains(chosen) ? chosen
+                    : throw new InvalidOptionException("ModelImportOptions.Output", $"{path}: the graph has no output '{ErrorText.Printable(chosen)}'; its outputs are {list}.");
+            if (names.Count > 1) throw new InvalidOptionException($"{path}: the graph has {names.Count} outputs ({list}); pick the one to import with --output NAME.");
+            return names[0];
         }
 
         long[] InputShape(ValueInfoProto input)
@@ -159,6 +173,10 @@ public static class OnnxConverter
                 return;
             }
             if (computed.Count > 1) throw Bad($"{where}: only its first input may be computed from the image");
+            // The constants of these operators are settings (a shape, a ratio, pads and a fill value that may be -inf), not weights.
+            if (node.OpType is not ("Reshape" or "Dropout" or "Pad"))
+                foreach (var name in node.Input.Where(_constants.ContainsKey))
+                    StateDict.RequireFinite(path, name, _constants[name]);
             var (layer, weights) = Layer(node, where, _shapes[computed[0]]);
             AddLayer(node, where, computed[0], layer, weights);
         }

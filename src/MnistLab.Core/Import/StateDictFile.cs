@@ -12,7 +12,8 @@ namespace MnistLab.Import;
 /// Reads state_dicts: torch.save's zip format (unpickled by TorchSharp.PyBridge, after <see cref="TorchZip"/> has
 /// checked the archive), safetensors (read by TorchSharp.PyBridge after <see cref="SafetensorsHeader"/> has checked the
 /// header against the file), and the parameters and buffers of a TorchScript file (loaded by libtorch through
-/// torch.jit.load). Every defect is one <see cref="DataFormatException"/> naming the file.
+/// torch.jit.load). Every defect is one <see cref="DataFormatException"/> naming the file, a parameter or buffer that
+/// holds NaN or ±inf included (<see cref="StateDict.Finite"/>).
 /// </summary>
 public static class StateDictFile
 {
@@ -38,7 +39,7 @@ public static class StateDictFile
             tensors[key] = t.DetachFromDisposeScope();
         }
         if (tensors.Count == 0) throw new DataFormatException($"{path}: the state_dict holds no tensors.");
-        return new StateDict(path, tensors);
+        return new StateDict(path, tensors).Finite();
     }
 
     public static StateDict ReadSafetensors(string path)
@@ -49,7 +50,7 @@ public static class StateDictFile
         Dictionary<string, Tensor> loaded;
         try { loaded = Safetensors.LoadStateDict(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new DataFormatException($"{path}: not a valid safetensors file ({Explain(e)})."); }
-        return new StateDict(path, loaded.ToDictionary(t => t.Key, t => t.Value.DetachFromDisposeScope()));
+        return new StateDict(path, loaded.ToDictionary(t => t.Key, t => t.Value.DetachFromDisposeScope())).Finite();
     }
 
     /// <summary>The parameters and buffers of a TorchScript file, by their names in the scripted module.</summary>
@@ -60,7 +61,7 @@ public static class StateDictFile
         using var script = TorchScriptFile.Load(path, zip);
         using var scope = NewDisposeScope();
         var tensors = script.state_dict().ToDictionary(t => t.Key, t => t.Value.detach().clone().DetachFromDisposeScope());
-        return new StateDict(path, tensors);
+        return new StateDict(path, tensors).Finite();
     }
 
     internal static byte[] ReadAll(string path)

@@ -21,8 +21,9 @@ public sealed record TorchScriptSpec(string File, long[] InputShape) : ModelSpec
 /// <summary>
 /// A TorchScript module run by libtorch as it is. Its code runs inside libtorch, where TorchSharp's forward hooks do not
 /// reach, so its only points are input and output; import it with an architecture file (or as ONNX) to see its layers.
+/// Its parameters are the script's, not this module's: it counts and lists them itself.
 /// </summary>
-public sealed class TorchScriptModel : Module<Tensor, Tensor>, ILabModel
+public sealed class TorchScriptModel : Module<Tensor, Tensor>, ILabModel, IExternalParameters
 {
     // Held in an array, not registered as a child: disposing a parent walks its children's modules, and TorchSharp's
     // ScriptModule cannot list its own after it is disposed. This module disposes it itself.
@@ -48,6 +49,11 @@ public sealed class TorchScriptModel : Module<Tensor, Tensor>, ILabModel
 
     /// <summary>The script's parameter count (they are not this module's own parameters).</summary>
     public long ParameterCount => Script.parameters().Sum(p => p.numel());
+
+    /// <summary>The script's modules that hold parameters (by their names in the script: <c>net.0</c>), with their counts.</summary>
+    public IReadOnlyList<LayerRow> ParameterLayers => Script.named_parameters()
+        .GroupBy(p => p.name.LastIndexOf('.') is var dot and > 0 ? p.name[..dot] : "script", (layer, ps) => new LayerRow(layer, "TorchScript", ps.Sum(p => p.parameter.numel())))
+        .ToList();
 
     public override Tensor forward(Tensor x) => _hookOutput.call(Script.call(_hookInput.call(x).reshape([-1, .. _input])));
 

@@ -68,6 +68,18 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
     }
 
     [Fact]
+    public void Probe_refuses_a_concept_csv_column_named_like_the_built_in_it_asks_for()
+    {
+        using var dir = new TempDir();
+        _ = mnist.Data;
+        Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("mlp.pt"), "--arch", ModelFixtures.File("mlp.json"), "--no-fetch", "--out", dir.File("mlp")]));
+        File.WriteAllText(dir.File("mine.csv"), "index,class\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"{i},{i % 2}\n")));
+        Assert.Equal(CliApp.Failure, CliApp.Run(["probe", "--model", dir.File("mlp"), "--layers", "output", "--concepts", "class", "--concept-csv", dir.File("mine.csv"),
+            "--count", "300", "--folds", "2", "--bootstrap", "10", "--null", "10", "--no-fetch", "--out", dir.File("probe")]));
+        Assert.False(Directory.Exists(dir.File("probe")));
+    }
+
+    [Fact]
     public void Probe_reads_an_imported_model_beside_a_random_copy_with_fresh_weights_and_untrained_batch_norm()
     {
         using var dir = new TempDir();

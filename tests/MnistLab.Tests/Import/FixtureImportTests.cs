@@ -84,6 +84,28 @@ public class FixtureImportTests(RealMnist mnist)
     }
 
     [Fact]
+    public void A_torchscript_model_shows_the_parameters_of_its_script()
+    {
+        using var dir = new TempDir();
+        var script = ModelImport.Run(new ModelImportOptions(ModelFixtures.File("cnn.torchscript.pt"), dir.File("ts")), mnist.Data.Test).Card;
+        var arch = ModelImport.Run(new ModelImportOptions(ModelFixtures.File("cnn.pt"), dir.File("arch"), Arch: ModelFixtures.File("cnn.json")), mnist.Data.Test).Card;
+        Assert.Equal(8 * 9 + 8 + 2 * 8 + 1568 * 10 + 10, arch.Parameters); // conv, batch norm (weight, bias), linear
+        Assert.Equal(arch.Parameters, script.Parameters);
+
+        using (var loaded = LoadedModel.FromFolder(dir.File("ts")))
+        using (NewDisposeScope())
+        {
+            var summary = ModelSummary.Of(loaded.Model, loaded.Input(zeros(1, 1, 28, 28)));
+            Assert.Equal(arch.Parameters, summary.Parameters);
+            Assert.Equal(arch.Parameters, summary.Layers.Sum(l => l.Parameters));
+            Assert.Contains(summary.Layers, l => l.Name == "net.0" && l.Parameters == 8 * 9 + 8);
+        }
+        using var show = CliProcess.Start("model", "show", "--model", dir.File("ts"));
+        Assert.Equal(0, show.Wait(TimeSpan.FromMinutes(2)));
+        Assert.Contains($"; {arch.Parameters:N0} parameters;", show.Words);
+    }
+
+    [Fact]
     public void Seed_004s_vae_imports_with_its_names_and_gives_pytorchs_latent_means()
     {
         using var dir = new TempDir();

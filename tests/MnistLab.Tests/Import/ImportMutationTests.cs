@@ -99,7 +99,7 @@ public class ImportMutationTests
         ["I32"] = (4, "Int32"), ["I16"] = (2, "Int16"), ["I8"] = (1, "Int8"), ["U8"] = (1, "Byte"), ["BOOL"] = (1, "Bool"),
     };
 
-    /// <summary>A plain reading of the safetensors layout: the tensors the bytes hold, or null if they break the format.</summary>
+    /// <summary>A plain reading of the safetensors layout: the tensors the bytes hold, or null if they break the format or hold a non-finite weight.</summary>
     static Dictionary<string, (string DType, long[] Shape, byte[] Bytes)>? OracleSafetensors(byte[] b)
     {
         if (b.Length < 8) return null;
@@ -139,8 +139,18 @@ public class ImportMutationTests
             if (from != at) return null;
             at = to;
         }
-        return at == data.Length && result.Count > 0 ? result : null;
+        return at == data.Length && result.Count > 0 && result.Values.All(t => Finite(t.Item1, t.Item3)) ? result : null;
     }
+
+    /// <summary>False if the raw little-endian values of a floating-point tensor hold NaN or ±inf (all exponent bits set).</summary>
+    static bool Finite(string dtype, byte[] b) => dtype switch
+    {
+        "Float64" => Enumerable.Range(0, b.Length / 8).All(i => (BitConverter.ToUInt64(b, 8 * i) & 0x7FF0_0000_0000_0000) != 0x7FF0_0000_0000_0000),
+        "Float32" => Enumerable.Range(0, b.Length / 4).All(i => (BitConverter.ToUInt32(b, 4 * i) & 0x7F80_0000) != 0x7F80_0000),
+        "Float16" => Enumerable.Range(0, b.Length / 2).All(i => (BitConverter.ToUInt16(b, 2 * i) & 0x7C00) != 0x7C00),
+        "BFloat16" => Enumerable.Range(0, b.Length / 2).All(i => (BitConverter.ToUInt16(b, 2 * i) & 0x7F80) != 0x7F80),
+        _ => true,
+    };
 
     [Fact]
     public void Safetensors_files()

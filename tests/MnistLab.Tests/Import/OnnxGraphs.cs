@@ -62,9 +62,13 @@ public sealed class OnnxGraphs(int seed = 7)
         return output;
     }
 
-    public byte[] Build(string output, long opset = 13)
+    public byte[] Build(string output, long opset = 13) => Build([output], opset);
+
+    /// <summary>The model with the graph's outputs in the order given.</summary>
+    public byte[] Build(string[] outputs, long opset = 13)
     {
-        _graph.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
+        foreach (var output in outputs)
+            _graph.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
         var model = new ModelProto { IrVersion = 8, ProducerName = "mnistlab-tests", Graph = _graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model.ToByteArray();

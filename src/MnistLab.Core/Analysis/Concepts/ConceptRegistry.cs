@@ -5,7 +5,8 @@ namespace MnistLab.Analysis.Concepts;
 /// <summary>
 /// Every built-in concept, registered once: the command line, the reports and the tests enumerate this list. A name
 /// that is not built in is looked up among the columns of a concept CSV, if one is given; <c>NAME:discrete</c> or
-/// <c>NAME:continuous</c> sets a CSV column's kind.
+/// <c>NAME:continuous</c> sets a CSV column's kind. A name asked for that is both built in and a column of the CSV is
+/// refused: either reading would hide the other.
 /// </summary>
 public static class ConceptRegistry
 {
@@ -24,9 +25,13 @@ public static class ConceptRegistry
     public static IReadOnlyList<IConcept> Resolve(IEnumerable<string> names, string? csv = null)
     {
         var concepts = new List<IConcept>();
+        IReadOnlyList<string>? columns = null;
         foreach (string raw in names.Select(n => n.Trim()).Where(n => n.Length > 0))
         {
             var parts = raw.Split(':', 2);
+            if (csv is not null && Find(parts[0]) is { } clash && (columns ??= CsvConcept.Columns(csv)).Contains(parts[0]))
+                throw new DataFormatException($"{csv}: column '{parts[0]}' has the name of the built-in concept '{clash.Name}' ({clash.Description}); " +
+                                              "rename the column to probe it, or leave out the concept CSV to probe the built-in.");
             if (parts.Length == 1 && Find(raw) is { } builtIn)
             {
                 concepts.Add(builtIn);

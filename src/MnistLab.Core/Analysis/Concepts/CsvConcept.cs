@@ -29,11 +29,29 @@ public sealed class CsvConcept(string path, string column, ConceptKind? kind = n
             : ConceptValues.Continuous(Name, values);
     }
 
+    /// <summary>The column names in the header line of <paramref name="path"/>.</summary>
+    public static IReadOnlyList<string> Columns(string path)
+    {
+        using var lines = Lines(path);
+        return lines.Current.Split(',').Select(h => h.Trim()).ToArray();
+    }
+
+    /// <summary>The file's lines, positioned on the header.</summary>
+    static IEnumerator<string> Lines(string path)
+    {
+        if (!File.Exists(path)) throw new MnistLabException($"{path}: file not found.");
+        var lines = File.ReadLines(path).GetEnumerator();
+        if (!lines.MoveNext())
+        {
+            lines.Dispose();
+            throw new DataFormatException($"{path}: empty file, expected a header line.");
+        }
+        return lines;
+    }
+
     (Dictionary<int, double> ByIndex, ConceptKind Kind) Read()
     {
-        if (!File.Exists(Path)) throw new MnistLabException($"{Path}: file not found.");
-        var lines = File.ReadLines(Path).GetEnumerator();
-        if (!lines.MoveNext()) throw new DataFormatException($"{Path}: empty file, expected a header line.");
+        using var lines = Lines(Path);
         var header = lines.Current.Split(',').Select(h => h.Trim()).ToArray();
         int key = Array.FindIndex(header, h => Keys.Contains(h));
         if (key < 0) throw new DataFormatException($"{Path}: no key column; expected one named {string.Join(" or ", Keys)} holding the image index.");

@@ -82,6 +82,25 @@ public class ConceptTests
     }
 
     [Fact]
+    public void A_csv_column_named_like_a_built_in_concept_is_refused_naming_the_file_column_and_built_in()
+    {
+        using var dir = new TempDir();
+        string csv = dir.File("mine.csv");
+        File.WriteAllText(csv, "index,class,strokes\n0,3,1\n1,5,2\n");
+        foreach (var asked in new[] { "class", "class:discrete" })
+        {
+            var e = Assert.Throws<DataFormatException>(() => ConceptRegistry.Resolve(["strokes", asked], csv));
+            Assert.Equal($"{csv}: column 'class' has the name of the built-in concept 'class' ({new ClassConcept().Description}); rename the column to probe it, or leave out the concept CSV to probe the built-in.", e.Message);
+        }
+        // Columns that clash but are not asked for are no concern, and without the CSV 'class' is the built-in.
+        Assert.Equal(["strokes"], ConceptRegistry.Resolve(["strokes"], csv).Select(c => c.Name));
+        Assert.IsType<ClassConcept>(ConceptRegistry.Resolve(["class"]).Single());
+        string other = dir.File("other.csv");
+        File.WriteAllText(other, "index,strokes\n0,1\n");
+        Assert.IsType<ClassConcept>(ConceptRegistry.Resolve(["class"], other).Single());
+    }
+
+    [Fact]
     public void Bad_concepts_and_csv_files_are_one_line_errors_naming_the_file_and_value()
     {
         using var dir = new TempDir();
