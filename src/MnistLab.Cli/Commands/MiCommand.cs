@@ -23,41 +23,33 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
         [Description("Column holding the class (any values; each distinct value is a class). With --estimator ksg it must be numeric.")]
         public string? LabelColumn { get; init; }
 
-        [CommandOption("--estimator <NAME>"), Binds("MiOptions.Estimator")]
-        [Description("plugin (seed 002's, default), miller-madow, panzeri-treves, ross (nearest neighbours, scikit-learn's mutual_info_classif), ksg (two continuous variables), probe (H(label) minus a logistic probe's held-out cross-entropy).")]
-        public string Estimator { get; init; } = Estimators.Plugin;
+        [CommandOption("--estimator <NAME>"), OptionPath("estimator", "plugin (seed 002's), miller-madow, panzeri-treves, ross (nearest neighbours, scikit-learn's mutual_info_classif), ksg (two continuous variables), probe (H(label) minus a logistic probe's held-out cross-entropy).", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public string? Estimator { get; init; }
 
-        [CommandOption("--binning <KIND>")]
+        [CommandOption("--binning <KIND>"), Binds("Binning.Kind")]
         [Description("For the binned estimators: width (equal-width bins from --min to --max, the default) or mass (equal-mass bins).")]
-        public string Binning { get; init; } = "width";
+        public string? Binning { get; init; }
 
-        [CommandOption("--bins <N>"), Binds("Binning.Count")]
-        [Description("Number of bins. Default 10.")]
-        public int Bins { get; init; } = 10;
+        [CommandOption("--bins <N>"), OptionPath("binning.count", "Number of bins.", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public int? Bins { get; init; }
 
-        [CommandOption("--min <X>"), Binds("Binning.Min")]
-        [Description("Lower edge; values below fall in the first bin. Default -3.")]
-        public double Min { get; init; } = -3;
+        [CommandOption("--min <X>"), OptionPath("binning.min", "Lower edge; values below fall in the first bin.", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public double? Min { get; init; }
 
-        [CommandOption("--max <X>")]
-        [Description("Upper edge; values above fall in the last bin. Default 3.")]
-        public double Max { get; init; } = 3;
+        [CommandOption("--max <X>"), OptionPath("binning.max", "Upper edge; values above fall in the last bin.", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public double? Max { get; init; }
 
-        [CommandOption("--neighbours <K>"), Binds("MiOptions.Neighbours")]
-        [Description("k of the nearest-neighbour estimators. Default 3.")]
-        public int Neighbours { get; init; } = 3;
+        [CommandOption("--neighbours <K>"), OptionPath("neighbours", "k of the nearest-neighbour estimators.", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public int? Neighbours { get; init; }
 
-        [CommandOption("--bootstrap <N>"), Binds("MiOptions.Bootstrap")]
-        [Description("Bootstrap resamples for a 95% interval of each estimate. Default 0 (no interval).")]
-        public int Bootstrap { get; init; }
+        [CommandOption("--bootstrap <N>"), OptionPath("bootstrap", "Bootstrap resamples for a 95% interval of each estimate (0: no interval).", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public int? Bootstrap { get; init; }
 
-        [CommandOption("--null <N>"), Binds("MiOptions.Null")]
-        [Description("Shuffles of the label for a null p-value of each estimate. Default 0 (no p-value).")]
-        public int Null { get; init; }
+        [CommandOption("--null <N>"), OptionPath("null", "Shuffles of the label for a null p-value of each estimate (0: no p-value).", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public int? Null { get; init; }
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of the resamples, shuffles, jitter and probe split. Default 0.")]
-        public long Seed { get; init; }
+        [CommandOption("--seed <N>"), OptionPath("seed", "Seed of the resamples, shuffles, jitter and probe split.", typeof(MiOptions), DefaultsFrom = typeof(MiCommand))]
+        public long? Seed { get; init; }
 
         [CommandOption("--out <FILE>")]
         [Description("Also write every estimate with full float64 precision: FILE.csv (column,mi_nats,mi_bits, then low_nats,high_nats,p_null with --bootstrap or --null) or FILE.json.")]
@@ -69,19 +61,17 @@ public sealed class MiCommand : LabCommand<MiCommand.Settings>
             if (Out is not null && !Out.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !Out.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 return ValidationResult.Error($"--out must name a .csv or .json file, got '{Out}'.");
             if (string.IsNullOrWhiteSpace(LabelColumn)) return ValidationResult.Error("--label-column NAME is required.");
-            if (Binning is not ("width" or "mass")) return ValidationResult.Error($"--binning must be width or mass, got '{Binning}'.");
+            if (Binning is not (null or "width" or "mass")) return ValidationResult.Error($"--binning must be width or mass, got '{Binning}'.");
             return base.Validate();
         }
     }
 
+    /// <summary>What mi starts from: the library's options without interval or null (each costs hundreds of refits), unless asked.</summary>
+    public static MiOptions Defaults { get; } = new() { Bootstrap = 0, Null = 0 };
+
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var options = new MiOptions
-        {
-            Estimator = settings.Estimator,
-            Binning = settings.Binning == "mass" ? Analysis.Information.Binning.Mass(settings.Bins) : Analysis.Information.Binning.Width(settings.Bins, settings.Min, settings.Max),
-            Neighbours = settings.Neighbours, Bootstrap = settings.Bootstrap, Null = settings.Null, Seed = settings.Seed,
-        }.Validated();
+        var options = settings.Bind(Defaults, settings.Binning is { } kind ? [("binning.kind", kind == "mass" ? "equal_mass" : "equal_width")] : null).Validated();
         var result = ColumnInformation.Compute(CsvTable.Read(settings.Csv!, settings.LabelColumn!), options);
         bool intervals = options.Bootstrap > 0, nulls = options.Null > 0;
 

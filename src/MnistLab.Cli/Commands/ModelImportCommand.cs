@@ -12,46 +12,41 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
 {
     public sealed class Settings : CommonSettings
     {
-        [CommandOption("--from <FILE>"), Binds("ModelImportOptions.From")]
-        [Description("The model file: FILE.pt (a state_dict or TorchScript), FILE.safetensors or FILE.onnx.")]
+        [CommandOption("--from <FILE>"), OptionPath("from", "The model file: FILE.pt (a state_dict or TorchScript), FILE.safetensors or FILE.onnx.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? From { get; init; }
 
-        [CommandOption("--arch <FILE>"), Binds("ModelImportOptions.Arch")]
-        [Description("A state_dict's architecture: a JSON mirror of nn.Sequential (input, normalize, layers).")]
+        [CommandOption("--arch <FILE>"), OptionPath("arch", "A state_dict's architecture: a JSON mirror of nn.Sequential (input, normalize, layers).", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Arch { get; init; }
 
-        [CommandOption("--kind <NAME>"), Binds("kind")]
-        [Description("A state_dict's architecture as one of the lab's models under the seeds' names: vae-probe, rotated, ring-linear, ring-mlp.")]
+        [CommandOption("--kind <NAME>"), OptionPath("kind", "A state_dict's architecture as one of the lab's models under the seeds' names: vae-probe, rotated, ring-linear, ring-mlp.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Kind { get; init; }
 
-        [CommandOption("--output <NAME>"), Binds("ModelImportOptions.Output")]
-        [Description("The graph output to import, for an ONNX graph with several (logits and probabilities, say); the others stay points of the model.")]
-        public string? Output { get; init; }
-
-        [CommandOption("--out <DIR>"), Binds("ModelImportOptions.Out")]
-        [Description("The model folder to write (new or empty).")]
+        [CommandOption("--out <DIR>"), OptionPath("out", "The model folder to write (new or empty).", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Out { get; init; }
 
-        [CommandOption("--expect-logits <FILE>"), Binds("ModelImportOptions.ExpectLogits")]
-        [Description("A .npy of the outputs PyTorch gave for the first N test images; the import fails if they differ by more than --tolerance.")]
+        [CommandOption("--expect-logits <FILE>"), OptionPath("expect_logits", "A .npy of the outputs PyTorch gave for the first N test images; the import fails if they differ by more than --tolerance.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? ExpectLogits { get; init; }
 
-        [CommandOption("--tolerance <X>"), Binds("ModelImportOptions.Tolerance")]
-        [Description("Largest absolute difference allowed against --expect-logits. Default 1e-4.")]
-        public double Tolerance { get; init; } = 1e-4;
+        [CommandOption("--tolerance <X>"), OptionPath("tolerance", "Largest absolute difference allowed against --expect-logits.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
+        public double? Tolerance { get; init; }
+
+        [CommandOption("--output <NAME>"), OptionPath("output", "The graph output to import, for an ONNX graph with several (logits and probabilities, say); the others stay points of the model.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
+        public string? Output { get; init; }
 
         public override ValidationResult Validate()
         {
             if (From is null) return ValidationResult.Error("--from: give the model file.");
             if (Out is null) return ValidationResult.Error("--out: give the model folder to write.");
-            if (Arch is not null && Kind is not null) return ValidationResult.Error("--arch and --kind exclude each other: give one.");
             return base.Validate();
         }
     }
 
+    /// <summary>The record the flags are bound onto: the library's defaults, the file and folder still to be named.</summary>
+    public static ModelImportOptions Defaults { get; } = new("", "");
+
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var options = new ModelImportOptions(settings.From!, settings.Out!, settings.Arch, settings.Kind, settings.ExpectLogits, settings.Tolerance, settings.Output).Validated();
+        var options = settings.Bind(Defaults).Validated();
         using var data = settings.OpenData();
         var result = ConsoleProgress.Run(progress => ModelImport.Run(options, data.Mnist.Test, progress));
         var card = result.Card;

@@ -17,7 +17,7 @@ public sealed record ModelImportOptions(string From, string Out, string? Arch = 
     {
         Require.That(!string.IsNullOrWhiteSpace(From), "ModelImportOptions.From", "must name a model file.");
         Require.That(!string.IsNullOrWhiteSpace(Out), "ModelImportOptions.Out", "must name the model folder to write.");
-        Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and Kind exclude each other: give one.");
+        Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and a lab kind exclude each other: give an architecture file or a kind, not both.");
         Require.NonNegative(Tolerance, "ModelImportOptions.Tolerance");
         Require.That(Output is null || Output.Length > 0, "ModelImportOptions.Output", "must name an output of the ONNX graph.");
         if (Kind is not null) LabKinds.Find(Kind);

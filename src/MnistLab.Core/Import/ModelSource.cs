@@ -69,7 +69,6 @@ public static class ModelSource
         }
         if (arch is null && lab is null)
             throw new InvalidOptionException("arch", $"{path}: a state_dict holds weights only; give its architecture with --arch FILE or --kind {string.Join("|", LabKinds.All.Select(k => k.Name))}.");
-        if (arch is not null && lab is not null) throw new InvalidOptionException("arch", "give --arch or --kind, not both.");
 
         using var sd = format switch
         {

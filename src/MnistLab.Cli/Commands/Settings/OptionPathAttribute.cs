@@ -21,11 +21,18 @@ public sealed class OptionPathAttribute(string path, string help, Type options) 
 
     public IEnumerable<string> Paths => [Path, .. Also];
 
+    /// <summary>
+    /// A type whose public static <c>Defaults</c> property gives the record a command starts from, where that is not
+    /// the record's own defaults (mi computes no interval unless asked).
+    /// </summary>
+    public Type? DefaultsFrom { get; init; }
+
     public override string Description
     {
         get
         {
-            string value = OptionPaths.Get(DefaultsOf(Options), Path);
+            var defaults = DefaultsFrom?.GetProperty("Defaults")?.GetValue(null) ?? DefaultsOf(Options);
+            string value = OptionPaths.Get(defaults, Path);
             return value is "none" or "false" or "" ? DescriptionValue : $"{DescriptionValue} Default {value}.";
         }
     }
