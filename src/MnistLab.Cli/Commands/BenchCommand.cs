@@ -18,7 +18,7 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
         [Description("JSON file to write; the page goes beside it with the extension .html. Default bench.json (and bench.html).")]
         public string Out { get; init; } = "bench.json";
 
-        [CommandOption("--only <LIST>"), Binds("BenchOptions.Sections")]
+        [CommandOption("--only <LIST>"), Binds($"{nameof(BenchOptions)}.{nameof(BenchOptions.Sections)}")]
         [Description("Comma-separated sections: one per experiment (linearity, ring, ...) and checkpoints. Default all.")]
         public string? Only { get; init; }
 

@@ -42,7 +42,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         [CommandOption("--max-features <N>"), OptionPath("probe.max_features", "Wider points are average-pooled (feature maps) or randomly projected to this many features.", typeof(ProbeTableOptions))]
         public int? MaxFeatures { get; init; }
 
-        [CommandOption("--no-baselines"), Binds("ProbeTableOptions.Baselines")]
+        [CommandOption("--no-baselines"), Binds($"{nameof(ProbeTableOptions)}.{nameof(ProbeTableOptions.Baselines)}")]
         [Description("Skip the pixel and random-copy baselines.")]
         public bool NoBaselines { get; init; }
 

@@ -28,7 +28,7 @@ public abstract record Baseline
     internal abstract string Text { get; }
 
     /// <summary>The baseline named on the command line: <c>zero</c>, <c>blurred</c> or <c>blurred:SIGMA</c>.</summary>
-    public static Baseline Parse(string text, string option = "IntegratedGradientsOptions.Baseline")
+    public static Baseline Parse(string text, string option = $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.Baseline)}")
     {
         if (text == "zero") return Zero;
         if (text == "blurred") return Blurred();

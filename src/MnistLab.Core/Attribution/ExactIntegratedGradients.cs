@@ -17,8 +17,8 @@ public sealed record ExactIntegratedGradientsOptions
 
     public ExactIntegratedGradientsOptions Validated()
     {
-        Require.Positive(MaxPieces, "ExactIntegratedGradientsOptions.MaxPieces");
-        Require.Positive(InternalBatchRows, "ExactIntegratedGradientsOptions.InternalBatchRows");
+        Require.Positive(MaxPieces, $"{nameof(ExactIntegratedGradientsOptions)}.{nameof(ExactIntegratedGradientsOptions.MaxPieces)}");
+        Require.Positive(InternalBatchRows, $"{nameof(ExactIntegratedGradientsOptions)}.{nameof(ExactIntegratedGradientsOptions.InternalBatchRows)}");
         return this;
     }
 }

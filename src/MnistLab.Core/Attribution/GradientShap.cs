@@ -21,16 +21,16 @@ public sealed record GradientShapOptions
 
     public GradientShapOptions Validated()
     {
-        Require.InRange(Samples, 1, 100_000, "GradientShapOptions.Samples");
-        Require.NonNegative(Stdev, "GradientShapOptions.Stdev");
-        Require.Positive(InternalBatchRows, "GradientShapOptions.InternalBatchRows");
+        Require.InRange(Samples, 1, 100_000, $"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.Samples)}");
+        Require.NonNegative(Stdev, $"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.Stdev)}");
+        Require.Positive(InternalBatchRows, $"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.InternalBatchRows)}");
         return this;
     }
 }
 
 /// <summary>
 /// GradientSHAP (Lundberg and Lee 2017; Captum's GradientShap): the expectation over a baseline b drawn from a
-/// distribution, α ~ U[0, 1] and noise of ∇f_t(b + α(x̃ − b)) ⊙ (x̃ − b), estimated from <see cref="GradientShapOptions.Samples"/>
+/// distribution, α ~ U[0, 1] and noise of ∇f_t(b + α(x̃ − b)) ⊙ (x̃ − b), estimated from <see cref=$"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.Samples)}"/>
 /// draws per input (seeded, stream <c>gradient-shap</c>). Its completeness error compares the mean of the sums with
 /// f_t(x) − E f_t(b) over the drawn baselines, so it is only small in expectation.
 /// </summary>
@@ -49,7 +49,7 @@ public static class GradientShap
         int n = input.Count, s = options.Samples;
         var pool = options.Baselines?.to_type(x.dtype) ?? zeros([1, .. input.ExampleShape], dtype: x.dtype);
         if (!pool.shape[1..].SequenceEqual(input.ExampleShape))
-            throw new InvalidOptionException("GradientShapOptions.Baselines", $"baselines of shape ({string.Join(", ", pool.shape)}) do not fit inputs of shape ({string.Join(", ", x.shape)}).");
+            throw new InvalidOptionException($"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.Baselines)}", $"baselines of shape ({string.Join(", ", pool.shape)}) do not fit inputs of shape ({string.Join(", ", x.shape)}).");
         var unit = Enumerable.Repeat(1L, (int)x.dim() - 1).ToArray();
 
         // All draws up front, example-major: row i·s + k is draw k of example i.

@@ -10,7 +10,7 @@ public sealed record InputXGradientOptions
 
     public InputXGradientOptions Validated()
     {
-        Require.Positive(BatchSize, "InputXGradientOptions.BatchSize");
+        Require.Positive(BatchSize, $"{nameof(InputXGradientOptions)}.{nameof(InputXGradientOptions.BatchSize)}");
         return this;
     }
 }

@@ -19,9 +19,9 @@ public sealed record IntegratedGradientsOptions
 
     public IntegratedGradientsOptions Validated()
     {
-        Require.InRange(Steps, Method == IntegrationMethod.GaussLegendre ? 1 : 2, 100_000, "IntegratedGradientsOptions.Steps");
-        if (InternalBatchRows is { } r) Require.Positive(r, "IntegratedGradientsOptions.InternalBatchRows");
-        Require.Positive(MemoryLimitMb, "IntegratedGradientsOptions.MemoryLimitMb");
+        Require.InRange(Steps, Method == IntegrationMethod.GaussLegendre ? 1 : 2, 100_000, $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.Steps)}");
+        if (InternalBatchRows is { } r) Require.Positive(r, $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.InternalBatchRows)}");
+        Require.Positive(MemoryLimitMb, $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.MemoryLimitMb)}");
         return this;
     }
 

@@ -16,9 +16,9 @@ public sealed record LayerOptions
 
     public LayerOptions Validated()
     {
-        Require.That(!string.IsNullOrWhiteSpace(Point), "LayerOptions.Point", "must name a point of the model.");
-        Require.InRange(Steps, 2, 100_000, "LayerOptions.Steps");
-        Require.Positive(InternalBatchRows, "LayerOptions.InternalBatchRows");
+        Require.That(!string.IsNullOrWhiteSpace(Point), $"{nameof(LayerOptions)}.{nameof(LayerOptions.Point)}", "must name a point of the model.");
+        Require.InRange(Steps, 2, 100_000, $"{nameof(LayerOptions)}.{nameof(LayerOptions.Steps)}");
+        Require.Positive(InternalBatchRows, $"{nameof(LayerOptions)}.{nameof(LayerOptions.InternalBatchRows)}");
         return this;
     }
 }

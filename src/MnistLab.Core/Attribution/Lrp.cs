@@ -18,10 +18,10 @@ public sealed record LrpOptions
     public LrpOptions Validated()
     {
         LrpComposite.Create(Composite);
-        Require.NonNegative(Epsilon, "LrpOptions.Epsilon");
-        Require.NonNegative(Gamma, "LrpOptions.Gamma");
-        Require.That(High > Low, "LrpOptions.High", $"must be above LrpOptions.Low ({Low}), got {High}.");
-        Require.Positive(BatchSize, "LrpOptions.BatchSize");
+        Require.NonNegative(Epsilon, $"{nameof(LrpOptions)}.{nameof(LrpOptions.Epsilon)}");
+        Require.NonNegative(Gamma, $"{nameof(LrpOptions)}.{nameof(LrpOptions.Gamma)}");
+        Require.That(High > Low, $"{nameof(LrpOptions)}.{nameof(LrpOptions.High)}", $"must be above LrpOptions.Low ({Low}), got {High}.");
+        Require.Positive(BatchSize, $"{nameof(LrpOptions)}.{nameof(LrpOptions.BatchSize)}");
         return this;
     }
 

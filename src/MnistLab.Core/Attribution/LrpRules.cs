@@ -125,7 +125,7 @@ public sealed record LrpComposite(string Name, LrpRule First, LrpRule Conv, LrpR
             "epsilon-alpha2-beta1-flat" => new(name, new LrpRule.Flat(), new LrpRule.AlphaBeta(2, 1), eps, epsilon),
             "epsilon" => new(name, null!, eps, eps, epsilon),
             "zero" => new(name, null!, new LrpRule.Epsilon(0), new LrpRule.Epsilon(0), 0),
-            _ => throw new InvalidOptionException("LrpOptions.Composite", $"no LRP composite '{name}'; the composites are {string.Join(", ", Names)}."),
+            _ => throw new InvalidOptionException($"{nameof(LrpOptions)}.{nameof(LrpOptions.Composite)}", $"no LRP composite '{name}'; the composites are {string.Join(", ", Names)}."),
         };
     }
 

@@ -19,10 +19,10 @@ public sealed record NeuronOptions
 
     public NeuronOptions Validated()
     {
-        Require.That(!string.IsNullOrWhiteSpace(Point), "NeuronOptions.Point", "must name a point of the model.");
-        Require.That(Neuron >= 0, "NeuronOptions.Neuron", $"must be ≥ 0, got {Neuron}.");
-        Require.InRange(Steps, 1, 100_000, "NeuronOptions.Steps");
-        Require.Positive(InternalBatchRows, "NeuronOptions.InternalBatchRows");
+        Require.That(!string.IsNullOrWhiteSpace(Point), $"{nameof(NeuronOptions)}.{nameof(NeuronOptions.Point)}", "must name a point of the model.");
+        Require.That(Neuron >= 0, $"{nameof(NeuronOptions)}.{nameof(NeuronOptions.Neuron)}", $"must be ≥ 0, got {Neuron}.");
+        Require.InRange(Steps, 1, 100_000, $"{nameof(NeuronOptions)}.{nameof(NeuronOptions.Steps)}");
+        Require.Positive(InternalBatchRows, $"{nameof(NeuronOptions)}.{nameof(NeuronOptions.InternalBatchRows)}");
         return this;
     }
 }

@@ -18,9 +18,9 @@ public sealed record OcclusionOptions
 
     public OcclusionOptions Validated()
     {
-        Require.InRange(Window, 1, InputLayout.Side, "OcclusionOptions.Window");
-        Require.InRange(Stride, 1, InputLayout.Side, "OcclusionOptions.Stride");
-        Require.Positive(InternalBatchRows, "OcclusionOptions.InternalBatchRows");
+        Require.InRange(Window, 1, InputLayout.Side, $"{nameof(OcclusionOptions)}.{nameof(OcclusionOptions.Window)}");
+        Require.InRange(Stride, 1, InputLayout.Side, $"{nameof(OcclusionOptions)}.{nameof(OcclusionOptions.Stride)}");
+        Require.Positive(InternalBatchRows, $"{nameof(OcclusionOptions)}.{nameof(OcclusionOptions.InternalBatchRows)}");
         return this;
     }
 }

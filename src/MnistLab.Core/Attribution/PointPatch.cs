@@ -40,7 +40,7 @@ static class PointPatch
             model.call(leaf);
             if (act is null) throw new InvalidOperationException($"the forward pass never reached point '{point}'.");
             long size = act.numel() / act.shape[0];
-            if (neuron < 0 || neuron >= size) throw new Common.InvalidOptionException("NeuronOptions.Neuron", $"point '{point}' has {size} values per input; neuron {neuron} is outside them.");
+            if (neuron < 0 || neuron >= size) throw new Common.InvalidOptionException($"{nameof(NeuronOptions)}.{nameof(NeuronOptions.Neuron)}", $"point '{point}' has {size} values per input; neuron {neuron} is outside them.");
             var value = act.reshape(act.shape[0], -1).select(1, neuron);
             return (autograd.grad([value.sum()], [leaf])[0].detach(), value.detach());
         }

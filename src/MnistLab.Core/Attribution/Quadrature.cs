@@ -33,12 +33,12 @@ public static class Quadrature
     public static string NameOf(IntegrationMethod m) => Names.First(p => p.Value == m).Key;
 
     /// <summary>The method called <paramref name="name"/>, or an error listing the names.</summary>
-    public static IntegrationMethod Parse(string name, string option = "IntegratedGradientsOptions.Method") =>
+    public static IntegrationMethod Parse(string name, string option = $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.Method)}") =>
         Names.TryGetValue(name, out var m) ? m : throw new InvalidOptionException(option, $"no integration method '{name}'; the methods are {string.Join(", ", Names.Keys)}.");
 
     public static (double[] Alphas, double[] Weights) Nodes(IntegrationMethod method, int n)
     {
-        Require.That(n >= (method == IntegrationMethod.GaussLegendre ? 1 : 2), "IntegratedGradientsOptions.Steps",
+        Require.That(n >= (method == IntegrationMethod.GaussLegendre ? 1 : 2), $"{nameof(IntegratedGradientsOptions)}.{nameof(IntegratedGradientsOptions.Steps)}",
             $"must be at least {(method == IntegrationMethod.GaussLegendre ? 1 : 2)} for {NameOf(method)}, got {n}.");
         if (method == IntegrationMethod.GaussLegendre)
         {

@@ -14,7 +14,7 @@ public sealed record SaliencyOptions
 
     public SaliencyOptions Validated()
     {
-        Require.Positive(BatchSize, "SaliencyOptions.BatchSize");
+        Require.Positive(BatchSize, $"{nameof(SaliencyOptions)}.{nameof(SaliencyOptions.BatchSize)}");
         return this;
     }
 }

@@ -34,7 +34,7 @@ public sealed record BenchOptions
     public BenchOptions Validated()
     {
         foreach (var s in Sections)
-            Require.That(AllSections.Contains(s), "BenchOptions.Sections", $"names an unknown section '{s}'; the sections are {string.Join(", ", AllSections)}.");
+            Require.That(AllSections.Contains(s), $"{nameof(BenchOptions)}.{nameof(BenchOptions.Sections)}", $"names an unknown section '{s}'; the sections are {string.Join(", ", AllSections)}.");
         return this;
     }
 }

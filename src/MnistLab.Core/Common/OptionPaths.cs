@@ -98,7 +98,8 @@ public static class OptionPaths
             ? ((IOptionKeys)Activator.CreateInstance(converter)!).Keys
             : null;
         return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract" && (keys is null || keys.Contains(JsonName(p))));
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract" && (keys is null || keys.Contains(JsonName(p))))
+            .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null); // not options (a tensor given in code)
     }
 
     static string JsonName(PropertyInfo p) => Json.Options.PropertyNamingPolicy!.ConvertName(p.Name);
@@ -123,9 +124,11 @@ public static class OptionPaths
         var inv = CultureInfo.InvariantCulture;
         if (Nullable.GetUnderlyingType(type) is not null || !t.IsValueType)
             if (value is "null" or "") return null;
-        string hint = $"; the options of {options.Name} are {string.Join(", ", Keys(options))}";
-        InvalidOptionException Bad(string expected) =>
-            new(LibraryName(options, key) ?? "key", $"{key} expects {expected}, got '{value}'{hint}.") { Subject = key, KeysHint = hint };
+        InvalidOptionException Bad(string expected)
+        {
+            string hint = $"; the options of {options.Name} are {string.Join(", ", Keys(options))}";
+            return new(LibraryName(options, key) ?? "key", $"{key} expects {expected}, got '{value}'{hint}.") { Subject = key, KeysHint = hint };
+        }
         if (t == typeof(string)) return JsonValue.Create(value);
         if (t == typeof(bool)) return bool.TryParse(value, out var b) ? JsonValue.Create(b) : throw Bad("true or false");
         if (t == typeof(int)) return int.TryParse(value, NumberStyles.Integer, inv, out var i) ? JsonValue.Create(i) : throw Bad("an integer");

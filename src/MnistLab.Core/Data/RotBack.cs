@@ -23,12 +23,12 @@ public sealed record RotBackOptions
 
     public RotBackOptions Validated()
     {
-        Require.Positive(TrainValidCount, "RotBackOptions.TrainValidCount");
-        Require.Positive(TestCount, "RotBackOptions.TestCount");
-        Require.That(TrainValidCount + TestCount <= 70000, "RotBackOptions.TrainValidCount",
+        Require.Positive(TrainValidCount, $"{nameof(RotBackOptions)}.{nameof(RotBackOptions.TrainValidCount)}");
+        Require.Positive(TestCount, $"{nameof(RotBackOptions)}.{nameof(RotBackOptions.TestCount)}");
+        Require.That(TrainValidCount + TestCount <= 70000, $"{nameof(RotBackOptions)}.{nameof(RotBackOptions.TrainValidCount)}",
             $"plus RotBackOptions.TestCount must be at most 70,000 (the MNIST digits), got {TrainValidCount + TestCount}.");
-        Require.That(MinPatchStd is >= 0 and < 0.5, "RotBackOptions.MinPatchStd", $"must be in [0, 0.5), got {MinPatchStd}.");
-        Require.That(BackgroundsDir is null || Directory.Exists(BackgroundsDir), "RotBackOptions.BackgroundsDir", $"{BackgroundsDir}: no such folder.");
+        Require.That(MinPatchStd is >= 0 and < 0.5, $"{nameof(RotBackOptions)}.{nameof(RotBackOptions.MinPatchStd)}", $"must be in [0, 0.5), got {MinPatchStd}.");
+        Require.That(BackgroundsDir is null || Directory.Exists(BackgroundsDir), $"{nameof(RotBackOptions)}.{nameof(RotBackOptions.BackgroundsDir)}", $"{BackgroundsDir}: no such folder.");
         return this;
     }
 }

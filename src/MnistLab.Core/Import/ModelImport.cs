@@ -15,15 +15,15 @@ public sealed record ModelImportOptions(string From, string Out, string? Arch = 
 {
     public ModelImportOptions Validated()
     {
-        Require.That(!string.IsNullOrWhiteSpace(From), "ModelImportOptions.From", "must name a model file.");
-        Require.That(!string.IsNullOrWhiteSpace(Out), "ModelImportOptions.Out", "must name the model folder to write.");
-        Require.That(Arch is null || Kind is null, "ModelImportOptions.Arch", "and a lab kind exclude each other: give an architecture file or a kind, not both.");
-        Require.NonNegative(Tolerance, "ModelImportOptions.Tolerance");
-        Require.That(Output is null || Output.Length > 0, "ModelImportOptions.Output", "must name an output of the ONNX graph.");
+        Require.That(!string.IsNullOrWhiteSpace(From), $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.From)}", "must name a model file.");
+        Require.That(!string.IsNullOrWhiteSpace(Out), $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Out)}", "must name the model folder to write.");
+        Require.That(Arch is null || Kind is null, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Arch)}", "and a lab kind exclude each other: give an architecture file or a kind, not both.");
+        Require.NonNegative(Tolerance, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Tolerance)}");
+        Require.That(Output is null || Output.Length > 0, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Output)}", "must name an output of the ONNX graph.");
         if (Kind is not null) LabKinds.Find(Kind);
-        if (!File.Exists(From)) throw new InvalidOptionException("ModelImportOptions.From", $"{From}: no such model file.");
-        if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException("ModelImportOptions.Arch", $"{Arch}: no such architecture file.");
-        if (ExpectLogits is not null && !File.Exists(ExpectLogits)) throw new InvalidOptionException("ModelImportOptions.ExpectLogits", $"{ExpectLogits}: no such .npy file.");
+        if (!File.Exists(From)) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.From)}", $"{From}: no such model file.");
+        if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Arch)}", $"{Arch}: no such architecture file.");
+        if (ExpectLogits is not null && !File.Exists(ExpectLogits)) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.ExpectLogits)}", $"{ExpectLogits}: no such .npy file.");
         return this;
     }
 }

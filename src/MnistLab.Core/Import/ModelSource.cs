@@ -51,7 +51,7 @@ public static class ModelSource
                 new BuiltModel(model, conversion.Spec, format, $"ONNX graph, opset {conversion.Opset}, {conversion.Spec.Nodes.Count} nodes{picked}", null, null));
         }
         if (output is not null)
-            throw new InvalidOptionException("ModelImportOptions.Output", $"{path} is a {(format == SourceFormat.Safetensors ? "safetensors" : format == SourceFormat.TorchScript ? "TorchScript" : "PyTorch state_dict")} file; choosing an output applies to ONNX graphs only.");
+            throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Output)}", $"{path} is a {(format == SourceFormat.Safetensors ? "safetensors" : format == SourceFormat.TorchScript ? "TorchScript" : "PyTorch state_dict")} file; choosing an output applies to ONNX graphs only.");
         if (format == SourceFormat.TorchScript && arch is null && lab is null)
         {
             var zip = TorchZip.Check(path, bytes);

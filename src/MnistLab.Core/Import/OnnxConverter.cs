@@ -115,7 +115,7 @@ public static class OnnxConverter
             string list = ErrorText.Printable(string.Join(", ", names));
             if (chosen is not null)
                 return names.Contains(chosen) ? chosen
-                    : throw new InvalidOptionException("ModelImportOptions.Output", $"{path}: the graph has no output '{ErrorText.Printable(chosen)}'; its outputs are {list}.");
+                    : throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Output)}", $"{path}: the graph has no output '{ErrorText.Printable(chosen)}'; its outputs are {list}.");
             if (names.Count > 1) throw new InvalidOptionException($"{path}: the graph has {names.Count} outputs ({list}); pick the one to import with --output NAME.");
             return names[0];
         }

@@ -21,9 +21,9 @@ public sealed record LabOptions
 
     public LabOptions Validated()
     {
-        Require.That(Only is null || Only.Count > 0, "LabOptions.Only", "must name at least one experiment.");
+        Require.That(Only is null || Only.Count > 0, $"{nameof(LabOptions)}.{nameof(LabOptions.Only)}", "must name at least one experiment.");
         foreach (var name in Only ?? [])
-            Require.That(Registry.Find(name) is not null, "LabOptions.Only", $"names an unknown experiment '{name}'; the experiments are {string.Join(", ", Registry.Names)}.");
+            Require.That(Registry.Find(name) is not null, $"{nameof(LabOptions)}.{nameof(LabOptions.Only)}", $"names an unknown experiment '{name}'; the experiments are {string.Join(", ", Registry.Names)}.");
         return this;
     }
 }
@@ -111,7 +111,7 @@ public static class Lab
         catch (JsonException e) { throw new DataFormatException($"{path}: not a valid progress record ({e.Message}); delete it to start over."); }
         if (saved is null || saved.Done is null || saved.Seconds is null) return null;
         if (saved.Quick != options.Quick || saved.Seed != options.Seed)
-            throw new InvalidOptionException("LabOptions.Quick",
+            throw new InvalidOptionException($"{nameof(LabOptions)}.{nameof(LabOptions.Quick)}",
                 $"the interrupted lab in {Path.GetDirectoryName(path)} used {(saved.Quick ? "the quick budget" : "full budgets")} and seed {saved.Seed}; resume it with the same, or start over.");
         return saved;
     }

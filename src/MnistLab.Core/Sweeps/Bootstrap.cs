@@ -11,8 +11,8 @@ public sealed record BootstrapOptions
 
     public BootstrapOptions Validated()
     {
-        Require.InRange(Resamples, 100, 10_000_000, "BootstrapOptions.Resamples");
-        Require.Between(Confidence, 0, 1, "BootstrapOptions.Confidence");
+        Require.InRange(Resamples, 100, 10_000_000, $"{nameof(BootstrapOptions)}.{nameof(BootstrapOptions.Resamples)}");
+        Require.Between(Confidence, 0, 1, $"{nameof(BootstrapOptions)}.{nameof(BootstrapOptions.Confidence)}");
         return this;
     }
 }

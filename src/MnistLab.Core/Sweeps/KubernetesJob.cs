@@ -25,12 +25,12 @@ public sealed partial record KubernetesOptions
 
     public KubernetesOptions Validated()
     {
-        Require.That(ImageForm().IsMatch(Image), "KubernetesOptions.Image", $"must be an image reference, got '{Image}'.");
-        Require.That(NameForm().IsMatch(VolumeClaim), "KubernetesOptions.VolumeClaim", $"must be a Kubernetes name (lower case, digits, '-'), got '{VolumeClaim}'.");
-        Require.That(MountPath.StartsWith('/') && DataPath.StartsWith('/'), "KubernetesOptions.MountPath", "and DataPath must be absolute paths.");
-        Require.InRange(Parallelism, 1, 100_000, "KubernetesOptions.Parallelism");
-        Require.InRange(Cpus, 1, 1024, "KubernetesOptions.Cpus");
-        Require.That(MemoryForm().IsMatch(Memory), "KubernetesOptions.Memory", $"must be a Kubernetes quantity (4Gi, 8000Mi), got '{Memory}'.");
+        Require.That(ImageForm().IsMatch(Image), $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Image)}", $"must be an image reference, got '{Image}'.");
+        Require.That(NameForm().IsMatch(VolumeClaim), $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.VolumeClaim)}", $"must be a Kubernetes name (lower case, digits, '-'), got '{VolumeClaim}'.");
+        Require.That(MountPath.StartsWith('/') && DataPath.StartsWith('/'), $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.MountPath)}", "and DataPath must be absolute paths.");
+        Require.InRange(Parallelism, 1, 100_000, $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Parallelism)}");
+        Require.InRange(Cpus, 1, 1024, $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Cpus)}");
+        Require.That(MemoryForm().IsMatch(Memory), $"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Memory)}", $"must be a Kubernetes quantity (4Gi, 8000Mi), got '{Memory}'.");
         return this;
     }
 

@@ -10,7 +10,7 @@ public static class SeedList
     public static IReadOnlyList<long> Parse(string text)
     {
         InvalidOptionException Bad(string why) =>
-            new("SweepSpec.Seeds", $"'{text}': {why}; expected non-negative integers and ranges, e.g. 0-19 or 0,3,7 or 0-4,10-14.");
+            new($"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}", $"'{text}': {why}; expected non-negative integers and ranges, e.g. 0-19 or 0,3,7 or 0-4,10-14.");
         var seeds = new List<long>();
         foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
         {

@@ -22,11 +22,11 @@ public sealed partial record SlurmOptions
 
     public SlurmOptions Validated()
     {
-        Require.InRange(CpusPerTask, 1, 1024, "SlurmOptions.CpusPerTask");
-        Require.That(MemoryForm().IsMatch(Memory), "SlurmOptions.Memory", $"must be a size as sbatch --mem takes it (4G, 8000M), got '{Memory}'.");
-        Require.That(TimeForm().IsMatch(Time), "SlurmOptions.Time", $"must be a time as sbatch --time takes it (02:00:00, 1-00:00:00, 90), got '{Time}'.");
-        Require.That(Partition is null || PartitionForm().IsMatch(Partition), "SlurmOptions.Partition", $"must be a partition name, got '{Partition}'.");
-        if (MaxRunning is { } m) Require.InRange(m, 1, 100_000, "SlurmOptions.MaxRunning");
+        Require.InRange(CpusPerTask, 1, 1024, $"{nameof(SlurmOptions)}.{nameof(SlurmOptions.CpusPerTask)}");
+        Require.That(MemoryForm().IsMatch(Memory), $"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Memory)}", $"must be a size as sbatch --mem takes it (4G, 8000M), got '{Memory}'.");
+        Require.That(TimeForm().IsMatch(Time), $"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Time)}", $"must be a time as sbatch --time takes it (02:00:00, 1-00:00:00, 90), got '{Time}'.");
+        Require.That(Partition is null || PartitionForm().IsMatch(Partition), $"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Partition)}", $"must be a partition name, got '{Partition}'.");
+        if (MaxRunning is { } m) Require.InRange(m, 1, 100_000, $"{nameof(SlurmOptions)}.{nameof(SlurmOptions.MaxRunning)}");
         return this;
     }
 

@@ -14,7 +14,7 @@ public sealed record SweepAxis(string Key, IReadOnlyList<string> Values)
     public static SweepAxis Parse(string text)
     {
         InvalidOptionException Bad(string why) =>
-            new("SweepSpec.Axes", $"'{text}': {why}; expected KEY=V1,V2,... (a list-valued option takes lists in brackets, e.g. KEY=[16,32],[64]).");
+            new($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"'{text}': {why}; expected KEY=V1,V2,... (a list-valued option takes lists in brackets, e.g. KEY=[16,32],[64]).");
         int eq = text.IndexOf('=');
         if (eq < 0) throw Bad("no '='");
         string key = text[..eq].Trim();

@@ -54,17 +54,17 @@ public sealed record SweepSpec
     public SweepSpec Validated()
     {
         var experiment = Registry.Get(Experiment);
-        Require.That(Seeds.Count > 0, "SweepSpec.Seeds", "must hold at least one seed.");
-        Require.That(Seeds.Distinct().Count() == Seeds.Count, "SweepSpec.Seeds", "must not hold a seed twice.");
-        Require.That(Seeds.All(s => s >= 0), "SweepSpec.Seeds", "must be non-negative.");
+        Require.That(Seeds.Count > 0, $"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}", "must hold at least one seed.");
+        Require.That(Seeds.Distinct().Count() == Seeds.Count, $"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}", "must not hold a seed twice.");
+        Require.That(Seeds.All(s => s >= 0), $"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}", "must be non-negative.");
         var twice = Axes.GroupBy(a => a.Key).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new InvalidOptionException("SweepSpec.Axes", $"{twice.Key} is given twice; give all its values at once ({twice.Key}=V1,V2).");
+        if (twice is not null) throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{twice.Key} is given twice; give all its values at once ({twice.Key}=V1,V2).");
         var seedKeys = SeedKeys(experiment);
         foreach (var axis in Axes)
         {
-            Require.That(axis.Values.Count > 0, "SweepSpec.Axes", $"{axis.Key} has no values.");
+            Require.That(axis.Values.Count > 0, $"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{axis.Key} has no values.");
             if (seedKeys.Contains(axis.Key))
-                throw new InvalidOptionException("SweepSpec.Axes", $"{axis.Key} is the run's seed, which the sweep sets from its seeds.");
+                throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{axis.Key} is the run's seed, which the sweep sets from its seeds.");
         }
         var baseOptions = Quick ? experiment.QuickOptions : experiment.DefaultOptions;
         foreach (var setting in Settings())
@@ -76,7 +76,7 @@ public sealed record SweepSpec
             }
             catch (InvalidOptionException e)
             {
-                throw new InvalidOptionException("SweepSpec.Axes", $"{Label(setting)}: {e.Message}");
+                throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{Label(setting)}: {e.Message}");
             }
             try
             {
@@ -84,7 +84,7 @@ public sealed record SweepSpec
             }
             catch (InvalidOptionException e)
             {
-                throw new InvalidOptionException("SweepSpec.Axes", $"{Label(setting)}: {e.Message}");
+                throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{Label(setting)}: {e.Message}");
             }
         }
         return this;

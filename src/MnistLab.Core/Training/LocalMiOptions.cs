@@ -44,16 +44,16 @@ public sealed record LocalMiOptions
 
     public LocalMiOptions Validated()
     {
-        Require.Positive(LearningRate, "LocalMiOptions.LearningRate");
-        Require.NonNegative(Lambda, "LocalMiOptions.Lambda");
-        Require.Positive(BatchSize, "LocalMiOptions.BatchSize");
-        Require.Positive(EpochsPerLayer, "LocalMiOptions.EpochsPerLayer");
-        Require.That(Layers.Count > 0 && Layers.All(k => k >= 1), "LocalMiOptions.Layers", $"must be a non-empty list of positive sizes, got [{string.Join(", ", Layers)}].");
+        Require.Positive(LearningRate, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.LearningRate)}");
+        Require.NonNegative(Lambda, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.Lambda)}");
+        Require.Positive(BatchSize, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.BatchSize)}");
+        Require.Positive(EpochsPerLayer, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.EpochsPerLayer)}");
+        Require.That(Layers.Count > 0 && Layers.All(k => k >= 1), $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.Layers)}", $"must be a non-empty list of positive sizes, got [{string.Join(", ", Layers)}].");
         Bins.Validated();
-        Require.That(Bins.IsFixedWidth, "LocalMiOptions.Bins", $"must be equal-width bins on a fixed range (the rule's estimators bin on [min, max]), got {Bins}.");
-        Require.Positive(SoftWidth, "LocalMiOptions.SoftWidth");
-        Require.Positive(ReadoutEpochs, "LocalMiOptions.ReadoutEpochs");
-        Require.Positive(ReadoutLearningRate, "LocalMiOptions.ReadoutLearningRate");
+        Require.That(Bins.IsFixedWidth, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.Bins)}", $"must be equal-width bins on a fixed range (the rule's estimators bin on [min, max]), got {Bins}.");
+        Require.Positive(SoftWidth, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.SoftWidth)}");
+        Require.Positive(ReadoutEpochs, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.ReadoutEpochs)}");
+        Require.Positive(ReadoutLearningRate, $"{nameof(LocalMiOptions)}.{nameof(LocalMiOptions.ReadoutLearningRate)}");
         return this;
     }
 }

@@ -18,11 +18,11 @@ public sealed record TrainOptions
 
     public TrainOptions Validated()
     {
-        Require.Positive(Epochs, "TrainOptions.Epochs");
-        Require.Positive(BatchSize, "TrainOptions.BatchSize");
-        Require.Positive(LearningRate, "TrainOptions.LearningRate");
-        Require.NonNegative(WeightDecay, "TrainOptions.WeightDecay");
-        Require.Positive(EvalBatchSize, "TrainOptions.EvalBatchSize");
+        Require.Positive(Epochs, $"{nameof(TrainOptions)}.{nameof(TrainOptions.Epochs)}");
+        Require.Positive(BatchSize, $"{nameof(TrainOptions)}.{nameof(TrainOptions.BatchSize)}");
+        Require.Positive(LearningRate, $"{nameof(TrainOptions)}.{nameof(TrainOptions.LearningRate)}");
+        Require.NonNegative(WeightDecay, $"{nameof(TrainOptions)}.{nameof(TrainOptions.WeightDecay)}");
+        Require.Positive(EvalBatchSize, $"{nameof(TrainOptions)}.{nameof(TrainOptions.EvalBatchSize)}");
         return this;
     }
 }

@@ -25,11 +25,11 @@ public sealed class RunAllCommand : LabCommand<RunAllCommand.Settings>
         [Description("Continue an interrupted run all: finished experiments are kept, the one under way resumes from its checkpoints.")]
         public bool Resume { get; init; }
 
-        [CommandOption("--quick"), Binds("LabOptions.Quick")]
+        [CommandOption("--quick"), Binds($"{nameof(LabOptions)}.{nameof(LabOptions.Quick)}")]
         [Description("Reduced budgets (fewer epochs and seeds, smaller rotated sets): the whole lab in a few minutes, every finding still visible.")]
         public bool Quick { get; init; }
 
-        [CommandOption("--only <LIST>"), Binds("LabOptions.Only")]
+        [CommandOption("--only <LIST>"), Binds($"{nameof(LabOptions)}.{nameof(LabOptions.Only)}")]
         [Description("Comma-separated subset of the experiments (see 'mnistlab run --help'). Default all.")]
         public string? Only { get; init; }
     }

@@ -17,11 +17,11 @@ public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
         [Description("The experiment to sweep (see 'mnistlab run --help'). Without it, --out names an existing sweep to run on.")]
         public string? Experiment { get; init; }
 
-        [CommandOption("--seeds <LIST>"), Binds("SweepSpec.Seeds")]
+        [CommandOption("--seeds <LIST>"), Binds($"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}")]
         [Description("Seeds: 0-19, 0,3,7 or 0-4,10-14.")]
         public string? Seeds { get; init; }
 
-        [CommandOption("--set <KEY=V1,V2>"), Binds("SweepSpec.Axes")]
+        [CommandOption("--set <KEY=V1,V2>"), Binds($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}")]
         [Description("An option to vary, by its JSON name, with its values (repeatable; the grid is every combination): --set train.epochs=2,5. A list-valued option takes lists in brackets: --set models=[[linear_ce,mlp_ce]],[[mlp_ce]].")]
         public string[] Set { get; init; } = [];
 
@@ -33,7 +33,7 @@ public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
         [Description("The sweep's folder: sweep.json, points/<k>/ (a run folder per point), logs/, state/. Running the same command again resumes it.")]
         public string? Out { get; init; }
 
-        [CommandOption("--jobs <N>"), Binds("LocalSweepOptions.Jobs")]
+        [CommandOption("--jobs <N>"), Binds($"{nameof(LocalSweepOptions)}.{nameof(LocalSweepOptions.Jobs)}")]
         [Description("Points run at once on this machine, each in its own process with cores / N threads (--threads sets them). Default 1.")]
         public int Jobs { get; init; } = 1;
 
@@ -41,23 +41,23 @@ public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
         [Description("Write DIR/sweep.sbatch, a Slurm job array with a task per point, instead of running here; submit it with sbatch.")]
         public bool Slurm { get; init; }
 
-        [CommandOption("--cpus-per-task <N>"), Binds("SlurmOptions.CpusPerTask")]
+        [CommandOption("--cpus-per-task <N>"), Binds($"{nameof(SlurmOptions)}.{nameof(SlurmOptions.CpusPerTask)}")]
         [Description("CPUs (and threads) of each point on Slurm or Kubernetes. Default 2.")]
         public int? CpusPerTask { get; init; }
 
-        [CommandOption("--mem <SIZE>"), Binds("SlurmOptions.Memory")]
+        [CommandOption("--mem <SIZE>"), Binds($"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Memory)}")]
         [Description("Memory of each point on Slurm (4G, 8000M) or Kubernetes (4Gi). Default 4G.")]
         public string? Memory { get; init; }
 
-        [CommandOption("--time <LIMIT>"), Binds("SlurmOptions.Time")]
+        [CommandOption("--time <LIMIT>"), Binds($"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Time)}")]
         [Description("Time limit of each Slurm task (02:00:00, 1-00:00:00). Default 02:00:00.")]
         public string? Time { get; init; }
 
-        [CommandOption("--partition <NAME>"), Binds("SlurmOptions.Partition")]
+        [CommandOption("--partition <NAME>"), Binds($"{nameof(SlurmOptions)}.{nameof(SlurmOptions.Partition)}")]
         [Description("Slurm partition. Default: the cluster's default.")]
         public string? Partition { get; init; }
 
-        [CommandOption("--max-running <N>"), Binds("SlurmOptions.MaxRunning")]
+        [CommandOption("--max-running <N>"), Binds($"{nameof(SlurmOptions)}.{nameof(SlurmOptions.MaxRunning)}")]
         [Description("At most N Slurm tasks at once (--array=...%N). Default: no limit.")]
         public int? MaxRunning { get; init; }
 
@@ -69,15 +69,15 @@ public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
         [Description("Write DIR/sweep.k8s.yaml, a Kubernetes Indexed Job with a completion per point (see docs/SWEEPS.md), instead of running here.")]
         public bool Kubernetes { get; init; }
 
-        [CommandOption("--image <IMAGE>"), Binds("KubernetesOptions.Image")]
+        [CommandOption("--image <IMAGE>"), Binds($"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Image)}")]
         [Description("Container image with mnistlab for --k8s. Default mnistlab:latest.")]
         public string? Image { get; init; }
 
-        [CommandOption("--volume-claim <NAME>"), Binds("KubernetesOptions.VolumeClaim")]
+        [CommandOption("--volume-claim <NAME>"), Binds($"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.VolumeClaim)}")]
         [Description("PersistentVolumeClaim holding the sweep folders for --k8s. Default mnistlab-sweeps.")]
         public string? VolumeClaim { get; init; }
 
-        [CommandOption("--parallelism <N>"), Binds("KubernetesOptions.Parallelism")]
+        [CommandOption("--parallelism <N>"), Binds($"{nameof(KubernetesOptions)}.{nameof(KubernetesOptions.Parallelism)}")]
         [Description("Pods at once for --k8s. Default 4.")]
         public int? Parallelism { get; init; }
 

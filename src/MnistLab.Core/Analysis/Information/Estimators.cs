@@ -20,5 +20,5 @@ public static class Estimators
     public static IMiEstimator? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 
     public static IMiEstimator Get(string name) =>
-        Find(name) ?? throw new Common.InvalidOptionException("MiOptions.Estimator", $"no estimator '{name}'; the estimators are {string.Join(", ", Names)}.");
+        Find(name) ?? throw new Common.InvalidOptionException($"{nameof(MiOptions)}.{nameof(MiOptions.Estimator)}", $"no estimator '{name}'; the estimators are {string.Join(", ", Names)}.");
 }

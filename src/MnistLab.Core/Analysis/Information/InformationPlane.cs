@@ -23,10 +23,10 @@ public sealed record PlaneOptions
 
     public PlaneOptions Validated()
     {
-        Require.InRange(Images, 10, 1_000_000, "PlaneOptions.Images");
+        Require.InRange(Images, 10, 1_000_000, $"{nameof(PlaneOptions)}.{nameof(PlaneOptions.Images)}");
         Binning.Validated();
-        Require.InRange(Bootstrap, 0, 100_000, "PlaneOptions.Bootstrap");
-        Require.Positive(ProbeLambda, "PlaneOptions.ProbeLambda");
+        Require.InRange(Bootstrap, 0, 100_000, $"{nameof(PlaneOptions)}.{nameof(PlaneOptions.Bootstrap)}");
+        Require.Positive(ProbeLambda, $"{nameof(PlaneOptions)}.{nameof(PlaneOptions.ProbeLambda)}");
         return this;
     }
 }

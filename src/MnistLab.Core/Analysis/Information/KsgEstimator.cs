@@ -16,7 +16,7 @@ public sealed class KsgEstimator : IMiEstimator
     public MiFit Fit(Variable x, Variable y, MiOptions options)
     {
         if (x.IsDiscrete || y.IsDiscrete)
-            throw new InvalidOptionException("MiOptions.Estimator", $"ksg needs two continuous variables, got X {x} and Y {y}; use ross when one is discrete.");
+            throw new InvalidOptionException($"{nameof(MiOptions)}.{nameof(MiOptions.Estimator)}", $"ksg needs two continuous variables, got X {x} and Y {y}; use ross when one is discrete.");
         var px = NearestNeighbours.Prepare(x, options.Seed, "mi/jitter/ksg-x");
         var py = NearestNeighbours.Prepare(y, options.Seed, "mi/jitter/ksg-y");
         int k = Math.Min(options.Neighbours, x.Count - 1);

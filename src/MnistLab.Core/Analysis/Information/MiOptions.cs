@@ -34,13 +34,13 @@ public sealed record MiOptions
 
     public MiOptions Validated()
     {
-        Require.That(Estimators.Find(Estimator) is not null, "MiOptions.Estimator", $"names no estimator: '{Estimator}'; the estimators are {string.Join(", ", Estimators.Names)}.");
+        Require.That(Estimators.Find(Estimator) is not null, $"{nameof(MiOptions)}.{nameof(MiOptions.Estimator)}", $"names no estimator: '{Estimator}'; the estimators are {string.Join(", ", Estimators.Names)}.");
         Binning.Validated();
-        Require.InRange(Neighbours, 1, 1000, "MiOptions.Neighbours");
-        Require.InRange(Bootstrap, 0, 100_000, "MiOptions.Bootstrap");
-        Require.InRange(Null, 0, 100_000, "MiOptions.Null");
-        Require.Between(ProbeHeldOut, 0, 1, "MiOptions.ProbeHeldOut");
-        Require.NonNegative(ProbeLambda, "MiOptions.ProbeLambda");
+        Require.InRange(Neighbours, 1, 1000, $"{nameof(MiOptions)}.{nameof(MiOptions.Neighbours)}");
+        Require.InRange(Bootstrap, 0, 100_000, $"{nameof(MiOptions)}.{nameof(MiOptions.Bootstrap)}");
+        Require.InRange(Null, 0, 100_000, $"{nameof(MiOptions)}.{nameof(MiOptions.Null)}");
+        Require.Between(ProbeHeldOut, 0, 1, $"{nameof(MiOptions)}.{nameof(MiOptions.ProbeHeldOut)}");
+        Require.NonNegative(ProbeLambda, $"{nameof(MiOptions)}.{nameof(MiOptions.ProbeLambda)}");
         return this;
     }
 }

@@ -19,7 +19,7 @@ public sealed class ProbeBoundEstimator : IMiEstimator
     public MiFit Fit(Variable x, Variable y, MiOptions options)
     {
         if (x.IsDiscrete || !y.IsDiscrete)
-            throw new InvalidOptionException("MiOptions.Estimator", $"probe needs a continuous X (any number of values per sample) and a discrete Y, got X {x} and Y {y}.");
+            throw new InvalidOptionException($"{nameof(MiOptions)}.{nameof(MiOptions.Estimator)}", $"probe needs a continuous X (any number of values per sample) and a discrete Y, got X {x} and Y {y}.");
         var split = ProbeSplit.Random(x.Count, options.ProbeHeldOut, options.Seed);
         using var scope = NewDisposeScope();
         var all = tensor(x.Values.ToArray(), [x.Count, x.Dims]);

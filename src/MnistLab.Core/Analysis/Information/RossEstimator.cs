@@ -20,7 +20,7 @@ public sealed class RossEstimator : IMiEstimator
         {
             (false, true) => (x, y),
             (true, false) => (y, x),
-            _ => throw new InvalidOptionException("MiOptions.Estimator", $"ross needs one continuous and one discrete variable, got X {x} and Y {y}; use plugin for two discrete ones, ksg for two continuous ones."),
+            _ => throw new InvalidOptionException($"{nameof(MiOptions)}.{nameof(MiOptions.Estimator)}", $"ross needs one continuous and one discrete variable, got X {x} and Y {y}; use plugin for two discrete ones, ksg for two continuous ones."),
         };
         var points = NearestNeighbours.Prepare(c, options.Seed, "mi/jitter/ross");
         int k = options.Neighbours;

@@ -41,16 +41,16 @@ public sealed record ProbeOptions
 
     public ProbeOptions Validated()
     {
-        Require.Between(TestFraction, 0, 1, "ProbeOptions.TestFraction");
-        Require.InRange(Folds, 2, 50, "ProbeOptions.Folds");
-        Require.That(RidgeLambdas.Count > 0 && RidgeLambdas.All(l => l > 0 && double.IsFinite(l)), "ProbeOptions.RidgeLambdas", "must be a non-empty list of positive numbers.");
-        Require.That(LogisticLambdas.Count > 0 && LogisticLambdas.All(l => l > 0 && double.IsFinite(l)), "ProbeOptions.LogisticLambdas", "must be a non-empty list of positive numbers.");
-        Require.InRange(MaxFeatures, 1, 1 << 16, "ProbeOptions.MaxFeatures");
+        Require.Between(TestFraction, 0, 1, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.TestFraction)}");
+        Require.InRange(Folds, 2, 50, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.Folds)}");
+        Require.That(RidgeLambdas.Count > 0 && RidgeLambdas.All(l => l > 0 && double.IsFinite(l)), $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.RidgeLambdas)}", "must be a non-empty list of positive numbers.");
+        Require.That(LogisticLambdas.Count > 0 && LogisticLambdas.All(l => l > 0 && double.IsFinite(l)), $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.LogisticLambdas)}", "must be a non-empty list of positive numbers.");
+        Require.InRange(MaxFeatures, 1, 1 << 16, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.MaxFeatures)}");
         Require.That(MdlFractions.Count > 0 && MdlFractions.All(f => f is > 0 and <= 1) && MdlFractions[^1] == 1 && MdlFractions.Zip(MdlFractions.Skip(1)).All(p => p.First < p.Second),
-            "ProbeOptions.MdlFractions", "must rise strictly in (0, 1] and end at 1.");
-        Require.InRange(MdlBins, 2, 1000, "ProbeOptions.MdlBins");
-        Require.InRange(Bootstrap, 0, 100_000, "ProbeOptions.Bootstrap");
-        Require.InRange(Null, 0, 100_000, "ProbeOptions.Null");
+            $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.MdlFractions)}", "must rise strictly in (0, 1] and end at 1.");
+        Require.InRange(MdlBins, 2, 1000, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.MdlBins)}");
+        Require.InRange(Bootstrap, 0, 100_000, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.Bootstrap)}");
+        Require.InRange(Null, 0, 100_000, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.Null)}");
         return this;
     }
 }

@@ -26,9 +26,9 @@ public sealed record ProbeTableOptions
 
     public ProbeTableOptions Validated()
     {
-        Require.That(Layers.Count > 0 && Layers.All(l => !string.IsNullOrWhiteSpace(l)), "ProbeTableOptions.Layers", "must name at least one point of the model.");
-        Require.That(Concepts.Count > 0, "ProbeTableOptions.Concepts", "must name at least one concept.");
-        Require.InRange(Images, 10, 1_000_000, "ProbeTableOptions.Images");
+        Require.That(Layers.Count > 0 && Layers.All(l => !string.IsNullOrWhiteSpace(l)), $"{nameof(ProbeTableOptions)}.{nameof(ProbeTableOptions.Layers)}", "must name at least one point of the model.");
+        Require.That(Concepts.Count > 0, $"{nameof(ProbeTableOptions)}.{nameof(ProbeTableOptions.Concepts)}", "must name at least one concept.");
+        Require.InRange(Images, 10, 1_000_000, $"{nameof(ProbeTableOptions)}.{nameof(ProbeTableOptions.Images)}");
         Probe.Validated();
         return this;
     }

@@ -18,12 +18,12 @@ public sealed record ChecksOptions
 
     public ChecksOptions Validated()
     {
-        Require.Positive(Images, "ChecksOptions.Images");
-        Require.InRange(CurveSteps, 2, 784, "ChecksOptions.CurveSteps");
-        Require.Positive(InfidelitySamples, "ChecksOptions.InfidelitySamples");
-        Require.Positive(InfidelityStdev, "ChecksOptions.InfidelityStdev");
-        Require.Positive(SensitivitySamples, "ChecksOptions.SensitivitySamples");
-        Require.Positive(SensitivityRadius, "ChecksOptions.SensitivityRadius");
+        Require.Positive(Images, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.Images)}");
+        Require.InRange(CurveSteps, 2, 784, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.CurveSteps)}");
+        Require.Positive(InfidelitySamples, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.InfidelitySamples)}");
+        Require.Positive(InfidelityStdev, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.InfidelityStdev)}");
+        Require.Positive(SensitivitySamples, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.SensitivitySamples)}");
+        Require.Positive(SensitivityRadius, $"{nameof(ChecksOptions)}.{nameof(ChecksOptions.SensitivityRadius)}");
         return this;
     }
 }

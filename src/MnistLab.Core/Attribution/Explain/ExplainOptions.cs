@@ -24,14 +24,14 @@ public sealed record ExplainOptions
 
     public ExplainOptions Validated()
     {
-        Require.That(Methods.Count > 0, "ExplainOptions.Methods", "must name at least one method.");
+        Require.That(Methods.Count > 0, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Methods)}", "must name at least one method.");
         foreach (var m in Methods)
-            Require.That(AttributionMethods.Names.Contains(m), "ExplainOptions.Methods", $"names no method '{m}'; the methods are {string.Join(", ", AttributionMethods.Names)}.");
-        Require.That(Methods.Distinct().Count() == Methods.Count, "ExplainOptions.Methods", "names a method twice.");
-        Require.That(Target is "label" or "pred" || int.TryParse(Target, NumberStyles.None, CultureInfo.InvariantCulture, out _), "ExplainOptions.Target",
+            Require.That(AttributionMethods.Names.Contains(m), $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Methods)}", $"names no method '{m}'; the methods are {string.Join(", ", AttributionMethods.Names)}.");
+        Require.That(Methods.Distinct().Count() == Methods.Count, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Methods)}", "names a method twice.");
+        Require.That(Target is "label" or "pred" || int.TryParse(Target, NumberStyles.None, CultureInfo.InvariantCulture, out _), $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Target)}",
             $"must be label, pred or a class number, got '{Target}'.");
-        if (Images.PerClass is { } k) Require.InRange(k, 1, 1000, "ExplainOptions.PerClass");
-        Require.InRange(ShapBaselines, 1, 10_000, "ExplainOptions.ShapBaselines");
+        if (Images.PerClass is { } k) Require.InRange(k, 1, 1000, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Images)}");
+        Require.InRange(ShapBaselines, 1, 10_000, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.ShapBaselines)}");
         Settings.Validated();
         CheckOptions.Validated();
         return this;

@@ -18,6 +18,9 @@ static class LayerReader
     public static List<Stage> Read(Module<Tensor, Tensor> model) => model switch
     {
         ILayerSequence lab => Sequence(lab.Layers()),
+        // Its forward runs inside libtorch: no layer of it can be walked (and walking the script's modules is not its forward).
+        Import.TorchScriptModel => throw new MnistLabException(
+            "a TorchScript model runs inside libtorch, so exact Integrated Gradients and LRP cannot walk its layers; import its state_dict with --arch or --kind instead."),
         Import.SequentialModel imported => Imported(imported),
         Sequential seq => Sequence(seq.children()),
         _ when Unwrapped(model) is { } inner => Sequence(inner.children()),

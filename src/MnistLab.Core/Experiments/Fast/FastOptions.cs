@@ -33,14 +33,14 @@ public sealed record FastOptions
 
     public FastOptions Validated()
     {
-        Require.InRange(Seeds, 1, 1000, "FastOptions.Seeds");
-        Require.Positive(Epochs, "FastOptions.Epochs");
-        Require.Positive(BatchSize, "FastOptions.BatchSize");
-        Require.Positive(MaxLearningRate, "FastOptions.MaxLearningRate");
+        Require.InRange(Seeds, 1, 1000, $"{nameof(FastOptions)}.{nameof(FastOptions.Seeds)}");
+        Require.Positive(Epochs, $"{nameof(FastOptions)}.{nameof(FastOptions.Epochs)}");
+        Require.Positive(BatchSize, $"{nameof(FastOptions)}.{nameof(FastOptions.BatchSize)}");
+        Require.Positive(MaxLearningRate, $"{nameof(FastOptions)}.{nameof(FastOptions.MaxLearningRate)}");
         Require.Between(Beta1, 0, 1, "FastOptions.Beta1");
         Require.Between(Beta2, 0, 1, "FastOptions.Beta2");
-        Require.Positive(EvalsPerEpoch, "FastOptions.EvalsPerEpoch");
-        Require.Between(Target, 0, 1, "FastOptions.Target");
+        Require.Positive(EvalsPerEpoch, $"{nameof(FastOptions)}.{nameof(FastOptions.EvalsPerEpoch)}");
+        Require.Between(Target, 0, 1, $"{nameof(FastOptions)}.{nameof(FastOptions.Target)}");
         return this;
     }
 }

@@ -22,12 +22,12 @@ public sealed record LinearityOptions
     public LinearityOptions Validated()
     {
         Train.Validated();
-        Require.InRange(ValidationSize, 1, 59999, "LinearityOptions.ValidationSize");
-        Require.Positive(MlpHidden, "LinearityOptions.MlpHidden");
-        Require.That(Models.Count > 0, "LinearityOptions.Models", "must name at least one model.");
+        Require.InRange(ValidationSize, 1, 59999, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.ValidationSize)}");
+        Require.Positive(MlpHidden, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.MlpHidden)}");
+        Require.That(Models.Count > 0, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", "must name at least one model.");
         Plane?.Validated();
         foreach (var m in Models)
-            Require.That(AllModels.Contains(m), "LinearityOptions.Models", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
+            Require.That(AllModels.Contains(m), $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
         return this;
     }
 }

@@ -19,10 +19,10 @@ public sealed record LocalMiExperimentOptions
     public LocalMiExperimentOptions Validated()
     {
         Rule.Validated();
-        Require.That(Estimators.Count > 0, "LocalMiExperimentOptions.Estimators", "must name at least one estimator.");
+        Require.That(Estimators.Count > 0, $"{nameof(LocalMiExperimentOptions)}.{nameof(LocalMiExperimentOptions.Estimators)}", "must name at least one estimator.");
         Significance?.Validated();
         Plane?.Validated();
-        Require.That(Orders.Count > 0, "LocalMiExperimentOptions.Orders", "must name at least one update order.");
+        Require.That(Orders.Count > 0, $"{nameof(LocalMiExperimentOptions)}.{nameof(LocalMiExperimentOptions.Orders)}", "must name at least one update order.");
         return this;
     }
 }

@@ -23,9 +23,9 @@ public sealed record NeuronSignificanceOptions
 
     public NeuronSignificanceOptions Validated()
     {
-        Require.InRange(Bootstrap, 0, 100_000, "NeuronSignificanceOptions.Bootstrap");
-        Require.InRange(Null, 1, 100_000, "NeuronSignificanceOptions.Null");
-        Require.Between(Fdr, 0, 1, "NeuronSignificanceOptions.Fdr");
+        Require.InRange(Bootstrap, 0, 100_000, $"{nameof(NeuronSignificanceOptions)}.{nameof(NeuronSignificanceOptions.Bootstrap)}");
+        Require.InRange(Null, 1, 100_000, $"{nameof(NeuronSignificanceOptions)}.{nameof(NeuronSignificanceOptions.Null)}");
+        Require.Between(Fdr, 0, 1, $"{nameof(NeuronSignificanceOptions)}.{nameof(NeuronSignificanceOptions.Fdr)}");
         return this;
     }
 }

@@ -26,11 +26,11 @@ public sealed record RingOptions
     public RingOptions Validated()
     {
         Train.Validated();
-        Require.Positive(MlpHidden, "RingOptions.MlpHidden");
-        Require.NonNegative(Alpha, "RingOptions.Alpha");
-        Require.NonNegative(Beta, "RingOptions.Beta");
-        Require.That(Threshold is >= 0 and <= 1, "RingOptions.Threshold", $"must be in [0, 1], got {Threshold}.");
-        Require.InRange(AblationSeeds, 0, 50, "RingOptions.AblationSeeds");
+        Require.Positive(MlpHidden, $"{nameof(RingOptions)}.{nameof(RingOptions.MlpHidden)}");
+        Require.NonNegative(Alpha, $"{nameof(RingOptions)}.{nameof(RingOptions.Alpha)}");
+        Require.NonNegative(Beta, $"{nameof(RingOptions)}.{nameof(RingOptions.Beta)}");
+        Require.That(Threshold is >= 0 and <= 1, $"{nameof(RingOptions)}.{nameof(RingOptions.Threshold)}", $"must be in [0, 1], got {Threshold}.");
+        Require.InRange(AblationSeeds, 0, 50, $"{nameof(RingOptions)}.{nameof(RingOptions.AblationSeeds)}");
         Probe?.Validated();
         return this;
     }

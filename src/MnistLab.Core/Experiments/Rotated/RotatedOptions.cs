@@ -28,10 +28,10 @@ public sealed record RotatedOptions
     public RotatedOptions Validated()
     {
         Train.Validated();
-        Require.Between(ValidationFraction, 0, 1, "RotatedOptions.ValidationFraction");
-        Require.Positive(LinearEpochs, "RotatedOptions.LinearEpochs");
+        Require.Between(ValidationFraction, 0, 1, $"{nameof(RotatedOptions)}.{nameof(RotatedOptions.ValidationFraction)}");
+        Require.Positive(LinearEpochs, $"{nameof(RotatedOptions)}.{nameof(RotatedOptions.LinearEpochs)}");
         Data.Validated();
-        Require.That(Model is null || Directory.Exists(Model), "RotatedOptions.Model", $"{Model}: no such folder.");
+        Require.That(Model is null || Directory.Exists(Model), $"{nameof(RotatedOptions)}.{nameof(RotatedOptions.Model)}", $"{Model}: no such folder.");
         return this;
     }
 }

@@ -27,13 +27,13 @@ public sealed record VaeProbeOptions
     public VaeProbeOptions Validated()
     {
         Train.Validated();
-        Require.InRange(LatentDim, 1, 512, "VaeProbeOptions.LatentDim");
-        Require.NonNegative(Beta, "VaeProbeOptions.Beta");
-        Require.NonNegative(Lambda, "VaeProbeOptions.Lambda");
-        Require.InRange(Folds, 2, 100, "VaeProbeOptions.Folds");
+        Require.InRange(LatentDim, 1, 512, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.LatentDim)}");
+        Require.NonNegative(Beta, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Beta)}");
+        Require.NonNegative(Lambda, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Lambda)}");
+        Require.InRange(Folds, 2, 100, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Folds)}");
         EncoderProbe?.Validated();
-        foreach (var l in LambdaSweep) Require.NonNegative(l, "VaeProbeOptions.LambdaSweep");
-        Require.That(Model is null || Directory.Exists(Model), "VaeProbeOptions.Model", $"{Model}: no such folder.");
+        foreach (var l in LambdaSweep) Require.NonNegative(l, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.LambdaSweep)}");
+        Require.That(Model is null || Directory.Exists(Model), $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Model)}", $"{Model}: no such folder.");
         return this;
     }
 }
