@@ -75,7 +75,7 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
         Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("mlp.pt"), "--arch", ModelFixtures.File("mlp.json"), "--no-fetch", "--out", dir.File("mlp")]));
         File.WriteAllText(dir.File("mine.csv"), "index,class\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"{i},{i % 2}\n")));
         Assert.Equal(CliApp.Failure, CliApp.Run(["probe", "--model", dir.File("mlp"), "--layers", "output", "--concepts", "class", "--concept-csv", dir.File("mine.csv"),
-            "--count", "300", "--folds", "2", "--bootstrap", "10", "--null", "10", "--no-fetch", "--out", dir.File("probe")]));
+            "--images", "test:0:300", "--folds", "2", "--bootstrap", "10", "--null", "10", "--no-fetch", "--out", dir.File("probe")]));
         Assert.False(Directory.Exists(dir.File("probe")));
     }
 
