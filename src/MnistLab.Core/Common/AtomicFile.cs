@@ -46,6 +46,17 @@ public static class AtomicFile
     /// <summary>The one error for a file or folder the user named that cannot be written: their path, the reason in plain words.</summary>
     public static MnistLabException CannotWrite(string given, Exception e) => new($"{given}: cannot write there ({Reason(e)}).", e);
 
+    /// <summary>
+    /// The file-system error behind a failed write: the exception itself, or the one <see cref="CannotWrite"/> wrapped
+    /// (so a caller that writes through here can still say, in its own words, what it was writing).
+    /// </summary>
+    public static Exception? WriteFailure(Exception e) => e switch
+    {
+        IOException or UnauthorizedAccessException => e,
+        MnistLabException { InnerException: IOException or UnauthorizedAccessException } => e.InnerException,
+        _ => null,
+    };
+
     /// <summary>The reason of a failed write in the user's words: no hidden staging or temporary path, no .NET type name.</summary>
     public static string Reason(Exception e) => e switch
     {

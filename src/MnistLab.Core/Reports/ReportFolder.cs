@@ -106,8 +106,9 @@ public sealed class ReportFolder : IDisposable
             write(this);
             Commit();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (AtomicFile.WriteFailure(e) is { } failure)
         {
+            e = failure;
             bool kept = Directory.Exists(Path.Combine(StagingOf(Target), CheckpointsFolder));
             throw new MnistLabException($"{Given}: cannot write the report ({AtomicFile.Reason(e)}); nothing was replaced" +
                                         (kept ? ", and the checkpoints are kept for a resumed run." : "."), e);

@@ -87,9 +87,9 @@ public sealed class Checkpointing
             Directory.CreateDirectory(Folder);
             Checkpoint.Write(PathOf(state.Training), Run, state, model, optimizer, generators);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (AtomicFile.WriteFailure(e) is { } failure)
         {
-            throw new MnistLabException($"{PathOf(state.Training)}: cannot write the checkpoint ({e.Message}).", e);
+            throw new MnistLabException($"{PathOf(state.Training)}: cannot write the checkpoint ({AtomicFile.Reason(failure)}).", failure);
         }
     }
 }

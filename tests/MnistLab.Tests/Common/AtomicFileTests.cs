@@ -12,12 +12,12 @@ public class AtomicFileTests
         string path = dir.File("data.bin");
         File.WriteAllText(path, "old");
         // The disk fills up after part of the new content is out, as ENOSPC would.
-        var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, temp =>
+        var e = Assert.Throws<MnistLabException>(() => AtomicFile.Write(path, temp =>
         {
             File.WriteAllText(temp, "new, half");
             throw new IOException("No space left on device");
         }));
-        Assert.Contains("No space left", e.Message);
+        Assert.Contains($"{path}: cannot write there (No space left", e.Message); // the user's file, not the temporary one
         Assert.Equal("old", File.ReadAllText(path));
         Assert.Equal(["data.bin"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
     }
