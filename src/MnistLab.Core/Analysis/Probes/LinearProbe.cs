@@ -27,7 +27,7 @@ public static class LinearProbe
     public static ConceptValues Shuffled(ConceptValues concept, long seed)
     {
         var order = Enumerable.Range(0, concept.Count).ToArray();
-        new Random((int)(Seeds.Derive(seed, $"probe/control/{concept.Name}") & int.MaxValue)).Shuffle(order);
+        Seeds.Random(seed, $"probe/control/{concept.Name}").Shuffle(order);
         return concept.Rows(order);
     }
 
