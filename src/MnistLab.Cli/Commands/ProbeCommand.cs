@@ -89,7 +89,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
             Probe = new ProbeOptions
             {
                 TestFraction = settings.TestFraction, Folds = settings.Folds, Bootstrap = settings.Bootstrap, Null = settings.Null,
-                MaxFeatures = settings.MaxFeatures, Seed = settings.Seed,
+                MaxFeatures = settings.MaxFeatures,
             },
         }.Validated();
         ReportFolder.CheckReplaceable(Path.GetFullPath(settings.Out!), settings.Out!);
@@ -101,7 +101,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         int count = Math.Min(options.Images, set.Count);
         using var images = set.Images.narrow(0, 0, count);
         var concepts = new ConceptImages(images, set.LabelArray()[..count]);
-        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model, input, concepts, options with { Images = count }, progress));
+        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model, input, concepts, options with { Images = count }, progress, settings.Seed));
         ProbeTableReport.Write(result, settings.Out!, settings.ModelSource);
 
         var table = new Table().AddColumn("layer");

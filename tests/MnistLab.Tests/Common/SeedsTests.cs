@@ -71,7 +71,7 @@ public class IndependentRunsTests
         using var data = Digits.SeparableSet(3);
         using var init = Seeds.Generator(5, "resnet/init");
         using var model = new RotResNet(init); // dropout: the one layer that draws while training
-        Trainer.Train(model, data, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 2, BatchSize = 10, Seed = 5 }, name: "resnet");
+        Trainer.Train(model, data, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 2, BatchSize = 10 }, name: "resnet", seed: 5);
         using var scope = NewDisposeScope();
         return model.ConvWeights()[^1].Weight.detach().flatten().data<float>().ToArray();
     }

@@ -53,8 +53,8 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
 
     public override RingOptions Defaults => new();
     public override RingOptions Quick => new() { Train = new TrainOptions { Epochs = 3 }, AblationSeeds = 2 };
-    public override RingOptions WithSeed(RingOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(RingOptions o) => o.Train.Seed;
+    public override RingOptions WithSeed(RingOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(RingOptions o) => o.Seed;
     public override RingOptions Validated(RingOptions o) => o.Validated();
     public override BenchSection Bench => RingBench.Run;
 
@@ -127,12 +127,12 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
             // The pixels-only MLP of the run's own seed is also probed for the ring while it is at hand.
-            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Train.Seed
+            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Seed
                 ? net => probe = RingProbeSection.Compute(net, mnist, p, seed, progress) : null;
             var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
             return cache[key] = result;
         }
-        long s0 = options.Train.Seed;
+        long s0 = options.Seed;
         var linear = TrainOne(PixelsAndRing, options.Alpha, "linear", s0);
         var mlp = TrainOne(PixelsAndRing, options.Beta, "mlp", s0);
 
@@ -168,15 +168,15 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         Trainer.LossTerm? boost = strength > 0
             ? m => -strength * (m is LinearClassifier l ? l.Weight : ((Mlp)m).Weight1)[.., -1].abs().mean()
             : null;
-        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train with { Seed = seed }, context.Progress, name, boost,
-            context.Checkpoints, context.Cancel);
+        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train, context.Progress, name, boost,
+            context.Checkpoints, context.Cancel, seed: seed);
         var eval = Evaluation.Run(net, test, LossKind.CrossEntropy);
         inspect?.Invoke(net);
 
         var (w1, b1, w2) = net is LinearClassifier lin
             ? (TensorData.Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)
             : (TensorData.Rows(((Mlp)net).Weight1), Array.Empty<float>(), TensorData.Rows(((Mlp)net).Weight2));
-        var attribution = model == "mlp" && input == PixelsAndRing && seed == options.Train.Seed && strength == options.Beta
+        var attribution = model == "mlp" && input == PixelsAndRing && seed == options.Seed && strength == options.Beta
             ? RingAttribution.Compute(net, test.Images, test.LabelArray(), testRing) : null;
         return new RingModelResult(model, eval.Accuracy, history, w1, b1, w2, SplitByRing(test.LabelArray(), eval.Predictions, testRing)) { Attribution = attribution };
     }

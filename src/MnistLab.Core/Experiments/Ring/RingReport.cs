@@ -95,7 +95,7 @@ static class RingReport
         sb.AppendLine($"Ring = 1 when a digit encloses background: pixels > {o.Threshold} are foreground, and some background pixel is " +
                       "not reached by a 4-connected flood fill from the border. Input: 784 pixels + the ring bit. " +
                       $"Adam lr {o.Train.LearningRate}, batch {o.Train.BatchSize}, {o.Train.Epochs} epochs, ring boost alpha = {o.Alpha}, beta = {o.Beta}; " +
-                      $"seed {o.Train.Seed}. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+                      $"seed {o.Seed}. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
 
         sb.AppendLine("## The feature").AppendLine();
         sb.AppendLine($"Computed once for all {r.Ring.TotalTrain + r.Ring.TotalTest:N0} images in {r.Ring.Seconds * 1000:F0} ms, " +

@@ -42,8 +42,8 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         LinearEpochs = 5,
         Data = new RotatedData { Generate = new RotBackOptions { TestCount = 10000 } },
     };
-    public override RotatedOptions WithSeed(RotatedOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(RotatedOptions o) => o.Train.Seed;
+    public override RotatedOptions WithSeed(RotatedOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(RotatedOptions o) => o.Seed;
     public override RotatedOptions Validated(RotatedOptions o) => o.Validated();
     public override BenchSection Bench => ResNetBench.Run;
 
@@ -80,14 +80,14 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         // Data: a seeded 80/20 split of train+valid; the test set whole.
         int valCount = (int)Math.Round(data.TrainValid.Count * options.ValidationFraction);
-        var (train, val) = Splits.TrainValidation(data.TrainValid, valCount, options.Train.Seed);
+        var (train, val) = Splits.TrainValidation(data.TrainValid, valCount, options.Seed);
         using var _train = train;
         using var _val = val;
         long[] labels = data.TrainValid.LabelArray();
         var histogram = Enumerable.Range(0, 10).Select(c => (double)labels.Count(l => l == c) / labels.Length).ToArray();
 
         // Model, with its filters measured before any training; or the model given, set against that fresh initialisation.
-        using var init = Seeds.Generator(options.Train.Seed, "resnet/init");
+        using var init = Seeds.Generator(options.Seed, "resnet/init");
         using var fresh = new RotResNet(init);
         var initial = fresh.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
         var initWeights = fresh.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
@@ -98,7 +98,7 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
         var history = given is not null ? new TrainingHistory()
-            : Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel);
+            : Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel, seed: options.Seed);
         var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
         var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
         var filters = model.ConvWeights().Select((c, i) =>
@@ -110,10 +110,10 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         initWeights.ForEach(w => w.Dispose());
 
         // The baseline the ResNet has to beat: a linear model on the same pixels.
-        using var linearInit = Seeds.Generator(options.Train.Seed, "linear/init");
+        using var linearInit = Seeds.Generator(options.Seed, "linear/init");
         using var linear = new LinearClassifier(new LinearSpec(), linearInit);
-        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128, Seed = options.Train.Seed },
-            progress, "linear", checkpoints: context.Checkpoints, cancel: context.Cancel);
+        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128 },
+            progress, "linear", checkpoints: context.Checkpoints, cancel: context.Cancel, seed: options.Seed);
         double linearAcc = Evaluation.Run(linear, data.Test, LossKind.CrossEntropy).Accuracy;
         progress.Info($"ResNet test accuracy {test.Accuracy:P2}; linear {linearAcc:P2}");
 

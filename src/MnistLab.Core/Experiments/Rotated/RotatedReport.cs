@@ -82,10 +82,13 @@ static class RotatedReport
         sb.AppendLine(r.Given is { } given
             ? $"Data: {r.Source} ({r.TestCount:N0} test images). The ResNet analysed here was not trained by this run: it is the model folder `{given.Folder}`, " +
               $"imported from `{given.Source}` (SHA-256 {given.SourceSha256[..16]}…), tested on the whole test set. \"Init\" below is a fresh initialisation of " +
-              $"the same architecture with seed {o.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
+              $"the same architecture with seed {r.Options.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
             : $"Data: {r.Source} ({r.TrainCount:N0} train, {r.ValCount:N0} validation, {r.TestCount:N0} test). The seed's ResNet (six residual " +
               $"blocks of 64 channels), Adam lr {o.LearningRate}, weight decay {o.WeightDecay}, batch {o.BatchSize}, {o.Epochs} epochs; validated on the whole " +
-              $"validation set each epoch and tested on the whole test set. Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+              $"validation set each epoch and tested on the whole test set. Seed {r.Options.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+        if (r.Source == "generated")
+            sb.AppendLine($"The generated data set does not follow the run's seed: it has a seed of its own ({r.Options.Data.Generate.Seed}, `--data-seed`), so " +
+                          "like LISA's files it is the same data for every run seed, and the run's seed draws only the split, the initial weights and the shuffles.").AppendLine();
         sb.AppendLine(Table(["model", "test accuracy", "test error"],
         [
             ["ResNet (seed 001)", Pct(r.TestAcc), Pct(1 - r.TestAcc)],
