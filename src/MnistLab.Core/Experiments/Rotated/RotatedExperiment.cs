@@ -11,12 +11,21 @@ using static TorchSharp.torch;
 
 namespace MnistLab.Experiments.Rotated;
 
-/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
-public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange);
+public enum FilterVerdict { Diverse, Redundant }
 
+/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
+/// <param name="FanIn">Weights per filter, from the layer's weight shape (9 for res1.conv1, 64 x 9 for the others).</param>
+/// <param name="Verdict">The trained filters read by <see cref="RotatedExperiment.Judge"/>.</param>
+/// <param name="TrainedOverRandom">Mean |cos| of the trained filters over that of random directions in <paramref name="FanIn"/> dimensions.</param>
+public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange, int FanIn,
+    FilterVerdict Verdict, double TrainedOverRandom);
+
+/// <param name="DiverseConvolutions">Convolutions whose trained filters are diverse (<see cref="FilterVerdict.Diverse"/>).</param>
+/// <param name="MeanAbsCosOverRandom">The mean over the 64-channel convolutions (all but the first) of <see cref="LayerFilters.TrainedOverRandom"/>.</param>
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
     TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
+    int DiverseConvolutions, double MeanAbsCosOverRandom,
     float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, AnalysedModel? Given = null)
 {
     /// <summary>Where the ResNet looks: digit or texture.</summary>
@@ -59,8 +68,8 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
     {
         ["resnet_test_acc"] = r.TestAcc,
         ["linear_test_acc"] = r.LinearTestAcc,
-        ["diverse_convolutions"] = r.Filters.Count(f => RotatedReport.Verdict(f.Trained, RotatedReport.FanIn(f)) == "diverse"),
-        ["mean_abs_cos_over_random"] = r.Filters.Skip(1).Average(f => f.Trained.MeanAbsCos / RotatedReport.RandomMeanAbsCos(RotatedReport.FanIn(f))),
+        ["diverse_convolutions"] = r.DiverseConvolutions,
+        ["mean_abs_cos_over_random"] = r.MeanAbsCosOverRandom,
     };
 
     public override string Answer(IReadOnlyDictionary<string, double> f)
@@ -105,9 +114,12 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         {
             using var scope = NewDisposeScope();
             double change = (c.Weight.detach() - initWeights[i]).norm().item<float>() / initWeights[i].norm().item<float>();
-            return new LayerFilters(c.Name, initial[i].Item2, FilterDiversity.Compute(c.Weight), change);
+            var trained = FilterDiversity.Compute(c.Weight);
+            return new LayerFilters(c.Name, initial[i].Item2, trained, change, trained.FanIn, Judge(trained), trained.MeanAbsCos / trained.RandomMeanAbsCos);
         }).ToList();
         initWeights.ForEach(w => w.Dispose());
+        int diverse = filters.Count(f => f.Verdict == FilterVerdict.Diverse);
+        double overRandom = filters.Skip(1).Average(f => f.TrainedOverRandom);
 
         // The baseline the ResNet has to beat: a linear model on the same pixels.
         using var linearInit = Seeds.Generator(options.Seed, "linear/init");
@@ -120,9 +132,17 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         var (first, samples, activations) = Pictures(model, data.Test);
         var attribution = RotatedAttribution.Compute(model, data, options.Data, () => lab.Mnist);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
-            linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
+            linearAcc, filters, diverse, overRandom, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
             given is null ? null : AnalysedModel.Of(given)) { Attribution = attribution };
     }
+
+    /// <summary>
+    /// Our reading of a convolution's filters: redundant when it has near-duplicate filters (|cos| at or above
+    /// <see cref="FilterDiversity.DuplicateThreshold"/>) or its effective rank is below half of what its shape allows
+    /// (min(filters, fan-in)); otherwise diverse.
+    /// </summary>
+    public static FilterVerdict Judge(FilterDiversityResult d) =>
+        d.NearDuplicates > 0 || d.EffectiveRank < d.MaxRank / 2.0 ? FilterVerdict.Redundant : FilterVerdict.Diverse;
 
     public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);
 
