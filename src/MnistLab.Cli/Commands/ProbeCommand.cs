@@ -46,7 +46,8 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         [Description("Skip the pixel and random-copy baselines.")]
         public bool NoBaselines { get; init; }
 
-        [CommandOption("--seed <N>"), OptionPath("probe.seed", "Seed of the split, folds, control task, random copy and resamples.", typeof(ProbeTableOptions))]
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the split, folds, control task, random copy and resamples. Default 0.")]
         public long? Seed { get; init; }
 
         [CommandOption("--out <DIR>")]
@@ -83,7 +84,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         int heldOut = (int)Math.Round(indices.Length * options.Probe.TestFraction);
         if (heldOut < FewHeldOut)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] each probe is scored on {heldOut} held-out images (fewer than {FewHeldOut}); its score will be noisy. Give more --images.");
-        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model.Model, model.Input, concepts, options with { Images = indices.Length }, progress));
+        var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model.Model, model.Input, concepts, options with { Images = indices.Length }, progress, settings.Seed ?? 0));
         folder.Publish(f => ProbeTableReport.Write(result, f, settings.ModelSource));
 
         var table = new Table().AddColumn("layer");

@@ -87,7 +87,7 @@ public static class RidgeProbe
     {
         int n = z.GetLength(0), k = c.GetLength(1);
         var order = Enumerable.Range(0, n).ToArray();
-        new Random((int)(Seeds.Derive(seed, "ridge/folds") & int.MaxValue)).Shuffle(order);
+        Seeds.Random(seed, "ridge/folds").Shuffle(order);
         var mse = new double[k];
         for (int f = 0; f < folds; f++)
         {

@@ -30,12 +30,12 @@ static class LocalMiBench
 
         progress.Info("local MI rule, seed-faithful (hard MI, sequential, 2 layers x 2 epochs + readout) ...");
         var sw = Stopwatch.StartNew();
-        var (hard, _) = LocalMiExperiment.RunLocal(train, test, rule, new RunContext(progress));
+        var (hard, _) = LocalMiExperiment.RunLocal(train, test, rule, 0, new RunContext(progress));
         result["seed_faithful_seconds"] = sw.Elapsed.TotalSeconds;
         result["seed_faithful_layers_seconds"] = hard.Layers.Sum(l => l.Seconds);
         result["seed_faithful_test_acc"] = hard.TestAcc;
         sw.Restart();
-        var (soft, _) = LocalMiExperiment.RunLocal(train, test, rule with { Estimator = MiEstimator.Soft }, new RunContext(progress));
+        var (soft, _) = LocalMiExperiment.RunLocal(train, test, rule with { Estimator = MiEstimator.Soft }, 0, new RunContext(progress));
         result["soft_sequential_seconds"] = sw.Elapsed.TotalSeconds;
         result["soft_sequential_test_acc"] = soft.TestAcc;
 

@@ -26,4 +26,10 @@ public static class Seeds
 
     /// <summary>A generator for stream <paramref name="stream"/> of the run seeded with <paramref name="seed"/>.</summary>
     public static torch.Generator Generator(long seed, string stream) => new(Derive(seed, stream));
+
+    /// <summary>
+    /// A <see cref="System.Random"/> for stream <paramref name="stream"/> of the run seeded with <paramref name="seed"/>
+    /// (shuffles and resamples drawn on the CPU side): seeded with the low 31 bits of <see cref="Derive"/>.
+    /// </summary>
+    public static Random Random(long seed, string stream) => new((int)(Derive(seed, stream) & int.MaxValue));
 }

@@ -13,6 +13,11 @@ public sealed record RotBackOptions
     /// <summary>LISA's sizes: 12,000 train+valid and 50,000 test.</summary>
     public int TrainValidCount { get; init; } = 12000;
     public int TestCount { get; init; } = 50000;
+
+    /// <summary>
+    /// The data's own seed (<c>--data-seed</c>), not a run's: a generated set is fixed, like LISA's files, whatever the seed
+    /// of the run that reads it, and stays valid in the cache across runs.
+    /// </summary>
     public long Seed { get; init; }
 
     /// <summary>A folder of the user's own background images; null uses the built-in textures.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MnistLab.Benchmarks;
 using MnistLab.Common;
 using MnistLab.Data;
@@ -64,6 +65,10 @@ public interface IExperiment
     /// <summary>The reduced budget of <c>run all --quick</c>: fewer epochs and seeds, the same architectures and findings.</summary>
     object QuickOptions { get; }
 
+    /// <summary>
+    /// <paramref name="options"/> with the run's seed: the top-level <c>Seed</c> of every experiment's options, the one
+    /// seed every random stream of the run is drawn from (sub-options carry none).
+    /// </summary>
     object WithSeed(object options, long seed);
 
     /// <summary>Checks <paramref name="options"/> (of <see cref="OptionsType"/>) as a run would; throws <see cref="InvalidOptionException"/> naming the option.</summary>
@@ -79,6 +84,40 @@ public interface IExperiment
 
     /// <summary>Runs with <paramref name="options"/> (of <see cref="OptionsType"/>) into the report folder <paramref name="outDir"/>.</summary>
     ExperimentRun RunInto(object options, string outDir, LabData data, RunSetup? setup = null);
+}
+
+/// <summary>
+/// The run's seed among the keys of an experiment's options. It is no option like the others: a run is given it apart
+/// (<c>--seed</c>), a sweep draws it from its list of seeds, and sub-options carry no seed of their own, so a key such as
+/// <c>train.seed</c> names the run's seed too, not an option that could be set.
+/// </summary>
+public static class RunSeed
+{
+    /// <summary>The keys <see cref="IExperiment.WithSeed"/> sets: those whose JSON differs between two seeds (<c>seed</c>).</summary>
+    public static IReadOnlySet<string> Keys(IExperiment experiment)
+    {
+        var a = Flatten(JsonSerializer.SerializeToElement(experiment.WithSeed(experiment.DefaultOptions, 1), experiment.OptionsType, Json.Options), "");
+        var b = Flatten(JsonSerializer.SerializeToElement(experiment.WithSeed(experiment.DefaultOptions, 2), experiment.OptionsType, Json.Options), "");
+        return a.Where(kv => !b.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToHashSet();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> names the run's seed: one of <see cref="Keys"/>, or a key ending in <c>seed</c> that
+    /// is no option (the seed of sub-options, which take the run's). An option that is a seed of its own, such as the
+    /// rotated experiment's <c>data.generate.seed</c> (the generated data's), is an option like any other.
+    /// </summary>
+    public static bool Names(IExperiment experiment, string key) =>
+        Keys(experiment).Contains(key) || (key.Split('.')[^1] == "seed" && OptionPaths.LibraryName(experiment.OptionsType, key) is null);
+
+    static Dictionary<string, string> Flatten(JsonElement e, string prefix)
+    {
+        var d = new Dictionary<string, string>();
+        if (e.ValueKind != JsonValueKind.Object) { d[prefix] = e.GetRawText(); return d; }
+        foreach (var p in e.EnumerateObject())
+            foreach (var kv in Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}"))
+                d[kv.Key] = kv.Value;
+        return d;
+    }
 }
 
 /// <summary>

@@ -67,6 +67,7 @@ public static class ProbeTableReport
         seconds = r.Seconds,
         units = new { score = "test accuracy (logistic) or test R² (ridge)", mdl_bits = "bits", mi = "nats" },
         options = r.Options,
+        seed = r.Seed,
         layers = r.Layers,
         concepts = r.ConceptDescriptions,
         probes = r.Probes.Select(p => new
@@ -133,7 +134,7 @@ public static class ProbeTableReport
         var sb = new StringBuilder();
         sb.AppendLine("# What each layer knows").AppendLine();
         sb.AppendLine($"Model {r.Model} from `{source}`; {r.Images:N0} images, {p0.TrainImages:N0} to fit each probe and {p0.TestImages:N0} held out " +
-                      $"to measure it (split seeded by {o.Seed}). Discrete concepts: multinomial logistic probe (score = held-out accuracy); continuous " +
+                      $"to measure it (split seeded by {r.Seed}). Discrete concepts: multinomial logistic probe (score = held-out accuracy); continuous " +
                       $"ones: ridge (score = held-out R², with seed 004's sup error in {DetailsFile}). Inputs standardised on the training images; lambda " +
                       $"by {o.Folds}-fold cross-validation. Probed in {r.Seconds:F0} s.").AppendLine();
         sb.AppendLine("Concepts: " + string.Join("; ", r.ConceptDescriptions) + ".").AppendLine();

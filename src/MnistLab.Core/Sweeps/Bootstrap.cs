@@ -50,7 +50,7 @@ public static class Bootstrap
         double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (n - 1));
         if (values.All(v => v == values[0])) return new Estimate(n, values[0], 0, values[0], values[0]); // every resample is this value
 
-        var random = new Random((int)(Seeds.Derive(options.Seed, $"bootstrap/{stream}") & int.MaxValue));
+        var random = Seeds.Random(options.Seed, $"bootstrap/{stream}");
         var means = new double[options.Resamples];
         for (int b = 0; b < means.Length; b++)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MnistLab.Common;
 using MnistLab.Experiments;
 
@@ -59,11 +58,10 @@ public sealed record SweepSpec
         Require.That(Seeds.All(s => s >= 0), $"{nameof(SweepSpec)}.{nameof(SweepSpec.Seeds)}", "must be non-negative.");
         var twice = Axes.GroupBy(a => a.Key).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null) throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{twice.Key} is given twice; give all its values at once ({twice.Key}=V1,V2).");
-        var seedKeys = SeedKeys(experiment);
-        foreach (var axis in Axes)
+                foreach (var axis in Axes)
         {
             Require.That(axis.Values.Count > 0, $"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{axis.Key} has no values.");
-            if (seedKeys.Contains(axis.Key))
+            if (RunSeed.Names(experiment, axis.Key))
                 throw new InvalidOptionException($"{nameof(SweepSpec)}.{nameof(SweepSpec.Axes)}", $"{axis.Key} is the run's seed, which the sweep sets from its seeds.");
         }
         var baseOptions = Quick ? experiment.QuickOptions : experiment.DefaultOptions;
@@ -102,24 +100,6 @@ public sealed record SweepSpec
     {
         var varying = Axes.Where(a => a.Values.Count > 1).Select(a => a.Key).ToHashSet();
         return Label(varying.Count == 0 ? setting : setting.Where(s => varying.Contains(s.Key)).ToList());
-    }
-
-    /// <summary>The keys that <see cref="IExperiment.WithSeed"/> sets: those whose JSON differs between two seeds.</summary>
-    static HashSet<string> SeedKeys(IExperiment experiment)
-    {
-        var a = Flatten(JsonSerializer.SerializeToElement(experiment.WithSeed(experiment.DefaultOptions, 1), experiment.OptionsType, Json.Options), "");
-        var b = Flatten(JsonSerializer.SerializeToElement(experiment.WithSeed(experiment.DefaultOptions, 2), experiment.OptionsType, Json.Options), "");
-        return a.Where(kv => !b.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToHashSet();
-    }
-
-    static Dictionary<string, string> Flatten(JsonElement e, string prefix)
-    {
-        var d = new Dictionary<string, string>();
-        if (e.ValueKind != JsonValueKind.Object) { d[prefix] = e.GetRawText(); return d; }
-        foreach (var p in e.EnumerateObject())
-            foreach (var kv in Flatten(p.Value, prefix.Length == 0 ? p.Name : $"{prefix}.{p.Name}"))
-                d[kv.Key] = kv.Value;
-        return d;
     }
 }
 

@@ -39,8 +39,6 @@ public sealed record LocalMiOptions
 
     public int ReadoutEpochs { get; init; } = 5;
     public double ReadoutLearningRate { get; init; } = 1e-3;
-    /// <summary>The run's seed; every layer, readout and shuffle draws its own stream from it (<see cref="Common.Seeds"/>).</summary>
-    public long Seed { get; init; }
 
     public LocalMiOptions Validated()
     {

@@ -103,16 +103,16 @@ public static class LocalMiRule
     }
 
     /// <summary>
-    /// Trains one layer on (inputs, labels) for the configured epochs; seeded shuffle. With
-    /// <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after every epoch and resumes from it;
-    /// a cancelled <paramref name="cancel"/> stops it after the current step.
+    /// Trains one layer on (inputs, labels) for the configured epochs, shuffled by a stream of the run's
+    /// <paramref name="seed"/>. With <paramref name="checkpoints"/> it saves its state as <paramref name="name"/> after
+    /// every epoch and resumes from it; a cancelled <paramref name="cancel"/> stops it after the current step.
     /// </summary>
     public static LocalLayerStats TrainLayer(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, IProgressSink progress,
-        string? name = null, Checkpointing? checkpoints = null, CancellationToken cancel = default, IEpochObserver? observer = null)
+        string? name = null, Checkpointing? checkpoints = null, CancellationToken cancel = default, IEpochObserver? observer = null, long seed = 0)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double[] before = MiOn(layer, data, o.Bins);
-        using var training = new LocalLayerTraining(layer, data, index, o, name ?? $"layer{index}");
+        using var training = new LocalLayerTraining(layer, data, index, o, name ?? $"layer{index}", seed);
         TrainingLoop.Run(training, checkpoints, progress, cancel, observer);
         var run = training.State;
         return new LocalLayerStats(index, before, MiOn(layer, data, o.Bins), run.MiNorm / run.Steps, run.RedNorm / run.Steps, run.Losses.ToArray(), clock.Elapsed.TotalSeconds);
@@ -150,11 +150,11 @@ public sealed class LocalLayerTraining : EpochTraining<LayerProgress>
     double _lossSum;
     int _n;
 
-    public LocalLayerTraining(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, string name)
+    public LocalLayerTraining(LocalLayer layer, LabeledImages data, int index, LocalMiOptions o, string name, long seed = 0)
         : base(name, o.EpochsPerLayer, o, layer)
     {
         (_layer, _data, _index, _o) = (layer, data, index, o);
-        _shuffle = Stream("shuffle", o.Seed);
+        _shuffle = Stream("shuffle", seed);
         _mix = LocalMiRule.SequentialMix(layer.Neurons, o);
     }
 

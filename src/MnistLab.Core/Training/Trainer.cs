@@ -19,6 +19,10 @@ public static class Trainer
     /// <summary>Extra differentiable term added to each step's loss (for example a regulariser).</summary>
     public delegate Tensor LossTerm(Module<Tensor, Tensor> model);
 
+    /// <summary>
+    /// Trains <paramref name="model"/>; its shuffle (and a stochastic model's noise) are streams of the run's
+    /// <paramref name="seed"/> named after the training (<see cref="Seeds"/>).
+    /// </summary>
     public static TrainingHistory Train(
         Module<Tensor, Tensor> model,
         LabeledImages train,
@@ -30,10 +34,11 @@ public static class Trainer
         LossTerm? extraLoss = null,
         Checkpointing? checkpoints = null,
         CancellationToken cancel = default,
-        IEpochObserver? observer = null)
+        IEpochObserver? observer = null,
+        long seed = 0)
     {
         options.Validated();
-        using var training = new ClassifierTraining(model, train, validation, loss, options, name, extraLoss);
+        using var training = new ClassifierTraining(model, train, validation, loss, options, name, extraLoss, seed);
         TrainingLoop.Run(training, checkpoints, progress, cancel, observer);
         return TrainingHistory.From(training.State);
     }
@@ -54,13 +59,13 @@ public sealed class ClassifierTraining : EpochTraining<List<EpochMetrics>>
     long _correct, _seen;
 
     public ClassifierTraining(Module<Tensor, Tensor> model, LabeledImages train, LabeledImages? validation, LossKind loss,
-        TrainOptions options, string name, Trainer.LossTerm? extraLoss = null)
+        TrainOptions options, string name, Trainer.LossTerm? extraLoss = null, long seed = 0)
         : base(name, options.Epochs, options, model)
     {
         (_model, _train, _validation, _loss, _options, _extra) = (model, train, validation, loss, options, extraLoss);
         Optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        _shuffle = Stream("shuffle", options.Seed);
-        if (model is IStochastic stochastic) stochastic.Noise = Stream("noise", options.Seed);
+        _shuffle = Stream("shuffle", seed);
+        if (model is IStochastic stochastic) stochastic.Noise = Stream("noise", seed);
     }
 
     public override List<EpochMetrics> State { get; set; } = [];

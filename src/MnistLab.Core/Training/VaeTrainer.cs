@@ -13,11 +13,12 @@ public static class VaeTrainer
 {
     public const string Name = "vae";
 
+    /// <summary>Trains <paramref name="model"/>; its shuffle and noise are streams of the run's <paramref name="seed"/>.</summary>
     public static double[] Train(Vae model, LabeledImages data, double beta, TrainOptions options, IProgressSink? progress = null,
-        Checkpointing? checkpoints = null, CancellationToken cancel = default)
+        Checkpointing? checkpoints = null, CancellationToken cancel = default, long seed = 0)
     {
         options.Validated();
-        using var training = new VaeTraining(model, data, beta, options);
+        using var training = new VaeTraining(model, data, beta, options, seed);
         TrainingLoop.Run(training, checkpoints, progress, cancel);
         return [.. training.State];
     }
@@ -45,13 +46,13 @@ public sealed class VaeTraining : EpochTraining<List<double>>
     double _sum;
     int _seen;
 
-    public VaeTraining(Vae model, LabeledImages data, double beta, TrainOptions options)
+    public VaeTraining(Vae model, LabeledImages data, double beta, TrainOptions options, long seed = 0)
         : base(VaeTrainer.Name, options.Epochs, new { options, beta }, model)
     {
         (_model, _data, _beta, _options) = (model, data, beta, options);
         Optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        _shuffle = Stream("shuffle", options.Seed);
-        _noise = Stream("noise", options.Seed);
+        _shuffle = Stream("shuffle", seed);
+        _noise = Stream("noise", seed);
     }
 
     /// <summary>The mean loss per image of each finished epoch.</summary>

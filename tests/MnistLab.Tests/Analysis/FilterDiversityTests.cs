@@ -34,4 +34,15 @@ public class FilterDiversityTests
         Assert.Equal(1, d.NearDuplicates);
         Assert.Equal(-1f, d.Cosine[0][1], 5);
     }
+
+    [Fact]
+    public void The_fan_in_is_read_off_the_weight_shape_and_bounds_the_rank()
+    {
+        var first = FilterDiversity.Compute(randn(64, 1, 3, 3));
+        Assert.Equal((9, 9), (first.FanIn, first.MaxRank)); // 64 filters of 9 weights span at most 9 directions
+        var deep = FilterDiversity.Compute(randn(64, 64, 3, 3));
+        Assert.Equal((576, 64), (deep.FanIn, deep.MaxRank));
+        Assert.Equal(Math.Sqrt(2 / (Math.PI * 576)), deep.RandomMeanAbsCos, 12);
+        Assert.Equal(7, FilterDiversity.Compute(randn(4, 7)).FanIn);
+    }
 }

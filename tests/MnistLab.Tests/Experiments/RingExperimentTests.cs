@@ -59,6 +59,25 @@ public class RingExperimentTests
     }
 
     [Fact]
+    public void The_gain_is_the_ablations_with_minus_without_and_counts_beyond_twice_the_spread()
+    {
+        AblationCell Cell(string input, double alpha, params double[] acc) => new(input, alpha, "mlp", [0, 1, 2], acc);
+        var ablation = new[]
+        {
+            Cell(RingExperiment.PixelsOnly, 0, 0.950, 0.952, 0.954), Cell(RingExperiment.PixelsAndRing, 0, 0.960, 0.962, 0.964),
+            Cell(RingExperiment.PixelsAndRing, 1e-3, 0.961, 0.963, 0.965),
+        };
+        var g = RingGain.Of(ablation, "mlp")!;
+        Assert.Equal(0.010, g.Gain, 12);
+        Assert.Equal(0.002, g.Spread, 12);
+        Assert.Equal(0.001, g.BoostGain!.Value, 12);
+        Assert.True(g.Measurable);
+        Assert.Null(RingGain.Of(ablation, "linear"));
+        // Without a boost (alpha = 0) the ablation has no boosted cell: the gain stands, the boost's change is not made up.
+        Assert.Null(RingGain.Of(ablation[..2], "mlp")!.BoostGain);
+    }
+
+    [Fact]
     public void Invalid_options_name_the_option()
     {
         var alpha = Assert.Throws<InvalidOptionException>(() => new RingOptions { Alpha = -1 }.Validated());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MnistLab.Analysis;
 using MnistLab.Data;
 using MnistLab.Experiments.Rotated;
 using MnistLab.Tests.Support;
@@ -34,5 +35,17 @@ public class RotatedExperimentTests
         Assert.True(layer.GetProperty("init").GetProperty("effective_rank").GetDouble() > 1);
         Assert.Equal(10, root.GetProperty("per_class_acc").GetArrayLength());
         Assert.Contains("## Are the filters diverse or redundant?", File.ReadAllText(dir.File("r/report.md")));
+    }
+
+    [Fact]
+    public void A_convolution_is_redundant_with_near_duplicates_or_a_rank_below_half_its_shapes()
+    {
+        Assert.Equal(FilterVerdict.Redundant, RotatedExperiment.Judge(FilterDiversity.Compute(TorchSharp.torch.ones(5, 2, 3, 3))));
+        Assert.Equal(FilterVerdict.Diverse, RotatedExperiment.Judge(FilterDiversity.Compute(TorchSharp.torch.eye(6).reshape(6, 1, 2, 3))));
+        // Six filters 30 degrees apart in one plane of 18 dimensions: no two near-duplicates (|cos| <= 0.87), but rank 2 of the 6 possible.
+        var plane = Enumerable.Range(0, 6).SelectMany(k => new float[18].Select((_, j) => j == 0 ? (float)Math.Cos(k * Math.PI / 6) : j == 1 ? (float)Math.Sin(k * Math.PI / 6) : 0f)).ToArray();
+        var d = FilterDiversity.Compute(TorchSharp.torch.tensor(plane).reshape(6, 18));
+        Assert.Equal((0, 6), (d.NearDuplicates, d.MaxRank));
+        Assert.Equal(FilterVerdict.Redundant, RotatedExperiment.Judge(d));
     }
 }

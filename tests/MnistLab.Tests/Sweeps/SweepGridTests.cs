@@ -85,7 +85,7 @@ public class SweepGridTests
         var options = (RingOptions)spec.OptionsOf(points[11]);
         Assert.Equal(0.01, options.Alpha);
         Assert.Equal(3, options.Train.Epochs);
-        Assert.Equal(1, options.Train.Seed);
+        Assert.Equal(1, options.Seed);
         Assert.Equal(new RingExperiment().Quick.AblationSeeds, options.AblationSeeds);
     }
 

@@ -28,9 +28,9 @@ public class CancellationTests
         using var vae = new Vae(4);
         using var cancel = new CancellationTokenSource();
         var store = new Checkpointing(dir.File("ckpt"), CheckpointMode.Fresh);
-        var options = new TrainOptions { Epochs = 3, BatchSize = 16, Seed = 1 };
+        var options = new TrainOptions { Epochs = 3, BatchSize = 16 };
         Assert.Throws<OperationCanceledException>(() =>
-            VaeTrainer.Train(vae, data, beta: 1, options, new CancelAt("epoch 2/3", cancel), store, cancel.Token));
+            VaeTrainer.Train(vae, data, beta: 1, options, new CancelAt("epoch 2/3", cancel), store, cancel.Token, seed: 1));
         Assert.Equal(1, Checkpoint.Read(store.PathOf(VaeTrainer.Name)).Header.Epoch);
     }
 
@@ -42,9 +42,9 @@ public class CancellationTests
         using var layer = new LocalLayer(784, 6);
         using var cancel = new CancellationTokenSource();
         var store = new Checkpointing(dir.File("ckpt"), CheckpointMode.Fresh);
-        var o = new LocalMiOptions { EpochsPerLayer = 3, BatchSize = 16, Seed = 1 };
+        var o = new LocalMiOptions { EpochsPerLayer = 3, BatchSize = 16 };
         Assert.Throws<OperationCanceledException>(() =>
-            LocalMiRule.TrainLayer(layer, data, 1, o, new CancelAt("epoch 2/3", cancel), "layer1", store, cancel.Token));
+            LocalMiRule.TrainLayer(layer, data, 1, o, new CancelAt("epoch 2/3", cancel), "layer1", store, cancel.Token, seed: 1));
         Assert.Equal(1, Checkpoint.Read(store.PathOf("layer1")).Header.Epoch);
     }
 }

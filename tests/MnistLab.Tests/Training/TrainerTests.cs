@@ -32,7 +32,7 @@ public class TrainerTests
             using var data = Digits.SeparableSet(8);
             manual_seed(3);
             using var model = new Mlp(hidden: 16);
-            Trainer.Train(model, data, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 2, BatchSize = 16, Seed = 3 });
+            Trainer.Train(model, data, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 2, BatchSize = 16 }, seed: 3);
             return model.Weight1.data<float>().ToArray();
         }
         Assert.Equal(Train(), Train());

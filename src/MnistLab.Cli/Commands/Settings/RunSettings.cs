@@ -9,7 +9,8 @@ namespace MnistLab.Cli.Commands.Settings;
 
 /// <summary>
 /// Options every `run` command takes, and the binding of a command's flags into its experiment's options: the
-/// experiment's defaults (or quick budget), then every flag given, then every --set, then the seed.
+/// experiment's defaults (or quick budget), then every flag given, then every --set, then the seed. The seed is --seed's
+/// alone: a --set of the run's seed (<c>seed</c>, or a sub-option's <c>train.seed</c>) is refused, never overwritten.
 /// </summary>
 public class RunSettings : CommonSettings
 {
@@ -30,7 +31,7 @@ public class RunSettings : CommonSettings
     public bool Quick { get; init; }
 
     [CommandOption("--set <KEY=VALUE>")]
-    [Description("Set any option of the experiment by its JSON name, e.g. --set train.epochs=3 (repeatable); an unknown key lists the valid ones.")]
+    [Description("Set any option of the experiment by its JSON name, e.g. --set train.epochs=3 (repeatable); an unknown key lists the valid ones. The seed is --seed's.")]
     public string[] Set { get; init; } = [];
 
     /// <summary>The experiment these settings run; set by the command before the options are built.</summary>
@@ -64,7 +65,13 @@ public class RunSettings : CommonSettings
     public object Options(IExperiment experiment)
     {
         Experiment = experiment;
-        var sets = Set.Select(s => (s[..s.IndexOf('=')].Trim(), s[(s.IndexOf('=') + 1)..].Trim()));
+        var sets = Set.Select(s => (Key: s[..s.IndexOf('=')].Trim(), Value: s[(s.IndexOf('=') + 1)..].Trim())).ToList();
+        foreach (var (key, _) in sets)
+            if (RunSeed.Names(experiment, key))
+                throw new InvalidOptionException("--set", $"--set {key}: the run's seed is given with --seed, not with --set" +
+                    (OptionPaths.LibraryName(experiment.OptionsType, key) is null
+                        ? $" ({key} is not an option of {experiment.OptionsType.Name}: its sub-options carry no seed, every random stream of the run is drawn from the run's)."
+                        : "."));
         var options = Bind(Quick ? experiment.QuickOptions : experiment.DefaultOptions, [.. Overrides(), .. sets]);
         return experiment.WithSeed(options, Seed);
     }

@@ -19,7 +19,6 @@ public sealed record PlaneOptions
     public Binning Binning { get; init; } = Binning.WidthOfData(30);
     public int Bootstrap { get; init; } = 100;
     public double ProbeLambda { get; init; } = 1e-3;
-    public long Seed { get; init; }
 
     public PlaneOptions Validated()
     {
@@ -41,19 +40,21 @@ public sealed record PlanePoint(string Training, string Layer, int Epoch, MiResu
 /// <summary>
 /// Records the information plane of trainings as they run: <see cref="Watch"/> names a training, the images it reads
 /// and the points to measure, and measures them at once (epoch 0); as an <see cref="IEpochObserver"/> it measures them
-/// again after every epoch. Owns copies of the inputs it was given.
+/// again after every epoch. Its resamples are streams of the run's seed it is given. Owns copies of the inputs it was given.
 /// </summary>
 public sealed class InformationPlane : IEpochObserver, IDisposable
 {
     readonly PlaneOptions _options;
+    readonly long _seed;
     readonly Variable _labels;
     readonly Dictionary<string, (Tensor Input, IReadOnlyList<string> Points)> _watched = [];
     readonly List<PlanePoint> _points = [];
     readonly System.Diagnostics.Stopwatch _clock = new();
 
-    public InformationPlane(PlaneOptions options, long[] labels)
+    public InformationPlane(PlaneOptions options, long[] labels, long seed = 0)
     {
         _options = options.Validated();
+        _seed = seed;
         _labels = Variable.Labels(labels.Take(options.Images).ToArray());
     }
 
@@ -88,7 +89,7 @@ public sealed class InformationPlane : IEpochObserver, IDisposable
         {
             var t = cache[point].flatten(1).to_type(ScalarType.Float32).contiguous();
             var layer = Variable.Continuous(t.data<float>().ToArray(), (int)t.shape[1]);
-            var seed = (long)(Seeds.Derive(_options.Seed, $"plane/{training}/{point}/{epoch}") >> 1);
+            var seed = (long)(Seeds.Derive(_seed, $"plane/{training}/{point}/{epoch}") >> 1);
             var o = new MiOptions { Binning = _options.Binning, Bootstrap = _options.Bootstrap, Null = 0, ProbeLambda = _options.ProbeLambda, Seed = seed };
             var (tx, saturated) = Entropy(layer, o);
             _points.Add(new PlanePoint(training, point, epoch, tx, MiEstimate.Compute(layer, _labels, o),

@@ -38,7 +38,7 @@ public static class MiEstimate
         Parallel.For(0, replicates.Length, TorchSetup.Parallel, b =>
         {
             // Each resample has its own stream, so the draws do not depend on which thread makes them.
-            var rng = Rng(options.Seed, $"mi/bootstrap/{b}");
+            var rng = Seeds.Random(options.Seed, $"mi/bootstrap/{b}");
             var rows = new int[n];
             for (int i = 0; i < n; i++) rows[i] = rng.Next(n);
             replicates[b] = fit.Replicate(rows);
@@ -61,7 +61,7 @@ public static class MiEstimate
         Parallel.For(0, nulls.Length, TorchSetup.Parallel, s =>
         {
             var perm = (int[])identity.Clone();
-            Rng(options.Seed, $"mi/null/{s}").Shuffle(perm);
+            Seeds.Random(options.Seed, $"mi/null/{s}").Shuffle(perm);
             nulls[s] = fit.Null(perm);
         });
         double tolerance = 1e-12 * Math.Max(1, Math.Abs(fit.Estimate));
@@ -75,7 +75,4 @@ public static class MiEstimate
         int lo = (int)Math.Floor(h), hi = Math.Min(lo + 1, sorted.Length - 1);
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
-
-    /// <summary>A managed random stream for index draws, seeded from the run's seed and the stream's name.</summary>
-    internal static Random Rng(long seed, string stream) => new((int)(Seeds.Derive(seed, stream) & int.MaxValue));
 }

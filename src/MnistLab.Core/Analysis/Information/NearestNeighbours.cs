@@ -1,3 +1,5 @@
+using MnistLab.Common;
+
 namespace MnistLab.Analysis.Information;
 
 /// <summary>
@@ -13,7 +15,7 @@ static class NearestNeighbours
         int n = v.Count, d = v.Dims;
         var raw = v.Values;
         var x = new double[n * d];
-        var rng = MiEstimate.Rng(seed, stream);
+        var rng = Seeds.Random(seed, stream);
         for (int j = 0; j < d; j++)
         {
             double mean = 0, sq = 0;

@@ -14,24 +14,25 @@ public static class LinearProbe
 {
     public const string Ridge = "ridge", Logistic = "logistic";
 
-    public static ProbeResult Compute(ProbeLayer layer, ConceptValues concept, ProbeOptions options)
+    /// <summary>Probes <paramref name="concept"/> in <paramref name="layer"/>; the control task and the MI's resamples are streams of <paramref name="seed"/>.</summary>
+    public static ProbeResult Compute(ProbeLayer layer, ConceptValues concept, ProbeOptions options, long seed = 0)
     {
         options = options.Validated();
         if (concept.Count != layer.Split.Count)
             throw new ArgumentException($"{concept.Name}: {concept.Count} values for {layer.Split.Count} images.");
-        var control = Shuffled(concept, options.Seed);
-        return concept.IsDiscrete ? Discrete(layer, concept, control, options) : Continuous(layer, concept, control, options);
+        var control = Shuffled(concept, seed);
+        return concept.IsDiscrete ? Discrete(layer, concept, control, options, seed) : Continuous(layer, concept, control, options, seed);
     }
 
     /// <summary>The control task: the same values dealt to the images in a seeded random order, which no layer can know.</summary>
     public static ConceptValues Shuffled(ConceptValues concept, long seed)
     {
         var order = Enumerable.Range(0, concept.Count).ToArray();
-        new Random((int)(Seeds.Derive(seed, $"probe/control/{concept.Name}") & int.MaxValue)).Shuffle(order);
+        Seeds.Random(seed, $"probe/control/{concept.Name}").Shuffle(order);
         return concept.Rows(order);
     }
 
-    static ProbeResult Discrete(ProbeLayer layer, ConceptValues concept, ConceptValues control, ProbeOptions o)
+    static ProbeResult Discrete(ProbeLayer layer, ConceptValues concept, ConceptValues control, ProbeOptions o, long seed)
     {
         var split = layer.Split;
         int k = concept.Classes;
@@ -51,7 +52,7 @@ public static class LinearProbe
             controlScore = Accuracy(controlModel.LogProbabilities(layer.Test), split.Test.Select(i => cc[i]).ToArray());
         }
         var mdl = o.Mdl ? OnlineCode.Compute(layer.Train, train, k, lambda, o.MdlFractions, concept.Name, o.LogisticLambdas.Count) : null;
-        var mi = MiEstimate.Summarise(Estimators.Probe, ProbeBoundEstimator.FromHeldOut(logp, test, k), test.Length, MiOptions(o, concept));
+        var mi = MiEstimate.Summarise(Estimators.Probe, ProbeBoundEstimator.FromHeldOut(logp, test, k), test.Length, MiOptions(o, concept, seed));
         return new ProbeResult(layer.Name, concept.Name, Logistic, layer.Features, train.Length, test.Length, accuracy, controlScore, lambda, cv,
             accuracy, ce, null, null, null, mdl, mi, Entropy(test, k))
         {
@@ -60,7 +61,7 @@ public static class LinearProbe
         };
     }
 
-    static ProbeResult Continuous(ProbeLayer layer, ConceptValues concept, ConceptValues control, ProbeOptions o)
+    static ProbeResult Continuous(ProbeLayer layer, ConceptValues concept, ConceptValues control, ProbeOptions o, long seed)
     {
         var split = layer.Split;
         double[] train = split.Train.Select(i => concept.Values[i]).ToArray(), test = split.Test.Select(i => concept.Values[i]).ToArray();
@@ -86,7 +87,7 @@ public static class LinearProbe
             mdl = OnlineCode.Ridge(layer, train, o.MdlBins, lambda, o.MdlFractions, $"{concept.Name} ({o.MdlBins} equal-mass bins)", o.RidgeLambdas.Count);
         }
         var mi = MiEstimate.Compute(Variable.Continuous(predicted.Select(v => (float)v).ToArray()), Variable.Continuous(test.Select(v => (float)v).ToArray()),
-            MiOptions(o, concept) with { Estimator = Estimators.Ksg });
+            MiOptions(o, concept, seed) with { Estimator = Estimators.Ksg });
         return new ProbeResult(layer.Name, concept.Name, Ridge, layer.Features, train.Length, test.Length, metrics.R2[0], controlScore, lambda, cv,
             null, null, metrics.R2[0], metrics.Delta[0], metrics.P99[0], mdl, mi, double.NaN)
         {
@@ -94,8 +95,8 @@ public static class LinearProbe
         };
     }
 
-    static MiOptions MiOptions(ProbeOptions o, ConceptValues concept) =>
-        new() { Estimator = Estimators.Probe, Bootstrap = o.Bootstrap, Null = o.Null, Seed = (long)(Seeds.Derive(o.Seed, $"probe/mi/{concept.Name}") >> 1) };
+    static MiOptions MiOptions(ProbeOptions o, ConceptValues concept, long seed) =>
+        new() { Estimator = Estimators.Probe, Bootstrap = o.Bootstrap, Null = o.Null, Seed = (long)(Seeds.Derive(seed, $"probe/mi/{concept.Name}") >> 1) };
 
     /// <summary>R², sup error and 99th percentile of |residual| with seed 004's formulas (<see cref="RidgeProbe.Evaluate"/>).</summary>
     static ProbeMetrics Metrics(double[] truth, double[] predicted)

@@ -6,6 +6,7 @@ namespace MnistLab.Analysis.Probes;
 /// How a linear probe is fitted and measured. Regularisation is per sample on standardised inputs: ridge minimises
 /// mean squared error + lambda |w|^2, the logistic probe mean cross-entropy + lambda/2 |W|^2 (scikit-learn's alpha is
 /// n lambda, its C is 1 / (n lambda)); lambda is chosen by k-fold cross-validation on the probe's training images.
+/// No seed: the split, the control task and the resamples are streams of the seed the probe is given (the run's).
 /// </summary>
 public sealed record ProbeOptions
 {
@@ -36,8 +37,6 @@ public sealed record ProbeOptions
     /// <summary>Run the control task (the concept shuffled across images) and the online code; off, both are NaN.</summary>
     public bool Control { get; init; } = true;
     public bool Mdl { get; init; } = true;
-
-    public long Seed { get; init; }
 
     public ProbeOptions Validated()
     {

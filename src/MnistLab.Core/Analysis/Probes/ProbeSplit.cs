@@ -16,7 +16,7 @@ public sealed record ProbeSplit(int[] Train, int[] Test)
         if (count < 3) throw new InvalidOptionException("images", $"a probe needs at least 3 images, got {count}.");
         int test = Math.Clamp((int)Math.Round(testFraction * count), 1, count - 2);
         var order = Enumerable.Range(0, count).ToArray();
-        new Random((int)(Seeds.Derive(seed, "probe/split") & int.MaxValue)).Shuffle(order);
+        Seeds.Random(seed, "probe/split").Shuffle(order);
         return new ProbeSplit(order[test..], order[..test]);
     }
 

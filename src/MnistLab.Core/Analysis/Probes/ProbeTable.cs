@@ -37,8 +37,9 @@ public sealed record ProbeTableOptions
 /// <summary>One row of a probe table: a layer, what it is (the pixels, a trained point, a random copy's point) and its features.</summary>
 public sealed record ProbedLayer(string Name, string Role, string Point, int Features, string Reduction);
 
+/// <param name="Seed">The seed the table drew from: its split, random copy, projections, control tasks and resamples.</param>
 public sealed record ProbeTableResult(string Model, int Images, IReadOnlyList<ProbedLayer> Layers, IReadOnlyList<string> Concepts,
-    IReadOnlyList<string> ConceptDescriptions, IReadOnlyList<ProbeResult> Probes, ProbeTableOptions Options, double Seconds)
+    IReadOnlyList<string> ConceptDescriptions, IReadOnlyList<ProbeResult> Probes, ProbeTableOptions Options, long Seed, double Seconds)
 {
     public ProbeResult Get(string layer, string concept) => Probes.Single(p => p.Layer == layer && p.Concept == concept);
 }
@@ -52,15 +53,19 @@ public static class ProbeTable
 {
     public const string Pixels = "pixels", RandomPrefix = "random:";
 
+    /// <summary>
+    /// Probes the first images of <paramref name="images"/>; the split, the random copy, the projections of wide layers,
+    /// the control tasks and the resamples are streams of <paramref name="seed"/> (a run's own seed).
+    /// </summary>
     public static ProbeTableResult Compute(Module model, Func<Tensor, Tensor> input, ConceptImages images, ProbeTableOptions options,
-        IProgressSink? progress = null)
+        IProgressSink? progress = null, long seed = 0)
     {
         options = options.Validated();
         progress ??= ProgressSink.None;
         if (images.Count > options.Images)
         {
             using var first = images.Images.narrow(0, 0, options.Images);
-            return Compute(model, input, new ConceptImages(first, images.Labels[..options.Images], images.Index[..options.Images]), options, progress);
+            return Compute(model, input, new ConceptImages(first, images.Labels[..options.Images], images.Index[..options.Images]), options, progress, seed);
         }
         var clock = Stopwatch.StartNew();
         var concepts = ConceptRegistry.Resolve(options.Concepts, options.ConceptCsv);
@@ -68,23 +73,23 @@ public static class ProbeTable
         var o = options.Probe;
         progress.Info($"concepts {string.Join(", ", concepts.Select(c => c.Name))} for {images.Count:N0} images ...");
         var values = concepts.Select(c => c.Compute(images)).ToList();
-        var split = ProbeSplit.Random(images.Count, o.TestFraction, o.Seed);
+        var split = ProbeSplit.Random(images.Count, o.TestFraction, seed);
 
         var layers = new List<(LayerActivations Data, string Role, string Point)>();
         try
         {
             if (options.Baselines) layers.Add((LayerFeatures.Pixels(images.Images), "pixels", "-"));
-            foreach (var a in LayerFeatures.Read(model, input, images.Images, options.Layers, o.MaxFeatures, o.Seed, "", progress))
+            foreach (var a in LayerFeatures.Read(model, input, images.Images, options.Layers, o.MaxFeatures, seed, "", progress))
                 layers.Add((a, "trained", a.Name));
             if (options.Baselines)
             {
-                using var init = Seeds.Generator(o.Seed, "probe/random-init");
+                using var init = Seeds.Generator(seed, "probe/random-init");
                 using var random = RandomCopy(model, init);
                 // The input point reads no weight: its random copy would repeat it exactly.
                 var weighted = options.Layers.Where(l => l != "input").ToList();
                 if (random is null) progress.Info($"{model.GetType().Name} has no spec to rebuild it from, or no Linear or Conv2d layer to draw afresh: no random-copy baseline.");
                 else if (weighted.Count > 0)
-                    foreach (var a in LayerFeatures.Read(random, input, images.Images, weighted, o.MaxFeatures, o.Seed, RandomPrefix, progress))
+                    foreach (var a in LayerFeatures.Read(random, input, images.Images, weighted, o.MaxFeatures, seed, RandomPrefix, progress))
                         layers.Add((a, "random", a.Name[RandomPrefix.Length..]));
             }
 
@@ -95,13 +100,13 @@ public static class ProbeTable
                 using var layer = ProbeLayer.Prepare(data.Name, data.Features, split, data.Reduction);
                 foreach (var concept in values)
                 {
-                    results.Add(LinearProbe.Compute(layer, concept, o));
+                    results.Add(LinearProbe.Compute(layer, concept, o, seed));
                     task.Advance(1, $"{data.Name} / {concept.Name}");
                 }
             }
             return new ProbeTableResult(model.GetType().Name, images.Count,
                 layers.Select(l => new ProbedLayer(l.Data.Name, l.Role, l.Point, l.Data.Width, l.Data.Reduction)).ToList(),
-                concepts.Select(c => c.Name).ToList(), concepts.Select(c => $"{c.Name}: {c.Description}").ToList(), results, options, clock.Elapsed.TotalSeconds);
+                concepts.Select(c => c.Name).ToList(), concepts.Select(c => $"{c.Name}: {c.Description}").ToList(), results, options, seed, clock.Elapsed.TotalSeconds);
         }
         finally
         {

@@ -17,7 +17,7 @@ static class InformationPlaneSection
 
     /// <summary>An information plane watching nothing yet, or null when the options turn it off.</summary>
     public static InformationPlane? Start(LinearityOptions o, Mnist mnist) =>
-        o.Plane is null ? null : new InformationPlane(o.Plane with { Seed = o.Train.Seed }, mnist.Test.LabelArray());
+        o.Plane is null ? null : new InformationPlane(o.Plane, mnist.Test.LabelArray(), o.Seed);
 
     /// <summary>Watches the model <paramref name="key"/> if it is the MLP; returns the plane to pass to its training, or null.</summary>
     public static InformationPlane? Watch(InformationPlane? plane, string key, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, Mnist mnist)

@@ -49,8 +49,8 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
 
     public override LinearityOptions Defaults => new();
     public override LinearityOptions Quick => new() { Train = new TrainOptions { Epochs = 1 } };
-    public override LinearityOptions WithSeed(LinearityOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(LinearityOptions o) => o.Train.Seed;
+    public override LinearityOptions WithSeed(LinearityOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(LinearityOptions o) => o.Seed;
     public override LinearityOptions Validated(LinearityOptions o) => o.Validated();
     public override BenchSection Bench => LinearityBench.Run;
 
@@ -82,7 +82,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         var progress = context.Progress;
 
         // Data: the seed's 55,000 / 5,000 split of the training set, seeded.
-        var (train, validation) = Splits.TrainValidation(mnist.Train, options.ValidationSize, options.Train.Seed);
+        var (train, validation) = Splits.TrainValidation(mnist.Train, options.ValidationSize, options.Seed);
         using var _train = train;
         using var _validation = validation;
         long[] testLabels = mnist.Test.LabelArray();
@@ -92,13 +92,13 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         foreach (var spec in Specs.Where(s => options.Models.Contains(s.Key)))
         {
             // Model: each drawn from its own stream of the seed, so each is reproducible on its own.
-            using var init = Seeds.Generator(options.Train.Seed, $"{spec.Key}/init");
+            using var init = Seeds.Generator(options.Seed, $"{spec.Key}/init");
             using var model = spec.Model(options).Create(init);
 
             // Train, then test on all 10,000 test images.
             var observer = InformationPlaneSection.Watch(plane, spec.Key, model, mnist);
             var history = Trainer.Train(model, train, validation, spec.Loss, options.Train, progress, spec.Key, checkpoints: context.Checkpoints, cancel: context.Cancel,
-                observer: observer);
+                observer: observer, seed: options.Seed);
             var test = Evaluation.Run(model, mnist.Test, spec.Loss);
 
             // Analyse: confusions, and the class templates of the linear models.

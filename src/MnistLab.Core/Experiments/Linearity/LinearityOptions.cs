@@ -19,6 +19,12 @@ public sealed record LinearityOptions
     /// <summary>The MLP's information plane per epoch (null: not measured).</summary>
     public Analysis.Information.PlaneOptions? Plane { get; init; } = new();
 
+    /// <summary>
+    /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
+    /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
+    /// </summary>
+    public long Seed { get; init; }
+
     public LinearityOptions Validated()
     {
         Train.Validated();

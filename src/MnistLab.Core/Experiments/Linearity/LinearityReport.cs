@@ -28,7 +28,7 @@ static class LinearityReport
 
     public static object Metrics(LinearityResult result) => new
     {
-        seed = result.Options.Train.Seed,
+        seed = result.Options.Seed,
         information_plane = InformationPlaneSection.Metrics(result),
         epochs = result.Options.Train.Epochs,
         attribution = LinearityAttribution.Metrics(result),
@@ -54,7 +54,7 @@ static class LinearityReport
         var models = result.Models;
         var sb = new StringBuilder();
         sb.AppendLine("# Limits of linearity on MNIST").AppendLine();
-        sb.AppendLine($"Seed {o.Seed}; {o.Epochs} epoch(s) per model; batch {o.BatchSize}; Adam lr {o.LearningRate}; " +
+        sb.AppendLine($"Seed {result.Options.Seed}; {o.Epochs} epoch(s) per model; batch {o.BatchSize}; Adam lr {o.LearningRate}; " +
                       $"{60000 - result.Options.ValidationSize:N0} training / {result.Options.ValidationSize:N0} validation images; " +
                       $"test on the 10,000 test images. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
         sb.AppendLine(Table(["model", "test acc", "final val acc", "final train loss", "train time"],

@@ -12,7 +12,7 @@ namespace MnistLab.Experiments.LocalMi;
 static class InformationPlaneSection
 {
     public static InformationPlane? Start(LocalMiExperimentOptions o, LabeledImages test) =>
-        o.Plane is null ? null : new InformationPlane(o.Plane with { Seed = o.Rule.Seed }, test.LabelArray());
+        o.Plane is null ? null : new InformationPlane(o.Plane, test.LabelArray(), o.Seed);
 
     public static string Markdown(LocalMiResult r, ReportFolder folder) => r.Plane is null ? ""
         : InformationPlaneReport.Section(r.Plane, r.Options.Plane!, r.PlaneSeconds, folder, "plane", "Information plane of the local layers and of backprop");

@@ -49,8 +49,8 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
 
     public override LocalMiExperimentOptions Defaults => new();
     public override LocalMiExperimentOptions Quick => new() { Rule = new LocalMiOptions { ReadoutEpochs = 3 } };
-    public override LocalMiExperimentOptions WithSeed(LocalMiExperimentOptions o, long seed) => o with { Rule = o.Rule with { Seed = seed } };
-    public override long SeedOf(LocalMiExperimentOptions o) => o.Rule.Seed;
+    public override LocalMiExperimentOptions WithSeed(LocalMiExperimentOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(LocalMiExperimentOptions o) => o.Seed;
     public override LocalMiExperimentOptions Validated(LocalMiExperimentOptions o) => o.Validated();
     public override BenchSection Bench => LocalMiBench.Run;
 
@@ -94,12 +94,12 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
         foreach (var estimator in options.Estimators)
             foreach (var order in options.Orders)
             {
-                var (config, seconds) = RunLocal(train, test, rule with { Estimator = estimator, Order = order }, context, extras);
+                var (config, seconds) = RunLocal(train, test, rule with { Estimator = estimator, Order = order }, options.Seed, context, extras);
                 configs.Add(config);
                 if (double.IsNaN(mi16)) mi16 = seconds;
             }
-        configs.Add(Supervised("backprop", new MlpSpec(784, 64), train, test, rule, context, plane));
-        configs.Add(Supervised("pixels_readout", new LinearSpec(784), train, test, rule, context));
+        configs.Add(Supervised("backprop", new MlpSpec(784, 64), train, test, rule, options.Seed, context, plane));
+        configs.Add(Supervised("pixels_readout", new LinearSpec(784), train, test, rule, options.Seed, context));
         return new LocalMiResult(options, configs, pixelMi, pixelSeconds, mi16)
             { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, NeuronSeconds = extras.NeuronClock.Elapsed.TotalSeconds };
     }
@@ -110,9 +110,10 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
 
     /// <summary>
     /// One local configuration: layers trained greedily, then the readout; inputs flat (N, 784). Also returns the
-    /// seconds of one hard MI pass over its trained first layer on the whole training set.
+    /// seconds of one hard MI pass over its trained first layer on the whole training set. Every layer, readout and
+    /// shuffle draws its own stream of the run's <paramref name="seed"/>.
     /// </summary>
-    public static (LocalMiConfigResult Result, double Mi16Seconds) RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context,
+    public static (LocalMiConfigResult Result, double Mi16Seconds) RunLocal(LabeledImages train, LabeledImages test, LocalMiOptions o, long seed, RunContext context,
         LocalMiExtras? extras = null)
     {
         string key = Key(o.Estimator, o.Order);
@@ -131,14 +132,14 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
             // Greedy: train this layer alone, freeze it, and re-encode the data for the next one.
             string name = $"{key} layer{l + 1}";
             var spec = new LocalLayerSpec(inputs, o.Layers[l]) { Input = l == 0 ? ModelInput.Image : ModelInput.OutputOf($"{key} layer{l}") };
-            using var init = Seeds.Generator(o.Seed, $"{name}/init");
+            using var init = Seeds.Generator(seed, $"{name}/init");
             using var layer = new LocalLayer(spec, init);
             extras?.Plane?.Watch(name, layer, testIn.Images, ["output"]);
-            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, context.Cancel, extras?.Plane));
+            stats.Add(LocalMiRule.TrainLayer(layer, trainIn, l + 1, o, progress, name, context.Checkpoints, context.Cancel, extras?.Plane, seed));
             if (extras?.Significance is { } significance)
             {
                 extras.NeuronClock.Start();
-                neurons.Add(NeuronInformationSection.Measure(layer, testIn, o, significance, l + 1));
+                neurons.Add(NeuronInformationSection.Measure(layer, testIn, o, significance, l + 1, seed));
                 extras.NeuronClock.Stop();
             }
             weights.Add(TensorData.Rows(layer.Weight));
@@ -152,9 +153,9 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
         }
         // Readout as the seed: a linear classifier on the last layer's outputs, Adam, batch 128.
         string readoutName = $"{key} readout";
-        using var readoutInit = Seeds.Generator(o.Seed, $"{readoutName}/init");
+        using var readoutInit = Seeds.Generator(seed, $"{readoutName}/init");
         using var readout = new LinearClassifier(new LinearSpec(inputs) { Input = ModelInput.OutputOf($"{key} layer{o.Layers.Count}") }, readoutInit);
-        Trainer.Train(readout, trainIn, null, LossKind.CrossEntropy, ReadoutOptions(o), progress, readoutName, checkpoints: context.Checkpoints, cancel: context.Cancel);
+        Trainer.Train(readout, trainIn, null, LossKind.CrossEntropy, ReadoutOptions(o), progress, readoutName, checkpoints: context.Checkpoints, cancel: context.Cancel, seed: seed);
         double acc = Evaluation.Run(readout, testIn, LossKind.CrossEntropy).Accuracy;
         trainIn.Dispose();
         testIn.Dispose();
@@ -164,17 +165,17 @@ public sealed class LocalMiExperiment : Experiment<LocalMiExperimentOptions, Loc
     }
 
     static TrainOptions ReadoutOptions(LocalMiOptions o) =>
-        new() { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate, Seed = o.Seed };
+        new() { Epochs = o.ReadoutEpochs, BatchSize = o.BatchSize, LearningRate = o.ReadoutLearningRate };
 
-    static LocalMiConfigResult Supervised(string key, ModelSpec spec, LabeledImages train, LabeledImages test, LocalMiOptions o, RunContext context,
+    static LocalMiConfigResult Supervised(string key, ModelSpec spec, LabeledImages train, LabeledImages test, LocalMiOptions o, long seed, RunContext context,
         Analysis.Information.InformationPlane? plane = null)
     {
         var clock = Stopwatch.StartNew();
-        using var init = Seeds.Generator(o.Seed, $"{key}/init");
+        using var init = Seeds.Generator(seed, $"{key}/init");
         using var model = spec.Create(init);
         plane?.Watch(key, model, test.Images, ["relu1", "output"]);
         Trainer.Train(model, train, null, LossKind.CrossEntropy, ReadoutOptions(o), context.Progress, key, checkpoints: context.Checkpoints, cancel: context.Cancel,
-            observer: plane);
+            observer: plane, seed: seed);
         double acc = Evaluation.Run(model, test, LossKind.CrossEntropy).Accuracy;
         context.Progress.Info($"{key}: test accuracy {acc:P2}");
         return new LocalMiConfigResult(key, acc, clock.Elapsed.TotalSeconds, [], [], [], null);

@@ -16,6 +16,12 @@ public sealed record LocalMiExperimentOptions
     /// <summary>The information plane of the local layers and the backprop baseline (null: not measured).</summary>
     public Analysis.Information.PlaneOptions? Plane { get; init; } = new();
 
+    /// <summary>
+    /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
+    /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
+    /// </summary>
+    public long Seed { get; init; }
+
     public LocalMiExperimentOptions Validated()
     {
         Rule.Validated();

@@ -57,7 +57,7 @@ static class LocalMiReport
                       $"(SGD lr {o.LearningRate}, batch {o.BatchSize}, {o.EpochsPerLayer} epochs per layer); layers {string.Join("-", [784, .. o.Layers])} trained " +
                       $"greedily, then a linear readout (Adam {o.ReadoutLearningRate}, {o.ReadoutEpochs} epochs). MI: {o.Bins.Count} bins on " +
                       $"[{o.Bins.Min}, {o.Bins.Max}]; the soft estimator spreads each value over the bin centres with a Gaussian of sd {o.SoftWidth}. " +
-                      $"Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+                      $"Seed {r.Options.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
         sb.AppendLine(Table(["configuration", "test acc", "train time", "mean |grad| of -MI term", "mean |grad| of redundancy term"],
             r.Configs.Select(c => (IReadOnlyList<string>)[c.Key, Pct(c.TestAcc), $"{c.TrainSeconds:F1} s",
                 c.Layers.Count == 0 ? "-" : string.Join(" / ", c.Layers.Select(l => l.MeanMiGradNorm.ToString("0.###e0"))),

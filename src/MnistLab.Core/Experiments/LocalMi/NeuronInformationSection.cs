@@ -33,8 +33,8 @@ public sealed record NeuronSignificanceOptions
 /// <summary>Each neuron's I(y_i; class) with its interval and null p-value, and how many are significant under each rule.</summary>
 static class NeuronInformationSection
 {
-    /// <summary>Every neuron of a trained layer on the inputs of the test images at that layer.</summary>
-    public static IReadOnlyList<MiResult> Measure(LocalLayer layer, LabeledImages testIn, LocalMiOptions o, NeuronSignificanceOptions s, int index)
+    /// <summary>Every neuron of a trained layer on the inputs of the test images at that layer; resamples drawn from the run's <paramref name="seed"/>.</summary>
+    public static IReadOnlyList<MiResult> Measure(LocalLayer layer, LabeledImages testIn, LocalMiOptions o, NeuronSignificanceOptions s, int index, long seed)
     {
         float[] values;
         int k;
@@ -52,7 +52,7 @@ static class NeuronInformationSection
             new MiOptions
             {
                 Binning = o.Bins, Bootstrap = s.Bootstrap, Null = s.Null,
-                Seed = (long)(Seeds.Derive(o.Seed, $"neurons/{o.Estimator}/{o.Order}/layer{index}/{i}") >> 1),
+                Seed = (long)(Seeds.Derive(seed, $"neurons/{o.Estimator}/{o.Order}/layer{index}/{i}") >> 1),
             })).ToList();
     }
 

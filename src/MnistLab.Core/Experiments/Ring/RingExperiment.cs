@@ -29,8 +29,38 @@ public sealed record AblationCell(string Input, double Alpha, string Model, long
     public double Std => TestAcc.Length < 2 ? 0 : Math.Sqrt(TestAcc.Sum(a => (a - Mean) * (a - Mean)) / (TestAcc.Length - 1));
 }
 
+/// <summary>
+/// The ablation's answer for one model: mean test accuracy over the seeds with the ring minus without (both without
+/// the boost), what the boost adds on top, and the largest seed-to-seed standard deviation of the two unboosted cells.
+/// </summary>
+public sealed record RingGain(string Model, AblationCell Pixels, AblationCell Ring, AblationCell? Boosted)
+{
+    /// <summary>The threshold's floor, so that identical seeds (a spread of 0) do not make any difference count.</summary>
+    public const double MinSpread = 1e-4;
+
+    public double Gain => Ring.Mean - Pixels.Mean;
+    public double Spread => Math.Max(Pixels.Std, Ring.Std);
+
+    /// <summary>The boost's further change (boosted minus unboosted, with the ring); null when the ablation had no boosted cell.</summary>
+    public double? BoostGain => Boosted is null ? null : Boosted.Mean - Ring.Mean;
+
+    /// <summary>A gain counts when it exceeds twice the seed-to-seed spread.</summary>
+    public bool Measurable => Math.Abs(Gain) > 2 * Math.Max(Spread, MinSpread);
+
+    /// <summary>The gain of <paramref name="model"/> in <paramref name="ablation"/>, or null when it lacks either unboosted cell.</summary>
+    public static RingGain? Of(IReadOnlyList<AblationCell> ablation, string model)
+    {
+        var cells = ablation.Where(a => a.Model == model).ToList();
+        var pixels = cells.FirstOrDefault(a => a.Input == RingExperiment.PixelsOnly && a.Alpha == 0);
+        var ring = cells.FirstOrDefault(a => a.Input == RingExperiment.PixelsAndRing && a.Alpha == 0);
+        var boosted = cells.FirstOrDefault(a => a.Input == RingExperiment.PixelsAndRing && a.Alpha > 0);
+        return pixels is null || ring is null ? null : new RingGain(model, pixels, ring, boosted);
+    }
+}
+
+/// <param name="Gains">The ablation's answer per model (linear, then MLP); empty without an ablation.</param>
 public sealed record RingResult(RingOptions Options, TopologyFeatures TrainFeatures, TopologyFeatures TestFeatures, long[] TrainLabels, RingStats Ring,
-    RingModelResult Linear, RingModelResult Mlp, IReadOnlyList<AblationCell> Ablation)
+    RingModelResult Linear, RingModelResult Mlp, IReadOnlyList<AblationCell> Ablation, IReadOnlyList<RingGain> Gains)
 {
     /// <summary>The probe of the pixels-only MLP's hidden layer, when measured.</summary>
     public RingProbeAnswer? Probe { get; init; }
@@ -53,8 +83,8 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
 
     public override RingOptions Defaults => new();
     public override RingOptions Quick => new() { Train = new TrainOptions { Epochs = 3 }, AblationSeeds = 2 };
-    public override RingOptions WithSeed(RingOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(RingOptions o) => o.Train.Seed;
+    public override RingOptions WithSeed(RingOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(RingOptions o) => o.Seed;
     public override RingOptions Validated(RingOptions o) => o.Validated();
     public override BenchSection Bench => RingBench.Run;
 
@@ -73,16 +103,15 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
     public override IReadOnlyDictionary<string, double> Figures(RingResult r)
     {
         var f = new Dictionary<string, double> { ["linear_test_acc"] = r.Linear.TestAcc, ["mlp_test_acc"] = r.Mlp.TestAcc };
-        foreach (var model in new[] { "linear", "mlp" })
-            if (RingReport.Gain(r, model) is { } g)
-            {
-                f[$"ring_gain_{model}"] = g.Gain;
-                f[$"seed_spread_{model}"] = g.Spread;
-            }
+        foreach (var g in r.Gains)
+        {
+            f[$"ring_gain_{g.Model}"] = g.Gain;
+            f[$"seed_spread_{g.Model}"] = g.Spread;
+        }
         return f;
     }
 
-    /// <summary>A gain counts when it exceeds twice the seed-to-seed spread, as the report's verdict reads it.</summary>
+    /// <summary>A gain counts when it exceeds twice the seed-to-seed spread (<see cref="RingGain.Measurable"/>, read off the figures).</summary>
     public override string Answer(IReadOnlyDictionary<string, double> f)
     {
         if (!f.ContainsKey("ring_gain_linear") || !f.ContainsKey("ring_gain_mlp"))
@@ -90,9 +119,9 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         string Part(string model)
         {
             double gain = f[$"ring_gain_{model}"], spread = f[$"seed_spread_{model}"];
-            return $"{gain * 100:+0.00;-0.00} points ({(Math.Abs(gain) > 2 * Math.Max(spread, 1e-4) ? "beyond" : "within")} twice the seed spread of {spread * 100:F2})";
+            return $"{gain * 100:+0.00;-0.00} points ({(Math.Abs(gain) > 2 * Math.Max(spread, RingGain.MinSpread) ? "beyond" : "within")} twice the seed spread of {spread * 100:F2})";
         }
-        bool helps = new[] { "linear", "mlp" }.Any(m => f[$"ring_gain_{m}"] > 2 * Math.Max(f[$"seed_spread_{m}"], 1e-4));
+        bool helps = new[] { "linear", "mlp" }.Any(m => f[$"ring_gain_{m}"] > 2 * Math.Max(f[$"seed_spread_{m}"], RingGain.MinSpread));
         return $"{(helps ? "Yes" : "No")}: the ring adds {Part("linear")} to the linear model and {Part("mlp")} to the MLP.";
     }
 
@@ -127,12 +156,12 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
             // The pixels-only MLP of the run's own seed is also probed for the ring while it is at hand.
-            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Train.Seed
+            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Seed
                 ? net => probe = RingProbeSection.Compute(net, mnist, p, seed, progress) : null;
             var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
             return cache[key] = result;
         }
-        long s0 = options.Train.Seed;
+        long s0 = options.Seed;
         var linear = TrainOne(PixelsAndRing, options.Alpha, "linear", s0);
         var mlp = TrainOne(PixelsAndRing, options.Beta, "mlp", s0);
 
@@ -147,7 +176,8 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                         ablation.Add(new AblationCell(input, strength, model, seeds,
                             seeds.Select(s => TrainOne(input, strength, model, s).TestAcc).ToArray()));
 
-        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation) { Probe = probe };
+        var gains = new[] { "linear", "mlp" }.Select(m => RingGain.Of(ablation, m)).OfType<RingGain>().ToList();
+        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe };
     }
 
     public override object Metrics(RingResult r) => RingReport.Metrics(r);
@@ -168,15 +198,15 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         Trainer.LossTerm? boost = strength > 0
             ? m => -strength * (m is LinearClassifier l ? l.Weight : ((Mlp)m).Weight1)[.., -1].abs().mean()
             : null;
-        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train with { Seed = seed }, context.Progress, name, boost,
-            context.Checkpoints, context.Cancel);
+        var history = Trainer.Train(net, train, test, LossKind.CrossEntropy, options.Train, context.Progress, name, boost,
+            context.Checkpoints, context.Cancel, seed: seed);
         var eval = Evaluation.Run(net, test, LossKind.CrossEntropy);
         inspect?.Invoke(net);
 
         var (w1, b1, w2) = net is LinearClassifier lin
             ? (TensorData.Rows(lin.Weight), lin.Bias.detach().data<float>().ToArray(), (float[][]?)null)
             : (TensorData.Rows(((Mlp)net).Weight1), Array.Empty<float>(), TensorData.Rows(((Mlp)net).Weight2));
-        var attribution = model == "mlp" && input == PixelsAndRing && seed == options.Train.Seed && strength == options.Beta
+        var attribution = model == "mlp" && input == PixelsAndRing && seed == options.Seed && strength == options.Beta
             ? RingAttribution.Compute(net, test.Images, test.LabelArray(), testRing) : null;
         return new RingModelResult(model, eval.Accuracy, history, w1, b1, w2, SplitByRing(test.LabelArray(), eval.Predictions, testRing)) { Attribution = attribution };
     }

@@ -23,6 +23,12 @@ public sealed record RingOptions
     /// <summary>The probe of the pixels-only MLP's hidden layer for the ring (null: not measured; needs the ablation).</summary>
     public Analysis.Probes.ProbeTableOptions? Probe { get; init; } = RingProbeSection.Defaults;
 
+    /// <summary>
+    /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
+    /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
+    /// </summary>
+    public long Seed { get; init; }
+
     public RingOptions Validated()
     {
         Train.Validated();

@@ -31,7 +31,7 @@ static class RingProbeSection
     /// <summary>Probes <paramref name="mlp"/> (the pixels-only MLP of the run's seed) on the first test images.</summary>
     public static RingProbeAnswer Compute(nn.Module<Tensor, Tensor> mlp, Mnist mnist, ProbeTableOptions options, long seed, Common.IProgressSink progress)
     {
-        var o = options with { Probe = options.Probe with { Seed = seed } };
+        var o = options;
         int n = Math.Min(o.Images, mnist.Test.Count);
         using var images = mnist.Test.Images.narrow(0, 0, n);
         var labels = mnist.Test.LabelArray()[..n];
@@ -39,9 +39,9 @@ static class RingProbeSection
         var spec = ((ILabModel)mlp).Spec;
         progress.Info("probing the pixels-only MLP's hidden layer for the ring ...");
         var table = ProbeTable.Compute(mlp, x => ModelInputs.Prepare(spec, x, _ => throw new InvalidOperationException("reads no other training")),
-            concepts, o with { Images = n }, progress);
+            concepts, o with { Images = n }, progress, seed);
         // The ring guessed from the class: the training images' majority ring value within each class, scored on the held-out ones.
-        var split = ProbeSplit.Random(n, o.Probe.TestFraction, o.Probe.Seed);
+        var split = ProbeSplit.Random(n, o.Probe.TestFraction, seed);
         var ring = concepts.Topology.Ring;
         var majority = Enumerable.Range(0, 10).Select(c =>
         {
@@ -65,7 +65,7 @@ static class RingProbeSection
         var hidden = t.Get("relu1", "ring");
         var pixels = t.Layers.Any(l => l.Name == ProbeTable.Pixels) ? t.Get(ProbeTable.Pixels, "ring") : null;
         var random = t.Layers.Any(l => l.Name == ProbeTable.RandomPrefix + "relu1") ? t.Get(ProbeTable.RandomPrefix + "relu1", "ring") : null;
-        sb.AppendLine($"The MLP 785-{r.Options.MlpHidden}-10 trained with its ring input at 0 (seed {r.Options.Train.Seed}), probed on the first " +
+        sb.AppendLine($"The MLP 785-{r.Options.MlpHidden}-10 trained with its ring input at 0 (seed {r.Options.Seed}), probed on the first " +
                       $"{t.Images:N0} test images ({hidden.TrainImages:N0} to fit the probe, {hidden.TestImages:N0} held out). Logistic probe, lambda by " +
                       $"{t.Options.Probe.Folds}-fold cross-validation; control task = the ring shuffled across images; MI = the probe bound H(ring) minus " +
                       $"the held-out cross-entropy, with a 95% bootstrap interval and a shuffle-null p-value. Probed in {t.Seconds:F0} s.").AppendLine();

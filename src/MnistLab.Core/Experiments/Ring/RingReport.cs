@@ -69,19 +69,6 @@ static class RingReport
 
     static double[] RingToHidden(RingModelResult mlp) => mlp.W1.Select(row => (double)Math.Abs(row[^1])).ToArray();
 
-    /// <summary>
-    /// The ablation's answer for one model: mean accuracy with the ring minus without (both without the boost), and
-    /// the largest seed-to-seed standard deviation of those cells; null without an ablation.
-    /// </summary>
-    public static (double Gain, double Spread)? Gain(RingResult r, string model)
-    {
-        var cells = r.Ablation.Where(a => a.Model == model).ToList();
-        var pixels = cells.FirstOrDefault(a => a.Input == RingExperiment.PixelsOnly && a.Alpha == 0);
-        var ring = cells.FirstOrDefault(a => a.Input == RingExperiment.PixelsAndRing && a.Alpha == 0);
-        if (pixels is null || ring is null) return null;
-        return (ring.Mean - pixels.Mean, Math.Max(pixels.Std, ring.Std));
-    }
-
     static object History(RingModelResult m) => new { train_loss = m.History.TrainLoss, train_acc = m.History.TrainAcc, test_acc = m.History.ValAcc };
 
     static double[] PathStrength(RingModelResult mlp) =>
@@ -95,7 +82,7 @@ static class RingReport
         sb.AppendLine($"Ring = 1 when a digit encloses background: pixels > {o.Threshold} are foreground, and some background pixel is " +
                       "not reached by a 4-connected flood fill from the border. Input: 784 pixels + the ring bit. " +
                       $"Adam lr {o.Train.LearningRate}, batch {o.Train.BatchSize}, {o.Train.Epochs} epochs, ring boost alpha = {o.Alpha}, beta = {o.Beta}; " +
-                      $"seed {o.Train.Seed}. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+                      $"seed {o.Seed}. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
 
         sb.AppendLine("## The feature").AppendLine();
         sb.AppendLine($"Computed once for all {r.Ring.TotalTrain + r.Ring.TotalTest:N0} images in {r.Ring.Seconds * 1000:F0} ms, " +
@@ -153,21 +140,16 @@ static class RingReport
         return sb.ToString();
     }
 
-    /// <summary>What the ablation shows, in words: a difference counts only if it exceeds the seed-to-seed spread.</summary>
+    /// <summary>What the ablation shows (<see cref="RingResult.Gains"/>), in words: a difference counts only if it exceeds the seed-to-seed spread.</summary>
     static IEnumerable<string> Verdict(RingResult r)
     {
-        foreach (var model in new[] { "linear", "mlp" })
+        foreach (var g in r.Gains)
         {
-            var cells = r.Ablation.Where(a => a.Model == model).ToList();
-            var pixels = cells.First(a => a.Input == RingExperiment.PixelsOnly && a.Alpha == 0);
-            var ring = cells.First(a => a.Input == RingExperiment.PixelsAndRing && a.Alpha == 0);
-            var boosted = cells.First(a => a.Input == RingExperiment.PixelsAndRing && a.Alpha > 0);
-            double gain = (ring.Mean - pixels.Mean) * 100, boostGain = (boosted.Mean - ring.Mean) * 100;
-            double noise = 2 * Math.Max(Math.Max(pixels.Std, ring.Std), 1e-4) * 100;
-            yield return Math.Abs(gain) > noise
-                ? $"{model}: adding the ring changes test accuracy by {gain:+0.00;-0.00} points ({Pct(pixels.Mean)} -> {Pct(ring.Mean)}), more than twice the seed-to-seed spread ({noise / 2:F2})."
-                : $"{model}: adding the ring changes test accuracy by {gain:+0.00;-0.00} points ({Pct(pixels.Mean)} -> {Pct(ring.Mean)}), within twice the seed-to-seed spread ({noise / 2:F2}): no measurable help.";
-            yield return $"{model}: the ring-boost term moves it by a further {boostGain:+0.00;-0.00} points.";
+            double gain = g.Gain * 100, spread = Math.Max(g.Spread, RingGain.MinSpread) * 100;
+            yield return g.Measurable
+                ? $"{g.Model}: adding the ring changes test accuracy by {gain:+0.00;-0.00} points ({Pct(g.Pixels.Mean)} -> {Pct(g.Ring.Mean)}), more than twice the seed-to-seed spread ({spread:F2})."
+                : $"{g.Model}: adding the ring changes test accuracy by {gain:+0.00;-0.00} points ({Pct(g.Pixels.Mean)} -> {Pct(g.Ring.Mean)}), within twice the seed-to-seed spread ({spread:F2}): no measurable help.";
+            if (g.BoostGain is { } boost) yield return $"{g.Model}: the ring-boost term moves it by a further {boost * 100:+0.00;-0.00} points.";
         }
     }
 

@@ -11,12 +11,21 @@ using static TorchSharp.torch;
 
 namespace MnistLab.Experiments.Rotated;
 
-/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
-public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange);
+public enum FilterVerdict { Diverse, Redundant }
 
+/// <param name="RelativeChange">||W_trained - W_init|| / ||W_init||: how far training moved this layer's filters.</param>
+/// <param name="FanIn">Weights per filter, from the layer's weight shape (9 for res1.conv1, 64 x 9 for the others).</param>
+/// <param name="Verdict">The trained filters read by <see cref="RotatedExperiment.Judge"/>.</param>
+/// <param name="TrainedOverRandom">Mean |cos| of the trained filters over that of random directions in <paramref name="FanIn"/> dimensions.</param>
+public sealed record LayerFilters(string Layer, FilterDiversityResult Init, FilterDiversityResult Trained, double RelativeChange, int FanIn,
+    FilterVerdict Verdict, double TrainedOverRandom);
+
+/// <param name="DiverseConvolutions">Convolutions whose trained filters are diverse (<see cref="FilterVerdict.Diverse"/>).</param>
+/// <param name="MeanAbsCosOverRandom">The mean over the 64-channel convolutions (all but the first) of <see cref="LayerFilters.TrainedOverRandom"/>.</param>
 public sealed record RotatedResult(
     RotatedOptions Options, string Source, int TrainCount, int ValCount, int TestCount, double[] LabelHistogram,
     TrainingHistory History, double TestAcc, ConfusionMatrix Confusion, double LinearTestAcc, IReadOnlyList<LayerFilters> Filters,
+    int DiverseConvolutions, double MeanAbsCosOverRandom,
     float[][] FirstLayerFilters, float[][] Samples, long[] SampleLabels, long[] SamplePredictions, float[][] Activations, ModelCard? Given = null)
 {
     /// <summary>Where the ResNet looks: digit or texture.</summary>
@@ -42,8 +51,8 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         LinearEpochs = 5,
         Data = new RotatedData { Generate = new RotBackOptions { TestCount = 10000 } },
     };
-    public override RotatedOptions WithSeed(RotatedOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(RotatedOptions o) => o.Train.Seed;
+    public override RotatedOptions WithSeed(RotatedOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(RotatedOptions o) => o.Seed;
     public override RotatedOptions Validated(RotatedOptions o) => o.Validated();
     public override BenchSection Bench => ResNetBench.Run;
 
@@ -59,8 +68,8 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
     {
         ["resnet_test_acc"] = r.TestAcc,
         ["linear_test_acc"] = r.LinearTestAcc,
-        ["diverse_convolutions"] = r.Filters.Count(f => RotatedReport.Verdict(f.Trained, RotatedReport.FanIn(f)) == "diverse"),
-        ["mean_abs_cos_over_random"] = r.Filters.Skip(1).Average(f => f.Trained.MeanAbsCos / RotatedReport.RandomMeanAbsCos(RotatedReport.FanIn(f))),
+        ["diverse_convolutions"] = r.DiverseConvolutions,
+        ["mean_abs_cos_over_random"] = r.MeanAbsCosOverRandom,
     };
 
     public override string Answer(IReadOnlyDictionary<string, double> f)
@@ -80,14 +89,14 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         // Data: a seeded 80/20 split of train+valid; the test set whole.
         int valCount = (int)Math.Round(data.TrainValid.Count * options.ValidationFraction);
-        var (train, val) = Splits.TrainValidation(data.TrainValid, valCount, options.Train.Seed);
+        var (train, val) = Splits.TrainValidation(data.TrainValid, valCount, options.Seed);
         using var _train = train;
         using var _val = val;
         long[] labels = data.TrainValid.LabelArray();
         var histogram = Enumerable.Range(0, 10).Select(c => (double)labels.Count(l => l == c) / labels.Length).ToArray();
 
         // Model, with its filters measured before any training; or the model given, set against that fresh initialisation.
-        using var init = Seeds.Generator(options.Train.Seed, "resnet/init");
+        using var init = Seeds.Generator(options.Seed, "resnet/init");
         using var fresh = new RotResNet(init);
         var initial = fresh.ConvWeights().Select(c => (c.Name, FilterDiversity.Compute(c.Weight))).ToList();
         var initWeights = fresh.ConvWeights().Select(c => c.Weight.detach().clone().DetachFromDisposeScope()).ToList();
@@ -98,31 +107,42 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         // Train; validate on the whole validation set each epoch; test on the whole test set.
         var history = given is not null ? new TrainingHistory()
-            : Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel);
+            : Trainer.Train(model, train, val, LossKind.CrossEntropy, options.Train, progress, "resnet", checkpoints: context.Checkpoints, cancel: context.Cancel, seed: options.Seed);
         var test = Evaluation.Run(model, data.Test, LossKind.CrossEntropy, options.Train.EvalBatchSize);
         var confusion = ConfusionMatrix.Compute(data.Test.LabelArray(), test.Predictions);
         var filters = model.ConvWeights().Select((c, i) =>
         {
             using var scope = NewDisposeScope();
             double change = (c.Weight.detach() - initWeights[i]).norm().item<float>() / initWeights[i].norm().item<float>();
-            return new LayerFilters(c.Name, initial[i].Item2, FilterDiversity.Compute(c.Weight), change);
+            var trained = FilterDiversity.Compute(c.Weight);
+            return new LayerFilters(c.Name, initial[i].Item2, trained, change, trained.FanIn, Judge(trained), trained.MeanAbsCos / trained.RandomMeanAbsCos);
         }).ToList();
         initWeights.ForEach(w => w.Dispose());
+        int diverse = filters.Count(f => f.Verdict == FilterVerdict.Diverse);
+        double overRandom = filters.Skip(1).Average(f => f.TrainedOverRandom);
 
         // The baseline the ResNet has to beat: a linear model on the same pixels.
-        using var linearInit = Seeds.Generator(options.Train.Seed, "linear/init");
+        using var linearInit = Seeds.Generator(options.Seed, "linear/init");
         using var linear = new LinearClassifier(new LinearSpec(), linearInit);
-        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128, Seed = options.Train.Seed },
-            progress, "linear", checkpoints: context.Checkpoints, cancel: context.Cancel);
+        Trainer.Train(linear, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = options.LinearEpochs, BatchSize = 128 },
+            progress, "linear", checkpoints: context.Checkpoints, cancel: context.Cancel, seed: options.Seed);
         double linearAcc = Evaluation.Run(linear, data.Test, LossKind.CrossEntropy).Accuracy;
         progress.Info($"ResNet test accuracy {test.Accuracy:P2}; linear {linearAcc:P2}");
 
         var (first, samples, activations) = Pictures(model, data.Test);
         var attribution = RotatedAttribution.Compute(model, data, options.Data, () => lab.Mnist);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
-            linearAcc, filters, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
+            linearAcc, filters, diverse, overRandom, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
             given?.Card) { Attribution = attribution };
     }
+
+    /// <summary>
+    /// Our reading of a convolution's filters: redundant when it has near-duplicate filters (|cos| at or above
+    /// <see cref="FilterDiversity.DuplicateThreshold"/>) or its effective rank is below half of what its shape allows
+    /// (min(filters, fan-in)); otherwise diverse.
+    /// </summary>
+    public static FilterVerdict Judge(FilterDiversityResult d) =>
+        d.NearDuplicates > 0 || d.EffectiveRank < d.MaxRank / 2.0 ? FilterVerdict.Redundant : FilterVerdict.Diverse;
 
     public override object Metrics(RotatedResult r) => RotatedReport.Metrics(r);
 

@@ -25,6 +25,12 @@ public sealed record RotatedOptions
     /// </summary>
     public string? Model { get; init; }
 
+    /// <summary>
+    /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
+    /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
+    /// </summary>
+    public long Seed { get; init; }
+
     public RotatedOptions Validated()
     {
         Train.Validated();

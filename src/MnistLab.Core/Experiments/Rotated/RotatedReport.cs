@@ -51,28 +51,14 @@ static class RotatedReport
         linear_test_acc = r.LinearTestAcc,
         filters = r.Filters.ToDictionary(f => f.Layer, f => new
         {
-            init = Summary(f.Init), trained = Summary(f.Trained), filters = f.Trained.Filters, fan_in = FanIn(f),
-            relative_change = f.RelativeChange, random_mean_abs_cos = RandomMeanAbsCos(FanIn(f)),
+            init = Summary(f.Init), trained = Summary(f.Trained), filters = f.Trained.Filters, fan_in = f.FanIn,
+            relative_change = f.RelativeChange, random_mean_abs_cos = f.Trained.RandomMeanAbsCos,
         }),
     };
 
     static object Summary(FilterDiversityResult d) => new { mean_abs_cos = d.MeanAbsCos, near_duplicates = d.NearDuplicates, effective_rank = d.EffectiveRank };
     static double[] Flat(float[][] m) => m.SelectMany(row => row.Select(v => (double)v)).ToArray();
-    internal static int FanIn(LayerFilters f) => f.Layer == "res1.conv1" ? 9 : 64 * 9;
-
-    /// <summary>E|cos| between two random Gaussian directions in n dimensions, about sqrt(2 / (pi n)): the level of "no structure".</summary>
-    internal static double RandomMeanAbsCos(int n) => Math.Sqrt(2 / (Math.PI * n));
-
-    /// <summary>
-    /// Our reading: a layer is redundant when it has near-duplicate filters (|cos| >= 0.9) or its effective rank is
-    /// below half of what its shape allows (min(filters, fan-in)); otherwise diverse.
-    /// </summary>
-    internal static string Verdict(FilterDiversityResult d, int fanIn)
-    {
-        int possible = Math.Min(d.Filters, fanIn);
-        bool redundant = d.NearDuplicates > 0 || d.EffectiveRank < possible / 2.0;
-        return redundant ? "redundant" : "diverse";
-    }
+    static string Word(FilterVerdict v) => v == FilterVerdict.Diverse ? "diverse" : "redundant";
 
     static string Markdown(RotatedResult r, RunInfo info)
     {
@@ -82,10 +68,13 @@ static class RotatedReport
         sb.AppendLine(r.Given is { } given
             ? $"Data: {r.Source} ({r.TestCount:N0} test images). The ResNet analysed here was not trained by this run: it is the model folder `{r.Options.Model}`, " +
               $"imported from `{given.Source}` (SHA-256 {given.SourceSha256[..16]}…), tested on the whole test set. \"Init\" below is a fresh initialisation of " +
-              $"the same architecture with seed {o.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
+              $"the same architecture with seed {r.Options.Seed}, the reference for untrained filters. MnistLab {info.MnistlabVersion}, {info.Threads} thread(s)."
             : $"Data: {r.Source} ({r.TrainCount:N0} train, {r.ValCount:N0} validation, {r.TestCount:N0} test). The seed's ResNet (six residual " +
               $"blocks of 64 channels), Adam lr {o.LearningRate}, weight decay {o.WeightDecay}, batch {o.BatchSize}, {o.Epochs} epochs; validated on the whole " +
-              $"validation set each epoch and tested on the whole test set. Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+              $"validation set each epoch and tested on the whole test set. Seed {r.Options.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+        if (r.Source == "generated")
+            sb.AppendLine($"The generated data set does not follow the run's seed: it has a seed of its own ({r.Options.Data.Generate.Seed}, `--data-seed`), so " +
+                          "like LISA's files it is the same data for every run seed, and the run's seed draws only the split, the initial weights and the shuffles.").AppendLine();
         sb.AppendLine(Table(["model", "test accuracy", "test error"],
         [
             ["ResNet (seed 001)", Pct(r.TestAcc), Pct(1 - r.TestAcc)],
@@ -112,9 +101,9 @@ static class RotatedReport
                       $"near-duplicate pairs (|cos| ≥ {FilterDiversity.DuplicateThreshold}), and the effective rank (exp of the entropy of the normalised singular " +
                       "values) against the most its shape allows. A layer counts as redundant here when it has near-duplicates or its effective rank is below half of that maximum.").AppendLine();
         sb.AppendLine(Table(["convolution", "filters x fan-in", r.Given is null ? "moved by training" : "distance from a fresh init", "mean |cos| init → trained (random directions)", "near-duplicates init → trained", "effective rank init → trained", "verdict (trained)"],
-            r.Filters.Select(f => (IReadOnlyList<string>)[f.Layer, $"{f.Trained.Filters} x {FanIn(f)}", Pct(f.RelativeChange, 1),
-                $"{f.Init.MeanAbsCos:F3} → {f.Trained.MeanAbsCos:F3} ({RandomMeanAbsCos(FanIn(f)):F3})", $"{f.Init.NearDuplicates} → {f.Trained.NearDuplicates}",
-                $"{f.Init.EffectiveRank:F1} → {f.Trained.EffectiveRank:F1} (max {Math.Min(f.Trained.Filters, FanIn(f))})", Verdict(f.Trained, FanIn(f))])));
+            r.Filters.Select(f => (IReadOnlyList<string>)[f.Layer, $"{f.Trained.Filters} x {f.FanIn}", Pct(f.RelativeChange, 1),
+                $"{f.Init.MeanAbsCos:F3} → {f.Trained.MeanAbsCos:F3} ({f.Trained.RandomMeanAbsCos:F3})", $"{f.Init.NearDuplicates} → {f.Trained.NearDuplicates}",
+                $"{f.Init.EffectiveRank:F1} → {f.Trained.EffectiveRank:F1} (max {f.Trained.MaxRank})", Word(f.Verdict)])));
         foreach (var line in Findings(r)) sb.AppendLine($"- {line}");
         sb.AppendLine();
         sb.AppendLine(Image("mean |cos| per layer", "filters_mean_abs_cos.png")).AppendLine();
@@ -129,23 +118,23 @@ static class RotatedReport
 
     static IEnumerable<string> Findings(RotatedResult r)
     {
-        var diverse = r.Filters.Where(f => Verdict(f.Trained, FanIn(f)) == "diverse").Select(f => f.Layer).ToList();
-        var redundant = r.Filters.Where(f => Verdict(f.Trained, FanIn(f)) == "redundant").Select(f => f.Layer).ToList();
+        var diverse = r.Filters.Where(f => f.Verdict == FilterVerdict.Diverse).Select(f => f.Layer).ToList();
+        var redundant = r.Filters.Where(f => f.Verdict == FilterVerdict.Redundant).Select(f => f.Layer).ToList();
         yield return diverse.Count == 0 ? "No convolution ends up diverse by this measure." : $"Diverse after training: {string.Join(", ", diverse)}.";
         yield return redundant.Count == 0 ? "No convolution ends up redundant by this measure." : $"Redundant after training: {string.Join(", ", redundant)}.";
         var first = r.Filters[0];
-        yield return $"{first.Layer} has 64 filters of only 9 weights each: they can span at most 9 directions, so many must be alike " +
-                     $"(mean |cos| {first.Trained.MeanAbsCos:F2}, effective rank {first.Trained.EffectiveRank:F1} of 9, {first.Trained.NearDuplicates} near-duplicate pairs).";
+        yield return $"{first.Layer} has {first.Trained.Filters} filters of only {first.FanIn} weights each: they can span at most {first.FanIn} directions, so many must be alike " +
+                     $"(mean |cos| {first.Trained.MeanAbsCos:F2}, effective rank {first.Trained.EffectiveRank:F1} of {first.Trained.MaxRank}, {first.Trained.NearDuplicates} near-duplicate pairs).";
         var deep = r.Filters.Skip(1).ToList();
         double moved = deep.Average(f => f.RelativeChange);
-        double ratio = deep.Average(f => f.Trained.MeanAbsCos / RandomMeanAbsCos(FanIn(f)));
+        double ratio = r.MeanAbsCosOverRandom;
         var most = deep.MaxBy(f => f.Trained.MeanAbsCos)!;
         yield return r.Given is null
             ? $"Training moved the 64-channel convolutions by {Pct(moved, 1)} of their initial weight norm on average (lr {r.Options.Train.LearningRate}, " +
               $"{r.Options.Train.Epochs} epochs), the first convolution by {Pct(first.RelativeChange, 1)}."
             : $"The given model's 64-channel convolutions lie {Pct(moved, 1)} of a fresh initialisation's weight norm away from it on average, the first " +
               $"convolution {Pct(first.RelativeChange, 1)} (a distance from an initialisation it never had, not how far training moved it).";
-        yield return $"Their mean |cos| is {ratio:F2} times that of random directions in 576 dimensions ({RandomMeanAbsCos(576):F3}); the most alike, {most.Layer}, " +
+        yield return $"Their mean |cos| is {ratio:F2} times that of random directions in {deep[0].FanIn} dimensions ({deep[0].Trained.RandomMeanAbsCos:F3}); the most alike, {most.Layer}, " +
                      $"went from {most.Init.MeanAbsCos:F3} to {most.Trained.MeanAbsCos:F3}. " +
                      (ratio < 1.5 ? "So the filters are diverse, but mostly because random filters are: training has added only a little shared structure, more in the deeper blocks."
                                   : "Training has made them markedly more alike than random filters: shared structure the network found useful.");

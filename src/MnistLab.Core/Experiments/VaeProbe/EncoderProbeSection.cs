@@ -25,11 +25,10 @@ static class EncoderProbeSection
     public static ProbeTableResult? Compute(Vae vae, Mnist mnist, VaeProbeOptions options, Common.IProgressSink progress)
     {
         if (options.EncoderProbe is not { } o) return null;
-        o = o with { Probe = o.Probe with { Seed = options.Train.Seed } };
         int n = Math.Min(o.Images, mnist.Test.Count);
         using var images = mnist.Test.Images.narrow(0, 0, n);
         progress.Info("probing every encoder layer for the concepts ...");
-        return ProbeTable.Compute(vae, x => x, new ConceptImages(images, mnist.Test.LabelArray()[..n]), o with { Images = n }, progress);
+        return ProbeTable.Compute(vae, x => x, new ConceptImages(images, mnist.Test.LabelArray()[..n]), o with { Images = n }, progress, options.Seed);
     }
 
     public static string Markdown(VaeProbeResult r)

@@ -51,8 +51,8 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
 
     public override VaeProbeOptions Defaults => new();
     public override VaeProbeOptions Quick => Defaults with { Train = Defaults.Train with { Epochs = 4 } };
-    public override VaeProbeOptions WithSeed(VaeProbeOptions o, long seed) => o with { Train = o.Train with { Seed = seed } };
-    public override long SeedOf(VaeProbeOptions o) => o.Train.Seed;
+    public override VaeProbeOptions WithSeed(VaeProbeOptions o, long seed) => o with { Seed = seed };
+    public override long SeedOf(VaeProbeOptions o) => o.Seed;
     public override VaeProbeOptions Validated(VaeProbeOptions o) => o.Validated();
     public override BenchSection Bench => VaeBench.Run;
 
@@ -95,12 +95,12 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
 
         // Model: train the VAE on the training images, or take the one given.
         using var given = options.Model is { } folder ? LoadedModel.FromFolder(folder) : null;
-        using var init = Seeds.Generator(options.Train.Seed, $"{VaeTrainer.Name}/init");
+        using var init = Seeds.Generator(options.Seed, $"{VaeTrainer.Name}/init");
         using var trained = given is null ? new Vae(new VaeSpec(options.LatentDim), init) : null;
         var vae = trained ?? given!.Model as Vae
                   ?? throw new MnistLabException($"{options.Model}: holds a {given!.Model.GetType().Name}; the vae-probe experiment probes a VAE (import one with --kind vae-probe).");
         clock.Restart();
-        double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints, context.Cancel);
+        double[] losses = trained is null ? [] : VaeTrainer.Train(trained, mnist.Train, options.Beta, options.Train, progress, context.Checkpoints, context.Cancel, options.Seed);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         if (given is not null) progress.Info($"probing the VAE of {given.Path} (imported from {given.Card!.Source}), not training one");
         byte[] checkpoint = Checkpoint(vae);
@@ -109,7 +109,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         var trainZ = VaeTrainer.LatentMeans(vae, mnist.Train);
         var testZ = VaeTrainer.LatentMeans(vae, mnist.Test);
         var probe = RidgeProbe.Fit(trainZ, trainC, options.Lambda);
-        var sweep = options.LambdaSweep.Select(l => new LambdaSweepRow(l, RidgeProbe.CrossValidate(trainZ, trainC, l, options.Folds, options.Train.Seed))).ToList();
+        var sweep = options.LambdaSweep.Select(l => new LambdaSweepRow(l, RidgeProbe.CrossValidate(trainZ, trainC, l, options.Folds, options.Seed))).ToList();
 
         // Pictures: reconstructions of the first test digits, and each latent swept over -3..3.
         var (originals, recon, traversals) = Pictures(vae, mnist.Test, vae.LatentDim);

@@ -24,6 +24,12 @@ public sealed record VaeProbeOptions
     /// <summary>The probe of every encoder layer beside the pixels (null: not measured).</summary>
     public Analysis.Probes.ProbeTableOptions? EncoderProbe { get; init; } = EncoderProbeSection.Defaults;
 
+    /// <summary>
+    /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
+    /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
+    /// </summary>
+    public long Seed { get; init; }
+
     public VaeProbeOptions Validated()
     {
         Train.Validated();

@@ -109,7 +109,7 @@ static class VaeProbeReport
                             $"{o.Train.BatchSize}, {o.Train.Epochs} epochs ({r.TrainSeconds:F1} s). ") + "Concept scores on the binarised image: size (pixel count), " +
                       "thick (pixels a 3x3 dilation adds), slant (second-moment angle). A ridge probe (lambda " +
                       $"{o.Lambda}, bias included) maps latent means to the concepts: fitted on the training latents, measured on both. " +
-                      $"Seed {o.Train.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
+                      $"Seed {o.Seed}; MnistLab {info.MnistlabVersion}, {info.Threads} thread(s).").AppendLine();
         sb.AppendLine(Table(["concept", "R² train", "R² test", "δ train", "δ test", "99th pct |residual| train", "test", "δ in probe.lean"],
             names.Select((n, k) => (IReadOnlyList<string>)[n, Num(r.Train.R2[k]), Num(r.Test.R2[k]), Num(r.Train.Delta[k], 3), Num(r.Test.Delta[k], 3),
                 Num(r.Train.P99[k], 3), Num(r.Test.P99[k], 3), Num(checks[k].Delta.ToDouble(), 9)])));
