@@ -85,7 +85,7 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         if (heldOut < FewHeldOut)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] each probe is scored on {heldOut} held-out images (fewer than {FewHeldOut}); its score will be noisy. Give more --images.");
         var result = ConsoleProgress.Run(progress => ProbeTable.Compute(model.Model, model.Input, concepts, options with { Images = indices.Length }, progress, settings.Seed ?? 0));
-        folder.Publish(f => ProbeTableReport.Write(result, f, settings.ModelSource));
+        folder.Publish(f => ProbeTableReport.Write(result, f, model.Path));
 
         var table = new Table().AddColumn("layer");
         foreach (var c in result.Concepts) table.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());

@@ -17,9 +17,6 @@ public class ModelChoiceSettings : CommonSettings
     [Description("A model folder written by 'mnistlab model import'.")]
     public string? Model { get; init; }
 
-    /// <summary>The file or folder named, as reports name their source.</summary>
-    public string ModelSource => Model ?? Checkpoint!;
-
     public override ValidationResult Validate() =>
         (Checkpoint is null) == (Model is null)
             ? ValidationResult.Error("give --checkpoint FILE (a .ckpt file written by any run) or --model DIR (an imported model's folder), one of them.")
