@@ -33,10 +33,22 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
         [CommandOption("--output <NAME>"), OptionPath("output", "The graph output to import, for an ONNX graph with several (logits and probabilities, say); the others stay points of the model.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Output { get; init; }
 
+        [CommandOption("--key <NAME>"), OptionPath("key", "The entry of a torch.save dict that holds the state_dict (a training checkpoint's); found by itself under model, state_dict, model_state_dict or net.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
+        public string? Key { get; init; }
+
+        [CommandOption("--normalize <MEAN,STD>"), OptionPath("normalize", "The normalisation the model expects of its input, applied inside it: MEAN,STD (0.1307,0.3081 for MNIST's usual one) or per-channel lists [M1,M2],[S1,S2]. For a model trained with transforms.Normalize in its data pipeline.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
+        public string? Normalize { get; init; }
+
         public override ValidationResult Validate()
         {
             if (From is null) return ValidationResult.Error("--from: give the model file.");
             if (Out is null) return ValidationResult.Error("--out: give the model folder to write.");
+            if (Normalize is not null)
+            {
+                // Said here as the flag, not as the option record that the value is bound onto.
+                try { Normalization.Parse(Normalize); }
+                catch (MnistLab.Common.InvalidOptionException e) { return ValidationResult.Error($"--{e.Message}"); }
+            }
             return base.Validate();
         }
     }
@@ -54,6 +66,7 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
         AnsiConsole.MarkupLine($"Imported {Markup.Escape(card.SourceFormat)} [bold]{Markup.Escape(card.Architecture)}[/]: {card.Parameters:N0} parameters, {card.Points.Count} points, {test}");
         if (card.ExpectedLogits is { } check)
             AnsiConsole.MarkupLine($"Outputs match {Markup.Escape(Path.GetFileName(check.File))} on the first {check.Images:N0} test images: largest difference {check.MaxAbsDifference:G3} (tolerance {check.Tolerance:G3})");
+        foreach (var note in card.Notes ?? []) AnsiConsole.MarkupLine($"Note: {Markup.Escape(note)}");
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(result.Folder)}[/] in {result.TotalSeconds:F2} s (read and build {result.BuildSeconds:F2} s)");
         return 0;
     }

@@ -30,7 +30,7 @@ public sealed record GradientShapOptions
 
 /// <summary>
 /// GradientSHAP (Lundberg and Lee 2017; Captum's GradientShap): the expectation over a baseline b drawn from a
-/// distribution, α ~ U[0, 1] and noise of ∇f_t(b + α(x̃ − b)) ⊙ (x̃ − b), estimated from <see cref=$"{nameof(GradientShapOptions)}.{nameof(GradientShapOptions.Samples)}"/>
+/// distribution, α ~ U[0, 1] and noise of ∇f_t(b + α(x̃ − b)) ⊙ (x̃ − b), estimated from <see cref="GradientShapOptions.Samples"/>
 /// draws per input (seeded, stream <c>gradient-shap</c>). Its completeness error compares the mean of the sums with
 /// f_t(x) − E f_t(b) over the drawn baselines, so it is only small in expectation.
 /// </summary>

@@ -48,7 +48,7 @@ public sealed record NoiseTunnelOptions
 }
 
 /// <summary>
-/// A noise tunnel over any method (Captum's NoiseTunnel): the method's maps of <see cref=$"{nameof(NoiseTunnelOptions)}.{nameof(NoiseTunnelOptions.Samples)}"/>
+/// A noise tunnel over any method (Captum's NoiseTunnel): the method's maps of <see cref="NoiseTunnelOptions.Samples"/>
 /// noisy copies x + N(0, σ²) of each input, averaged (SmoothGrad, Smilkov et al. 2017), averaged as squares
 /// (SmoothGrad²), or their variance (VarGrad, Adebayo et al. 2018). The noise is drawn from the seed's
 /// <c>noise-tunnel</c> stream, so the same seed gives the same maps. The maps of noisy inputs have no completeness.

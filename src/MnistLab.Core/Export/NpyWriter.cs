@@ -64,7 +64,11 @@ public sealed class NpyWriter : IDisposable
         long rows = _rowLength == 0 ? 0 : values.Length / _rowLength;
         if (_rows + rows > _shape[0]) throw new InvalidOperationException($"more than the {_shape[0]} rows the header promises.");
         if (BitConverter.IsLittleEndian) _file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-        else foreach (float v in values) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(b, v); _file.Write(b); }
+        else
+        {
+            Span<byte> b = stackalloc byte[4];
+            foreach (float v in values) { BinaryPrimitives.WriteSingleLittleEndian(b, v); _file.Write(b); }
+        }
         _rows += rows;
     }
 

@@ -11,7 +11,8 @@ public sealed record LogitsCheck(string File, int Images, double MaxAbsDifferenc
 /// <summary>
 /// What a model folder says about its model (<c>model.json</c>): where it came from (file and SHA-256, format), what it
 /// is (architecture, normalisation, the spec that rebuilds it), what can be read in it (points, parameters), how it did
-/// on MNIST, and the weights file with its SHA-256, checked on every load.
+/// on MNIST, and the weights file with its SHA-256, checked on every load. <paramref name="Notes"/> say what the import
+/// did that the user should know (the entry of a training checkpoint it read, a prefix it removed, a doubt about the input).
 /// </summary>
 public sealed record ModelCard(
     int Format,
@@ -29,7 +30,8 @@ public sealed record ModelCard(
     string WeightsFile,
     string WeightsSha256,
     double ImportSeconds,
-    ModelSpec Spec)
+    ModelSpec Spec,
+    IReadOnlyList<string>? Notes = null)
 {
     public const int CurrentFormat = 1;
     public const string FileName = "model.json";

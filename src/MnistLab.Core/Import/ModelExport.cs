@@ -18,10 +18,12 @@ public static class ModelExport
     /// </summary>
     public static IReadOnlyList<string> Write(LoadedModel loaded, string path)
     {
-        if (loaded.Spec is OnnxGraphSpec or TorchScriptSpec)
+        // A normalisation given at import lives in the user's data pipeline, not in the PyTorch model: the weights go out alone.
+        var (model, spec) = loaded.Model is NormalizedModel n ? (n.Model, n.Spec.Model) : (loaded.Model, loaded.Spec);
+        if (spec is OnnxGraphSpec or TorchScriptSpec)
             throw new MnistLabException($"{loaded.Path}: holds a {loaded.Card?.SourceFormat} model, which has no PyTorch architecture to load a state_dict into; export models built from an architecture file or a lab kind.");
-        var kind = loaded.Card is { } card ? card.Kind is null ? null : LabKinds.Find(card.Kind) : LabKinds.Of(loaded.Spec);
-        return Write(loaded.Model, kind, path);
+        var kind = loaded.Card is { } card ? card.Kind is null ? null : LabKinds.Find(card.Kind) : LabKinds.Of(spec);
+        return Write(model, kind, path);
     }
 
     static IReadOnlyList<string> Write(nn.Module model, LabKind? kind, string path)

@@ -35,11 +35,11 @@ public static class ModelFolder
         byte[] bytes = StateDictFile.ReadAll(weights);
         if (Sha256(bytes) != card.WeightsSha256) throw new DataFormatException($"{weights}: its SHA-256 differs from the one in {ModelCard.FileName}: the file is damaged or was replaced.");
 
-        var spec = card.Spec is TorchScriptSpec ts ? ts with { File = weights } : card.Spec;
+        var spec = WithScriptFile(card.Spec, weights);
         var model = spec.Create();
         try
         {
-            if (spec is not TorchScriptSpec)
+            if (Script(model) is null)
             {
                 try { model.load(new MemoryStream(bytes, writable: false)); }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
@@ -69,15 +69,17 @@ public static class ModelFolder
         try
         {
             Directory.CreateDirectory(staging);
-            string weightsName = model is TorchScriptModel ? ScriptFile : WeightsFile;
+            var script = Script(model);
+            string weightsName = script is null ? WeightsFile : ScriptFile;
             string weights = Path.Combine(staging, weightsName);
-            if (model is TorchScriptModel script) jit.save(script.Script, weights);
+            // A normalised script holds no weights besides the script's: its statistics are in the card.
+            if (script is not null) jit.save(script.Script, weights);
             else model.save(weights);
             card = card with
             {
                 WeightsFile = weightsName,
                 WeightsSha256 = Sha256(File.ReadAllBytes(weights)),
-                Spec = card.Spec is TorchScriptSpec ts ? ts with { File = weightsName } : card.Spec,
+                Spec = WithScriptFile(card.Spec, weightsName),
             };
             File.WriteAllText(Path.Combine(staging, ModelCard.FileName), Json.Serialize(card));
             if (Directory.Exists(full)) Directory.Delete(full);
@@ -93,6 +95,16 @@ public static class ModelFolder
             try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>The TorchScript model that a folder's script file holds, normalised or not; null for any other model.</summary>
+    static TorchScriptModel? Script(Module<Tensor, Tensor> model) => model as TorchScriptModel ?? (model as NormalizedModel)?.Model as TorchScriptModel;
+
+    static ModelSpec WithScriptFile(ModelSpec spec, string file) => spec switch
+    {
+        TorchScriptSpec ts => ts with { File = file },
+        NormalizedSpec n => n with { Model = WithScriptFile(n.Model, file) },
+        _ => spec,
+    };
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

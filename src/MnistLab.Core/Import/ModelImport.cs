@@ -9,9 +9,11 @@ namespace MnistLab.Import;
 
 /// <summary>
 /// What <c>model import</c> does: the model file, its architecture (a file or a lab kind), the output folder, the optional
-/// check against logits saved in PyTorch, and which output of an ONNX graph with several is the model's.
+/// check against logits saved in PyTorch, which output of an ONNX graph with several is the model's, which entry of a
+/// training checkpoint holds the state_dict, and the normalisation the model expects of its input.
 /// </summary>
-public sealed record ModelImportOptions(string From, string Out, string? Arch = null, string? Kind = null, string? ExpectLogits = null, double Tolerance = 1e-4, string? Output = null)
+public sealed record ModelImportOptions(string From, string Out, string? Arch = null, string? Kind = null, string? ExpectLogits = null, double Tolerance = 1e-4,
+    string? Output = null, string? Key = null, Normalization? Normalize = null)
 {
     public ModelImportOptions Validated()
     {
@@ -20,6 +22,7 @@ public sealed record ModelImportOptions(string From, string Out, string? Arch = 
         Require.That(Arch is null || Kind is null, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Arch)}", "and a lab kind exclude each other: give an architecture file or a kind, not both.");
         Require.NonNegative(Tolerance, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Tolerance)}");
         Require.That(Output is null || Output.Length > 0, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Output)}", "must name an output of the ONNX graph.");
+        Require.That(Key is null || Key.Length > 0, $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Key)}", "must name an entry of the saved dict.");
         if (Kind is not null) LabKinds.Find(Kind);
         if (!File.Exists(From)) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.From)}", $"{From}: no such model file.");
         if (Arch is not null && !File.Exists(Arch)) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Arch)}", $"{Arch}: no such architecture file.");
@@ -44,22 +47,45 @@ public static class ModelImport
         progress ??= ProgressSink.None;
         var clock = Stopwatch.StartNew();
         string sourceSha = ModelFolder.Sha256(StateDictFile.ReadAll(options.From));
-        var built = ModelSource.Build(options.From, options.Arch, options.Kind, test.Images, options.Output);
+        var built = ModelSource.Build(options.From, options.Arch, options.Kind, test.Images, options.Output, options.Key, options.Normalize);
         using var model = built.Model;
         double buildSeconds = clock.Elapsed.TotalSeconds;
         var input = (Tensor images) => ModelInputs.Prepare(built.Spec, images, t => throw new MnistLabException($"{options.From}: the model reads the outputs of '{t}'."));
 
         var (evaluation, outputs) = Evaluate(options.From, model, input, test, progress);
         using var _ = outputs;
+        var notes = new List<string>(built.Notes ?? []);
+        if (built.Normalize is null && built.Spec.Input == ModelInput.Image && evaluation.Accuracy is { } accuracy && accuracy < UsualAccuracy)
+            notes.Add(NormalizationDoubt(options.From, model, input, test, accuracy, progress));
         LogitsCheck? check = options.ExpectLogits is null ? null : Compare(options.ExpectLogits, outputs, options.Tolerance);
 
         var points = MnistLab.Models.Activations.PointsOf(model).Select(p => p.Name).ToList();
         long parameters = ModelSummary.ParameterCount(model);
         var card = new ModelCard(ModelCard.CurrentFormat, LabVersion.Current, Path.GetFullPath(options.From), sourceSha, built.Format.ToString().ToLowerInvariant(),
-            built.Architecture, built.Kind, built.Normalize, points, parameters, evaluation, check, "", "", 0, built.Spec);
+            built.Architecture, built.Kind, built.Normalize, points, parameters, evaluation, check, "", "", 0, built.Spec, notes.Count > 0 ? notes : null);
         card = card with { ImportSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         card = ModelFolder.Write(options.Out, model, card);
         return new ModelImportResult(options.Out, card, buildSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Below this test accuracy an MNIST classifier is suspect: the simplest linear model reaches 92%.</summary>
+    const double UsualAccuracy = 0.9;
+
+    /// <summary>MNIST's usual normalisation (torchvision's tutorials), the one most often left in a data pipeline.</summary>
+    public static readonly Normalization UsualMnist = new([0.1307], [0.3081]);
+
+    /// <summary>
+    /// What to say of a classifier far below the usual accuracy that was imported without a normalisation: its accuracy
+    /// with MNIST's usual one measured, so the user sees whether the model expected it.
+    /// </summary>
+    static string NormalizationDoubt(string source, Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, LabeledImages test, double accuracy, IProgressSink progress)
+    {
+        var (normalized, outputs) = Evaluate(source, model, x => input((x - UsualMnist.Mean[0]) / UsualMnist.Std[0]), test, progress);
+        outputs.Dispose();
+        double with = normalized.Accuracy!.Value;
+        return with > accuracy + 0.05
+            ? $"test accuracy {accuracy:P2} without normalisation, {with:P2} with MNIST's usual one: did the model expect normalised input? Import it with --normalize {UsualMnist}"
+            : $"test accuracy {accuracy:P2}, far below what an MNIST classifier usually reaches (MNIST's usual normalisation gives {with:P2}); if the model was trained on normalised input, give its mean and std with --normalize MEAN,STD";
     }
 
     /// <summary>The model's outputs for every test image, flattened per image, and what they say about it.</summary>

@@ -9,7 +9,9 @@ namespace MnistLab.Import;
 public enum SourceFormat { PyTorch, Safetensors, TorchScript, Onnx }
 
 /// <summary>A model read from a file and built as a TorchSharp module, before it is evaluated and written.</summary>
-public sealed record BuiltModel(Module<Tensor, Tensor> Model, ModelSpec Spec, SourceFormat Format, string Architecture, string? Kind, Normalization? Normalize);
+/// <param name="Notes">What the reader did to find the weights (the entry of a training checkpoint, a prefix removed).</param>
+public sealed record BuiltModel(Module<Tensor, Tensor> Model, ModelSpec Spec, SourceFormat Format, string Architecture, string? Kind, Normalization? Normalize,
+    IReadOnlyList<string>? Notes = null);
 
 /// <summary>
 /// Reads a model file in any supported format and builds the module: a state_dict (torch.save or safetensors) into an
@@ -31,18 +33,46 @@ public static class ModelSource
 
     /// <summary>
     /// Builds the model in <paramref name="path"/>; <paramref name="archPath"/> or <paramref name="kind"/> give a state_dict
-    /// its architecture, <paramref name="output"/> picks one output of an ONNX graph that has several.
+    /// its architecture, <paramref name="output"/> picks one output of an ONNX graph that has several, <paramref name="key"/>
+    /// the entry of a torch.save dict that holds the state_dict, and <paramref name="normalize"/> is the normalisation the
+    /// model expects of its input, applied inside the model (for a model trained with it in the data pipeline).
     /// </summary>
-    public static BuiltModel Build(string path, string? archPath, string? kind, Tensor probeImages, string? output = null)
+    public static BuiltModel Build(string path, string? archPath, string? kind, Tensor probeImages, string? output = null, string? key = null, Normalization? normalize = null)
+    {
+        const string option = $"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Normalize)}";
+        if (normalize?.Mismatch([1, 28, 28]) is { } wrong) throw new InvalidOptionException(option, $"{wrong}.");
+        var built = Read(path, archPath, kind, probeImages, output, key, normalize);
+        if (normalize is null || built.Normalize is not null) return built;
+        if (built.Spec.Input != ModelInput.Image)
+        {
+            built.Model.Dispose();
+            throw new InvalidOptionException(option, $"--kind {kind} reads {built.Spec.Input}, not the image alone; a normalisation applies to a model that reads the image.");
+        }
+        var spec = new NormalizedSpec(built.Spec, normalize) { Input = built.Spec.Input };
+        var model = new NormalizedModel(spec, built.Model);
+        model.eval();
+        return built with { Model = model, Spec = spec, Normalize = normalize };
+    }
+
+    /// <summary>The model as the file and its architecture give it; a normalisation only where the architecture file has a place for it.</summary>
+    static BuiltModel Read(string path, string? archPath, string? kind, Tensor probeImages, string? output, string? key, Normalization? normalize)
     {
         byte[] bytes = StateDictFile.ReadAll(path);
         var format = Detect(path, bytes);
         Architecture? arch = archPath is null ? null : Architecture.Read(archPath);
+        if (arch is not null && normalize is not null)
+        {
+            // An architecture file has its own place for it, which keeps the nn.Sequential's names and its layer graph.
+            if (arch.Normalize is not null)
+                throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Normalize)}", $"{archPath} already normalises the input (its \"normalize\"); give the normalisation there or with --normalize, not both.");
+            arch = arch with { Normalize = normalize };
+        }
         LabKind? lab = kind is null ? null : LabKinds.Find(kind);
 
         if (format == SourceFormat.Onnx)
         {
             if (arch is not null || lab is not null) throw new InvalidOptionException("arch", "--arch and --kind give a state_dict its architecture; an ONNX file carries its own graph.");
+            if (key is not null) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Key)}", $"{path}: is an ONNX graph; --key picks the state_dict inside a torch.save dict.");
             var conversion = OnnxConverter.Convert(path, bytes, output);
             using var weights = conversion.Weights;
             var model = conversion.Spec.Create();
@@ -52,6 +82,8 @@ public static class ModelSource
         }
         if (output is not null)
             throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Output)}", $"{path} is a {(format == SourceFormat.Safetensors ? "safetensors" : format == SourceFormat.TorchScript ? "TorchScript" : "PyTorch state_dict")} file; choosing an output applies to ONNX graphs only.");
+        if (key is not null && format != SourceFormat.PyTorch)
+            throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Key)}", $"{path}: is a {(format == SourceFormat.Safetensors ? "safetensors" : "TorchScript")} file; --key picks the state_dict inside a torch.save dict.");
         if (format == SourceFormat.TorchScript && arch is null && lab is null)
         {
             var zip = TorchZip.Check(path, bytes);
@@ -74,20 +106,20 @@ public static class ModelSource
         {
             SourceFormat.Safetensors => StateDictFile.ReadSafetensors(path),
             SourceFormat.TorchScript => StateDictFile.ReadTorchScript(path),
-            _ => StateDictFile.ReadPyTorch(path),
+            _ => StateDictFile.ReadPyTorch(path, key),
         };
         if (arch is not null)
         {
             var spec = new SequentialSpec(arch);
             var model = spec.Create();
             return Loaded(model, () => StateDictLoader.Load(model, sd, $"the architecture in {archPath}"),
-                new BuiltModel(model, spec, format, $"nn.Sequential of {arch.Layers.Count} layers from {Path.GetFileName(archPath)}", null, arch.Normalize));
+                new BuiltModel(model, spec, format, $"nn.Sequential of {arch.Layers.Count} layers from {Path.GetFileName(archPath)}", null, arch.Normalize, sd.Notes));
         }
         var renamed = sd.Renamed(lab!.ToLab);
         var labSpec = lab.SpecFrom(renamed.Shapes);
         var labModel = labSpec.Create();
         return Loaded(labModel, () => StateDictLoader.Load(labModel, renamed, $"--kind {lab.Name} ({lab.Description})"),
-            new BuiltModel(labModel, labSpec, format, $"{lab.Name}: {lab.Description}", lab.Name, null));
+            new BuiltModel(labModel, labSpec, format, $"{lab.Name}: {lab.Description}", lab.Name, null, sd.Notes));
     }
 
     static BuiltModel Loaded(Module<Tensor, Tensor> model, Action load, BuiltModel built)

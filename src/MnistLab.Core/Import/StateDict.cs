@@ -3,19 +3,24 @@ using static TorchSharp.torch;
 
 namespace MnistLab.Import;
 
-/// <summary>Named tensors read from a file (a state_dict), owned: disposing frees them.</summary>
-public sealed class StateDict(string source, IReadOnlyDictionary<string, Tensor> tensors) : IDisposable
+/// <summary>
+/// Named tensors read from a file (a state_dict), owned: disposing frees them. <paramref name="notes"/> say what the
+/// reader did to find them (the entry of a training checkpoint, a prefix removed), for the import to report.
+/// </summary>
+public sealed class StateDict(string source, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyList<string>? notes = null) : IDisposable
 {
     /// <summary>The file they came from, named in every error.</summary>
     public string Source { get; } = source;
 
     public IReadOnlyDictionary<string, Tensor> Tensors { get; } = tensors;
 
+    public IReadOnlyList<string> Notes { get; } = notes ?? [];
+
     /// <summary>The shape of every tensor, by name.</summary>
     public IReadOnlyDictionary<string, long[]> Shapes => Tensors.ToDictionary(t => t.Key, t => t.Value.shape);
 
     /// <summary>The same tensors under other names (seed → lab), for a model whose fields are named differently.</summary>
-    public StateDict Renamed(Func<string, string> rename) => new(Source, Tensors.ToDictionary(t => rename(t.Key), t => t.Value));
+    public StateDict Renamed(Func<string, string> rename) => new(Source, Tensors.ToDictionary(t => rename(t.Key), t => t.Value), Notes);
 
     /// <summary>
     /// These tensors, or an error naming the first that holds NaN or ±inf; disposes them on error. A model with such a

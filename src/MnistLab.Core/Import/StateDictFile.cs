@@ -17,11 +17,24 @@ namespace MnistLab.Import;
 /// </summary>
 public static class StateDictFile
 {
-    public static StateDict ReadPyTorch(string path) => ReadPyTorch(path, TorchZip.Check(path, ReadAll(path)));
+    /// <summary>The names under which training scripts usually save the model's state_dict beside the optimiser's, in the order tried.</summary>
+    public static readonly IReadOnlyList<string> CheckpointKeys = ["model", "state_dict", "model_state_dict", "net"];
 
-    internal static StateDict ReadPyTorch(string path, TorchZip zip)
+    /// <summary>
+    /// The state_dict in a torch.save file: the file's dict itself, or, for a training checkpoint
+    /// (<c>{'model': sd, 'optimizer': ..., 'epoch': ...}</c>), the dict under <paramref name="key"/> or under the first of
+    /// <see cref="CheckpointKeys"/> that holds one. Keys that all start with <c>module.</c> (a model wrapped in
+    /// DataParallel) lose the prefix. What was done is said in the result's <see cref="StateDict.Notes"/>.
+    /// </summary>
+    public static StateDict ReadPyTorch(string path, string? key = null) => ReadPyTorch(path, TorchZip.Check(path, ReadAll(path)), key);
+
+    internal static StateDict ReadPyTorch(string path, TorchZip zip, string? key = null)
     {
-        if (zip.IsTorchScript) return ReadTorchScript(path, zip);
+        if (zip.IsTorchScript)
+        {
+            if (key is not null) throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Key)}", $"{path}: is a TorchScript file; --key picks the state_dict inside a torch.save dict.");
+            return ReadTorchScript(path, zip);
+        }
         if (!zip.Entries.Contains(zip.Root + "/data.pkl")) throw new DataFormatException($"{path}: not a torch.save file (no data.pkl in the archive).");
         Hashtable table;
         using var scope = NewDisposeScope();
@@ -31,16 +44,57 @@ public static class StateDictFile
             // The unpickler reports a damaged or foreign pickle with whatever its parser hit (casts, keys, pickle errors).
             throw new DataFormatException($"{path}: not a PyTorch state_dict ({Explain(e)}).");
         }
+        var notes = new List<string>();
+        var (chosen, where) = Choose(path, table, key);
+        if (where is not null) notes.Add($"the state_dict is the entry '{ErrorText.Printable(where)}' of the saved dict");
         var tensors = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry entry in table)
+        foreach (DictionaryEntry entry in chosen)
         {
-            if (entry.Key is not string key || entry.Value is not Tensor t)
-                throw new DataFormatException($"{path}: not a PyTorch state_dict (entry '{ErrorText.Printable($"{entry.Key}")}' is a {entry.Value?.GetType().Name ?? "null"}, not a tensor).");
-            tensors[key] = t.DetachFromDisposeScope();
+            string inside = where is null ? "" : $" of '{ErrorText.Printable(where)}'";
+            if (entry.Key is not string name || entry.Value is not Tensor t)
+                throw new DataFormatException($"{path}: not a PyTorch state_dict (entry '{ErrorText.Printable($"{entry.Key}")}'{inside} is a {Describe(entry.Value)}, not a tensor).");
+            tensors[name] = t.DetachFromDisposeScope();
         }
         if (tensors.Count == 0) throw new DataFormatException($"{path}: the state_dict holds no tensors.");
-        return new StateDict(path, tensors).Finite();
+        return WithoutDataParallelPrefix(new StateDict(path, tensors, notes)).Finite();
     }
+
+    /// <summary>The dict that holds the tensors, and the key it was found under (null for the file's own dict).</summary>
+    static (Hashtable Table, string? Key) Choose(string path, Hashtable table, string? key)
+    {
+        var nested = table.Cast<DictionaryEntry>().Where(e => e.Key is string && e.Value is Hashtable).ToDictionary(e => (string)e.Key, e => (Hashtable)e.Value!);
+        if (key is not null)
+        {
+            if (nested.TryGetValue(key, out var named)) return (named, key);
+            throw new InvalidOptionException($"{nameof(ModelImportOptions)}.{nameof(ModelImportOptions.Key)}", $"{path}: the saved dict has no dict entry '{ErrorText.Printable(key)}'; its entries are {Entries(table)}.");
+        }
+        if (table.Values.Cast<object?>().All(v => v is Tensor)) return (table, null);
+        foreach (var candidate in CheckpointKeys)
+            if (nested.TryGetValue(candidate, out var found) && found.Count > 0 && found.Values.Cast<object?>().All(v => v is Tensor)) return (found, candidate);
+        throw new DataFormatException($"{path}: a saved dict of {Entries(table)}, with no state_dict under the usual names ({string.Join(", ", CheckpointKeys)}); name the entry that holds it with --key NAME.");
+    }
+
+    /// <summary>The same tensors without the <c>module.</c> that DataParallel and DistributedDataParallel put before every key.</summary>
+    static StateDict WithoutDataParallelPrefix(StateDict sd)
+    {
+        const string prefix = "module.";
+        if (!sd.Tensors.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal))) return sd;
+        return new StateDict(sd.Source, sd.Tensors.ToDictionary(t => t.Key[prefix.Length..], t => t.Value),
+            [.. sd.Notes, "the 'module.' prefix of a DataParallel model was removed from every key"]);
+    }
+
+    static string Entries(Hashtable table) =>
+        ErrorText.Printable(string.Join(", ", table.Cast<DictionaryEntry>().Take(12).Select(e => $"'{e.Key}' ({Describe(e.Value)})")) + (table.Count > 12 ? $", ... ({table.Count} in all)" : ""));
+
+    static string Describe(object? value) => value switch
+    {
+        null => "None",
+        Tensor => "tensor",
+        Hashtable h => $"dict of {h.Count}",
+        string => "string",
+        IList l => $"list of {l.Count}",
+        _ => value.GetType().Name switch { "Int32" or "Int64" => "int", "Double" => "float", "Boolean" => "bool", var n => n },
+    };
 
     public static StateDict ReadSafetensors(string path)
     {
@@ -50,7 +104,7 @@ public static class StateDictFile
         Dictionary<string, Tensor> loaded;
         try { loaded = Safetensors.LoadStateDict(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new DataFormatException($"{path}: not a valid safetensors file ({Explain(e)})."); }
-        return new StateDict(path, loaded.ToDictionary(t => t.Key, t => t.Value.DetachFromDisposeScope())).Finite();
+        return WithoutDataParallelPrefix(new StateDict(path, loaded.ToDictionary(t => t.Key, t => t.Value.DetachFromDisposeScope()))).Finite();
     }
 
     /// <summary>The parameters and buffers of a TorchScript file, by their names in the scripted module.</summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MnistLab.Models;
 
 /// <summary>
-/// Turns MNIST images into what a model reads (<see cref=$"{nameof(ModelSpec)}.{nameof(ModelSpec.Input)}"/>): the images themselves; the 784 pixels and
+/// Turns MNIST images into what a model reads (<see cref="ModelSpec.Input"/>): the images themselves; the 784 pixels and
 /// the ring bit (computed here with the seed's threshold) or a zero in its place; or the outputs of the training it was
 /// stacked on, found by name and run first.
 /// </summary>

@@ -18,6 +18,7 @@ namespace MnistLab.Models;
 [JsonDerivedType(typeof(Import.OnnxGraphSpec), "onnx-graph")]
 [JsonDerivedType(typeof(Import.TorchScriptSpec), "torchscript")]
 [JsonDerivedType(typeof(FastCnnSpec), "fast-cnn")]
+[JsonDerivedType(typeof(Import.NormalizedSpec), "normalized")]
 public abstract record ModelSpec
 {
     /// <summary>What the model's first layer reads; images by default.</summary>

@@ -30,7 +30,7 @@ public sealed record LocalSweepResult(SweepStatus Status, IReadOnlyList<int> Ran
     IReadOnlyList<int> RunningElsewhere, double Seconds);
 
 /// <summary>
-/// Runs a sweep's points on this machine, <see cref=$"{nameof(LocalSweepOptions)}.{nameof(LocalSweepOptions.Jobs)}"/> at a time, each as a child
+/// Runs a sweep's points on this machine, <see cref="LocalSweepOptions.Jobs"/> at a time, each as a child
 /// <c>mnistlab sweep point K DIR</c> process with its share of the cores: threads and native memory stay apart, and
 /// a point that crashes takes nothing else with it. Finished points are kept, so running the sweep again after a kill
 /// runs only the rest; a point killed part-way continues from its checkpoints. A child ends when this process ends

@@ -22,6 +22,7 @@ static class LayerReader
         Import.TorchScriptModel => throw new MnistLabException(
             "a TorchScript model runs inside libtorch, so exact Integrated Gradients and LRP cannot walk its layers; import its state_dict with --arch or --kind instead."),
         Import.SequentialModel imported => Imported(imported),
+        Import.NormalizedModel normalized => [new NormalizeStage(normalized.Spec.Normalize.Mean, normalized.Spec.Normalize.Std), .. Read(normalized.Model)],
         Sequential seq => Sequence(seq.children()),
         _ when Unwrapped(model) is { } inner => Sequence(inner.children()),
         // A module whose children are all standard layers is read in the order they were registered; the
