@@ -36,7 +36,7 @@ public sealed class ModelImportCommand : LabCommand<ModelImportCommand.Settings>
         [CommandOption("--key <NAME>"), OptionPath("key", "The entry of a torch.save dict that holds the state_dict (a training checkpoint's); found by itself under model, state_dict, model_state_dict or net.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Key { get; init; }
 
-        [CommandOption("--normalize <MEAN,STD>"), OptionPath("normalize", "The normalisation the model expects of its input, applied inside it: MEAN,STD (0.1307,0.3081 for MNIST's usual one) or per-channel lists [M1,M2],[S1,S2]. For a model trained with transforms.Normalize in its data pipeline.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
+        [CommandOption("--normalize <MEAN,STD>"), OptionPath("normalize", "The normalisation the model expects of its input, applied inside it: MEAN,STD (0.1307,0.3081 for MNIST's usual one), or per-channel means and stds as two lists in square brackets. For a model trained with transforms.Normalize in its data pipeline.", typeof(ModelImportOptions), DefaultsFrom = typeof(ModelImportCommand))]
         public string? Normalize { get; init; }
 
         public override ValidationResult Validate()

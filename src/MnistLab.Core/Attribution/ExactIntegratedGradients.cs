@@ -42,6 +42,7 @@ public static class ExactIntegratedGradients
         var sw = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var graph = LayerGraph.Checked(input);
+        ExactPathWalk.RequireWalkable(graph);
         var x = input.Inputs.to_type(ScalarType.Float64);
         var b = options.Baseline.For(input.Inputs).to_type(ScalarType.Float64);
         var points = ExactPathWalk.Breakpoints(graph, x, b, options.MaxPieces);

@@ -65,6 +65,17 @@ static class ExactPathWalk
         return points;
     }
 
+    /// <summary>
+    /// Refuses, before any work, a graph with a smooth activation: the straight path through it has no linear pieces, so
+    /// its integral has no closed form.
+    /// </summary>
+    internal static void RequireWalkable(LayerGraph graph)
+    {
+        static IEnumerable<Stage> All(IEnumerable<Stage> stages) => stages.SelectMany(s => s is ResidualStage r ? All(r.Branch) : [s]);
+        if (All(graph.Stages).OfType<SmoothActivationStage>().FirstOrDefault() is { } smooth)
+            throw new MnistLabException($"exact Integrated Gradients walks models that are linear on pieces; {smooth.Name} is smooth, so the path through it has no pieces to walk: use ig (Gauss–Legendre steps) instead.");
+    }
+
     /// <summary>The value and tangent of the stage's output on the current linear piece; records the distance to the stage's next pattern change.</summary>
     static (Tensor V, Tensor T) Walk(Stage stage, Tensor v, Tensor t, StepTracker steps) => stage switch
     {
@@ -73,6 +84,7 @@ static class ExactPathWalk
         NormalizeStage norm => (norm.Forward(v), norm.Linear(t)),
         ReshapeStage or AvgPoolStage => (stage.Forward(v), stage.Forward(t)),
         ReluStage => Relu(v, t, steps),
+        PiecewiseLinearStage p => Piecewise(p, v, t, steps),
         MaxPoolStage p => MaxPool(p, v, t, steps),
         ResidualStage r => Residual(r, v, t, steps),
         _ => throw new UnreachableException($"exact Integrated Gradients has no walk through a {stage.GetType().Name}."),
@@ -84,6 +96,21 @@ static class ExactPathWalk
         var crossing = (v > 0).logical_and(t < 0).logical_or((v < 0).logical_and(t > 0));
         steps.Add(where(crossing, -v / t, double.PositiveInfinity));
         return (functional.relu(v), t * on.to_type(t.dtype));
+    }
+
+    /// <summary>Slope 1 between the corners and the stage's outer slopes beyond; the pattern changes where the path crosses a corner.</summary>
+    static (Tensor V, Tensor T) Piecewise(PiecewiseLinearStage p, Tensor v, Tensor t, StepTracker steps)
+    {
+        // At a corner the side is the one the path is heading into.
+        var below = (v < p.Low).logical_or(v.eq(p.Low).logical_and(t < 0));
+        var above = (v > p.High).logical_or(v.eq(p.High).logical_and(t > 0));
+        var slope = where(below, p.SlopeBelow, where(above, p.SlopeAbove, 1.0));
+        Tensor Crossing(double corner) =>
+            where((v > corner).logical_and(t < 0).logical_or((v < corner).logical_and(t > 0)), (corner - v) / t, double.PositiveInfinity);
+        // A corner where the slope does not change is no corner (a LeakyReLU of slope 1).
+        if (p.SlopeBelow != 1) steps.Add(Crossing(p.Low));
+        if (double.IsFinite(p.High) && p.SlopeAbove != 1) steps.Add(Crossing(p.High));
+        return (p.Forward(v), t * slope.to_type(t.dtype));
     }
 
     /// <summary>On a linear piece each window passes its winner; the pattern changes where another element overtakes it.</summary>

@@ -6,9 +6,10 @@ using static TorchSharp.torch.nn;
 namespace MnistLab.Attribution;
 
 /// <summary>
-/// A model read as the chain of piecewise-linear layers it computes (Linear, Conv2d, ReLU, max- and average-pooling,
-/// BatchNorm in eval, Flatten, Dropout in eval, and residual sums x + F(x)), with every BatchNorm that follows a Linear or
-/// Conv2d folded into it. Exact Integrated Gradients walks it along the straight path (<see cref="ExactPathWalk"/>); LRP
+/// A model read as the chain of layers it computes (Linear, Conv2d, ReLU, LeakyReLU, ReLU6, max- and average-pooling,
+/// BatchNorm in eval, Flatten, Dropout in eval, and residual sums x + F(x), all linear on pieces; and the smooth
+/// activations Tanh, Sigmoid, GELU, ELU, SiLU and Softplus, which LRP passes and exact IG refuses), with every BatchNorm
+/// that follows a Linear or Conv2d folded into it. Exact Integrated Gradients walks it along the straight path (<see cref="ExactPathWalk"/>); LRP
 /// propagates relevance through it layer by layer (<see cref="LrpPropagation"/>). It is read (<see cref="LayerReader"/>)
 /// from a <c>Sequential</c> of standard TorchSharp modules (so any model built that way works), from a module whose only
 /// child is one, from an imported nn.Sequential, or from a lab model that declares its layers (<see cref="Models.ILayerSequence"/>).

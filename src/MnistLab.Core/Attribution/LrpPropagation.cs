@@ -6,8 +6,8 @@ namespace MnistLab.Attribution;
 
 /// <summary>
 /// How LRP passes relevance back through each stage of a <see cref="LayerGraph"/>, as Zennit does: the composite's rule at
-/// a Linear or Conv2d (<see cref="LrpRule"/>), the ε rule at a BatchNorm that follows neither, Pass at ReLU and the input
-/// normalisation, the gradient at max-pooling, and shares in proportion to the contributions (Norm) at average pooling
+/// a Linear or Conv2d (<see cref="LrpRule"/>), the ε rule at a BatchNorm that follows neither, Pass at every element-wise
+/// activation (ReLU, LeakyReLU, ReLU6, Tanh, Sigmoid, GELU, ...) and at the input normalisation, the gradient at max-pooling, and shares in proportion to the contributions (Norm) at average pooling
 /// and residual sums.
 /// </summary>
 static class LrpPropagation
@@ -38,7 +38,7 @@ static class LrpPropagation
         AffineStage l => composite.RuleFor(l).Apply(l, a, r),
         // After a residual sum a BatchNorm has no layer to fold into: a diagonal layer under the ε rule.
         BatchNormStage bn => bn.Linear(a) * LrpRule.Divide(r, bn.Forward(a), composite.Epsilon),
-        NormalizeStage or ReluStage => r,
+        NormalizeStage or ReluStage or PiecewiseLinearStage or SmoothActivationStage => r,
         ReshapeStage => r.reshape(a.shape),
         MaxPoolStage => ToWinners(stage, a, r),
         AvgPoolStage => InProportion(stage, a, r),

@@ -60,13 +60,16 @@ public static class Explanation
         var graphMethods = options.Methods.Where(m => GraphMethods.Contains(m) || (m == NoiseTunnel.Name && GraphMethods.Contains(options.Settings.SmoothGrad.Method))).ToList();
         string layers;
         try { layers = LayerGraph.Of(model.Model).Describe(); }
-        catch (MnistLabException) { layers = "(not a plain sequence of layers: ig-exact and lrp do not apply)"; }
+        catch (MnistLabException e) { layers = $"(ig-exact and lrp do not apply: {e.Message.TrimEnd('.')})"; }
         if (graphMethods.Count > 0)
-            try { LayerGraph.Checked(input); }
-            catch (MnistLabException e)
-            {
-                throw new InvalidOptionException("methods", $"{string.Join(", ", graphMethods)} cannot explain {model.Source}: {e.Message}");
-            }
+        {
+            LayerGraph graph;
+            try { graph = LayerGraph.Checked(input); }
+            catch (MnistLabException e) { throw new InvalidOptionException("methods", $"{string.Join(", ", graphMethods)} cannot explain {model.Source}: {e.Message}"); }
+            if (graphMethods.Contains(ExactIntegratedGradients.Name))
+                try { ExactPathWalk.RequireWalkable(graph); }
+                catch (MnistLabException e) { throw new InvalidOptionException("methods", $"{ExactIntegratedGradients.Name} cannot explain {model.Source}: {e.Message}"); }
+        }
 
         var methods = new List<ExplainedMethod>();
         foreach (var name in options.Methods)

@@ -30,7 +30,7 @@ static class LayerReader
         _ when model.children().Where(c => c is not HookPoint).ToList() is { Count: > 0 } kids && kids.All(IsStandard) => Sequence(kids),
         _ => throw new MnistLabException(
             $"{Name(model)} is not a plain sequence of layers: exact Integrated Gradients and LRP read Sequential models of Linear, Conv2d, " +
-            "ReLU, MaxPool2d, AvgPool2d, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP and ResNet models."),
+            "activation, pooling, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP and ResNet models."),
     };
 
     /// <summary>The stages of layers applied one after the other (nested Sequentials are read in place).</summary>
@@ -82,6 +82,14 @@ static class LayerReader
             new AffineStage($"conv {c.in_channels}→{c.out_channels} {c.kernel_size[0]}x{c.kernel_size[1]}", Copy(c.weight!), c.bias is null ? null : Copy(c.bias),
                 new ConvShape(c.stride, c.padding ?? [0, 0], c.dilation, c.groups)),
         TorchSharp.Modules.ReLU => new ReluStage(),
+        TorchSharp.Modules.LeakyReLU l => PiecewiseLinearStage.LeakyRelu(l.negative_slope),
+        TorchSharp.Modules.ReLU6 => PiecewiseLinearStage.Clamp("relu6", 0, 6),
+        TorchSharp.Modules.Tanh => new SmoothActivationStage("tanh", a => a.tanh()),
+        TorchSharp.Modules.Sigmoid => new SmoothActivationStage("sigmoid", a => a.sigmoid()),
+        TorchSharp.Modules.GELU => new SmoothActivationStage("gelu", a => functional.gelu(a)),
+        TorchSharp.Modules.ELU e => new SmoothActivationStage($"elu {e.alpha:G3}", a => functional.elu(a, e.alpha)),
+        TorchSharp.Modules.SiLU => new SmoothActivationStage("silu", a => functional.silu(a)),
+        TorchSharp.Modules.Softplus sp => new SmoothActivationStage("softplus", a => functional.softplus(a, sp.beta, sp.threshold)),
         MaxPool2d p when !p.ceil_mode => new MaxPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.dilation ?? [1, 1]),
         AvgPool2d p when !p.ceil_mode && p.divisor_override is null => new AvgPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.count_include_pad),
         TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d => BatchNormStage.Of((BatchNorm)m),
@@ -91,7 +99,7 @@ static class LayerReader
         IResidualBlock block => new ResidualStage(ReadAll(block.Branch())),
         Import.Layers.ReshapeModule r => new ReshapeStage("reshape", a => r.call(a)),
         _ => throw new MnistLabException(
-            $"{Name(m)} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
+            $"{Name(m)} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, LeakyReLU, ReLU6, Tanh, Sigmoid, GELU, ELU, SiLU, Softplus, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
     };
 
     static Tensor Copy(Tensor t) => t.detach().to_type(ScalarType.Float64).clone();

@@ -1,0 +1,42 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Attribution.Graph;
+
+/// <summary>
+/// An element-wise activation that is linear on pieces: slope 1 between <see cref="Low"/> and <see cref="High"/>, and
+/// outside them <see cref="SlopeBelow"/> / <see cref="SlopeAbove"/> (LeakyReLU, ReLU6). Exact Integrated
+/// Gradients walks it as it walks a ReLU, with a pattern change wherever the path crosses a corner.
+/// </summary>
+sealed class PiecewiseLinearStage(string name, double low, double high, double slopeBelow, double slopeAbove) : Stage
+{
+    public double Low { get; } = low;
+    public double High { get; } = high;
+    public double SlopeBelow { get; } = slopeBelow;
+    public double SlopeAbove { get; } = slopeAbove;
+
+    public static PiecewiseLinearStage LeakyRelu(double negativeSlope) => new($"leakyrelu {negativeSlope:G3}", 0, double.PositiveInfinity, negativeSlope, 1);
+
+    public static PiecewiseLinearStage Clamp(string name, double min, double max) => new(name, min, max, 0, 0);
+
+    public override string Describe() => name;
+
+    public override Tensor Forward(Tensor a)
+    {
+        // Written from the corners so that every variant is the same expression: identity inside, the outer slopes beyond.
+        var below = (a - Low).clamp(max: 0);
+        var above = double.IsPositiveInfinity(High) ? zeros_like(a) : (a - High).clamp(min: 0);
+        return a.clamp(Low, High) + SlopeBelow * below + SlopeAbove * above;
+    }
+}
+
+/// <summary>
+/// A smooth element-wise activation (Tanh, Sigmoid, GELU, ELU, SiLU, Softplus): LRP passes relevance through it unchanged,
+/// as Zennit's composites pass every activation; exact Integrated Gradients refuses it (no linear pieces to walk).
+/// </summary>
+sealed class SmoothActivationStage(string name, Func<Tensor, Tensor> forward) : Stage
+{
+    public string Name { get; } = name;
+    public override string Describe() => Name;
+    public override Tensor Forward(Tensor a) => forward(a);
+}
