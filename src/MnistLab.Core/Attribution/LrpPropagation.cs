@@ -41,7 +41,7 @@ static class LrpPropagation
         NormalizeStage or ReluStage or PiecewiseLinearStage or SmoothActivationStage => r,
         ReshapeStage => r.reshape(a.shape),
         MaxPoolStage => ToWinners(stage, a, r),
-        AvgPoolStage => InProportion(stage, a, r),
+        AvgPoolStage or AdaptiveAvgPoolStage => InProportion(stage, a, r),
         ResidualStage res => Residual(res, a, r, composite),
         _ => throw new UnreachableException($"LRP has no rule for a {stage.GetType().Name}."),
     };

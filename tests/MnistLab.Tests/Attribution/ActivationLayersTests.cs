@@ -103,4 +103,25 @@ public class ActivationLayersTests
         Assert.All(lrp.Values, v => Assert.True(float.IsFinite(v)));
         Assert.Contains("tanh is smooth", Assert.Throws<MnistLabException>(() => ExactIntegratedGradients.Compute(input, new ExactIntegratedGradientsOptions())).Message);
     }
+
+    [Fact]
+    public void Every_layer_type_of_an_architecture_file_is_read_and_a_final_softmax_is_refused_by_name()
+    {
+        // The fixture of every layer type, with its random BatchNorm statistics, read from the state_dict PyTorch saved.
+        var zoo = Architecture.Read(Import.ModelFixtures.File("zoo.json"));
+        using var weights = StateDictFile.ReadPyTorch(Import.ModelFixtures.File("zoo.pt"));
+        using var full = new SequentialSpec(zoo).Create();
+        StateDictLoader.Load(full, weights, "zoo");
+        full.eval();
+        using var x = Images(2, 30);
+        var e = Assert.Throws<MnistLabException>(() => Lrp.Compute(new AttributionInput(full, x, [0, 1]), new LrpOptions()));
+        Assert.StartsWith("Softmax: exact Integrated Gradients and LRP explain the scores before the softmax", e.Message);
+
+        using var scores = new SequentialSpec(zoo with { Layers = zoo.Layers.SkipLast(1).ToList() }).Create();
+        StateDictLoader.Load(scores, weights, "zoo without its softmax");
+        scores.eval();
+        var lrp = Lrp.Compute(new AttributionInput(scores, x, [0, 1]), new LrpOptions()); // checks that the graph reproduces the model
+        Assert.All(lrp.Values, v => Assert.True(float.IsFinite(v)));
+        Assert.Contains("adaptive avgpool", LayerGraph.Of(scores).Describe());
+    }
 }

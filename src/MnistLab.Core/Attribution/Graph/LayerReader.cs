@@ -58,6 +58,7 @@ static class LayerReader
     /// <summary>A layer as a user knows it: PyTorch's class name (LeakyReLU), not the .NET type behind it (LeakyReLULayer).</summary>
     static string Name(Module m)
     {
+        if (m is Import.Layers.SoftmaxModule) return m.GetName(); // one class for Softmax and LogSoftmax, named as PyTorch's
         string name = m.GetType().Name;
         name = name.Contains('`') ? name[..name.IndexOf('`')] : name;
         return name.EndsWith("Layer", StringComparison.Ordinal) && name.Length > 5 ? name[..^5] : name;
@@ -92,6 +93,9 @@ static class LayerReader
         TorchSharp.Modules.Softplus sp => new SmoothActivationStage("softplus", a => functional.softplus(a, sp.beta, sp.threshold)),
         MaxPool2d p when !p.ceil_mode => new MaxPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.dilation ?? [1, 1]),
         AvgPool2d p when !p.ceil_mode && p.divisor_override is null => new AvgPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.count_include_pad),
+        AdaptiveAvgPool2d p => new AdaptiveAvgPoolStage(p.output_size),
+        TorchSharp.Modules.Softmax or TorchSharp.Modules.LogSoftmax or Import.Layers.SoftmaxModule => throw new MnistLabException(
+            $"{Name(m)}: exact Integrated Gradients and LRP explain the scores before the softmax; import the model without its final {Name(m)} (the predictions are the same)."),
         TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d => BatchNormStage.Of((BatchNorm)m),
         Flatten f => new ReshapeStage("flatten", a => a.flatten(f.start_dim, f.end_dim)),
         TorchSharp.Modules.Dropout or TorchSharp.Modules.Dropout2d or SeededDropout or TorchSharp.Modules.Identity or HookPoint => null,
