@@ -9,7 +9,8 @@ namespace MnistLab.Sweeps;
 /// A sweep's folder on disk: <c>sweep.json</c> (the grid and its points), <c>points/&lt;k&gt;/</c> (each point an
 /// ordinary run folder with its metrics.json), <c>state/</c> (which points run now and why one failed) and
 /// <c>logs/</c>. Everything a sweep knows is in these files, so it is resumed, run elsewhere (Slurm, Kubernetes)
-/// and aggregated from the folder alone.
+/// and aggregated from the folder alone. A sweep grows: the same experiment with more seeds or more values of the keys
+/// it varies keeps its points (their folders and indices) and appends the new ones.
 /// </summary>
 public sealed class SweepPlan
 {
@@ -21,11 +22,14 @@ public sealed class SweepPlan
     public IReadOnlyList<SweepPoint> Points { get; }
     public IExperiment Experiment { get; }
 
-    SweepPlan(string folder, SweepSpec spec)
+    /// <summary>The points this invocation added to a sweep that was already in the folder (empty unless it grew).</summary>
+    public IReadOnlyList<SweepPoint> Added { get; private init; } = [];
+
+    SweepPlan(string folder, SweepSpec spec, IReadOnlyList<SweepPoint>? points = null)
     {
         Folder = Path.GetFullPath(folder);
         Spec = spec;
-        Points = spec.Points();
+        Points = points ?? spec.Points();
         Experiment = Registry.Get(spec.Experiment);
     }
 
@@ -46,26 +50,38 @@ public sealed class SweepPlan
 
     /// <summary>
     /// The sweep of <paramref name="spec"/> in <paramref name="folder"/>: created (sweep.json and its folders) if the
-    /// folder is new or empty, reopened if it already holds this grid (a resumed sweep), refused if it holds another
-    /// grid or anything that is not a sweep.
+    /// folder is new or empty, reopened if it already holds this grid (a resumed sweep), grown if it holds a smaller grid
+    /// of the same experiment and keys (<see cref="Added"/> lists the new points), refused if it holds another grid or
+    /// anything that is not a sweep.
     /// </summary>
     public static SweepPlan Create(string folder, SweepSpec spec, IReadOnlyList<string>? command = null)
     {
         spec = spec.Validated();
         string full = Path.GetFullPath(folder);
         if (System.IO.File.Exists(full)) throw new InvalidOptionException($"{folder}: is a file, expected a folder.");
+        IReadOnlyList<SweepPoint>? points = null;
+        IReadOnlyList<SweepPoint> added = [];
         if (IsSweep(full))
         {
             var existing = Open(full);
-            if (!SameGrid(existing.Spec, spec))
-                throw new InvalidOptionException($"{folder}: holds a sweep of another grid ({Describe(existing.Spec)}); run that one as it is (mnistlab sweep run --out {folder}) or choose another folder.");
-            if (spec.Data is null || (spec.Data == existing.Spec.Data && spec.NoFetch == existing.Spec.NoFetch)) return existing;
-            spec = existing.Spec with { Data = spec.Data, NoFetch = spec.NoFetch }; // where MNIST is may change between invocations
+            if (SameGrid(existing.Spec, spec))
+            {
+                if (spec.Data is null || (spec.Data == existing.Spec.Data && spec.NoFetch == existing.Spec.NoFetch)) return existing;
+                spec = existing.Spec with { Data = spec.Data, NoFetch = spec.NoFetch }; // where MNIST is may change between invocations
+                points = existing.Points;
+            }
+            else
+            {
+                if (WhyNotGrown(existing.Spec, spec) is { } why)
+                    throw new InvalidOptionException($"{folder}: holds a sweep of another grid ({Describe(existing.Spec)}); {why}. Run that one as it is (mnistlab sweep run --out {folder}), grow it, or choose another folder.");
+                spec = spec with { Data = spec.Data ?? existing.Spec.Data };
+                (points, added) = Grown(existing.Points, spec);
+            }
         }
         else if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
             throw new InvalidOptionException($"{folder}: the folder exists and is not a sweep (no {File}); choose a new or empty folder.");
 
-        var plan = new SweepPlan(full, spec);
+        var plan = new SweepPlan(full, spec, points) { Added = added };
         try
         {
             foreach (var dir in new[] { plan.PointsFolder, plan.StateFolder, plan.LogsFolder }) Directory.CreateDirectory(dir);
@@ -78,6 +94,38 @@ public sealed class SweepPlan
         return plan;
     }
 
+    /// <summary>
+    /// Null when <paramref name="larger"/> grows <paramref name="grid"/>: the same experiment and budget, the same keys in
+    /// the same order, every seed and every value kept. Otherwise what differs, for the refusal.
+    /// </summary>
+    static string? WhyNotGrown(SweepSpec grid, SweepSpec larger)
+    {
+        if (grid.Experiment != larger.Experiment) return $"this one is of {larger.Experiment}";
+        if (grid.Quick != larger.Quick) return larger.Quick ? "this one adds --quick" : "this one has no --quick";
+        if (!grid.Axes.Select(a => a.Key).SequenceEqual(larger.Axes.Select(a => a.Key)))
+            return $"this one varies {(larger.Axes.Count == 0 ? "no key" : string.Join(", ", larger.Axes.Select(a => a.Key)))}, that one {(grid.Axes.Count == 0 ? "no key" : string.Join(", ", grid.Axes.Select(a => a.Key)))}";
+        var dropped = grid.Seeds.Except(larger.Seeds).ToList();
+        if (dropped.Count > 0) return $"this one leaves out seed{(dropped.Count == 1 ? "" : "s")} {SeedList.Compact(dropped)} (a sweep grows, it never shrinks)";
+        foreach (var (old, now) in grid.Axes.Zip(larger.Axes))
+            if (old.Values.Except(now.Values).FirstOrDefault() is { } value) return $"this one leaves out {old.Key}={value} (a sweep grows, it never shrinks)";
+        return null;
+    }
+
+    /// <summary>The points of <paramref name="spec"/>'s grid: those already in the folder under their indices, then the new ones after them, in grid order.</summary>
+    static (IReadOnlyList<SweepPoint> All, IReadOnlyList<SweepPoint> Added) Grown(IReadOnlyList<SweepPoint> existing, SweepSpec spec)
+    {
+        var all = existing.Select(p => p with { SettingLabel = spec.LabelOf(p.Setting) }).ToList();
+        var added = new List<SweepPoint>();
+        foreach (var p in spec.Points())
+            if (!existing.Any(e => e.Seed == p.Seed && e.Setting.SequenceEqual(p.Setting)))
+            {
+                var point = p with { Index = all.Count };
+                all.Add(point);
+                added.Add(point);
+            }
+        return (all, added);
+    }
+
     /// <summary>Reads the sweep in <paramref name="folder"/>; a missing or damaged sweep.json is an error naming it.</summary>
     public static SweepPlan Open(string folder)
     {
@@ -85,6 +133,7 @@ public sealed class SweepPlan
         if (!System.IO.File.Exists(path))
             throw new InvalidOptionException($"{folder}: not a sweep (no {File}); create one with mnistlab sweep run --experiment NAME --seeds ... --out {folder}.");
         SweepSpec spec;
+        IReadOnlyList<SweepPoint>? points;
         try
         {
             var root = JsonNode.Parse(System.IO.File.ReadAllText(path))?.AsObject() ?? throw new JsonException("empty");
@@ -100,6 +149,8 @@ public sealed class SweepPlan
                 Data = root["data"]?.GetValue<string>(),
                 NoFetch = root["no_fetch"]?.GetValue<bool>() ?? false,
             };
+            points = root["points"]?.AsArray().Select(p => new SweepPoint(p!["index"]!.GetValue<int>(), p["seed"]!.GetValue<long>(),
+                p["setting"]!.AsObject().Select(kv => (kv.Key, kv.Value!.GetValue<string>())).ToList(), "")).ToList();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
         {
@@ -107,7 +158,20 @@ public sealed class SweepPlan
         }
         if (Registry.Find(spec.Experiment) is null)
             throw new DataFormatException($"{path}: names an experiment this MnistLab does not know ('{spec.Experiment}').");
-        return new SweepPlan(folder, spec);
+        return new SweepPlan(folder, spec, points is null ? null : Checked(path, spec, points));
+    }
+
+    /// <summary>
+    /// The points a sweep.json lists, checked to be its grid's, once each, numbered 0 to n − 1 (a grown sweep numbers
+    /// them in the order they were added, which is not the grid's order).
+    /// </summary>
+    static IReadOnlyList<SweepPoint> Checked(string path, SweepSpec spec, IReadOnlyList<SweepPoint> points)
+    {
+        var grid = spec.Points();
+        bool same = points.Count == grid.Count && points.Select(p => p.Index).Order().SequenceEqual(Enumerable.Range(0, points.Count))
+            && grid.All(g => points.Count(p => p.Seed == g.Seed && p.Setting.SequenceEqual(g.Setting)) == 1);
+        if (!same) throw new DataFormatException($"{path}: not a valid sweep (its points are not those of its seeds and axes, once each, numbered 0 to {grid.Count - 1}).");
+        return points.OrderBy(p => p.Index).Select(p => p with { SettingLabel = spec.LabelOf(p.Setting) }).ToList();
     }
 
     /// <summary>The grid in a few words: <c>ring --quick, 20 seeds x 2 settings (alpha=0,0.01)</c>.</summary>

@@ -82,4 +82,27 @@ public class LocalSweepTests(RealMnist mnist)
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(killed, "report", "metrics.json")));
         Assert.Equal(3, metrics.RootElement.GetProperty("settings")[0].GetProperty("figures").GetProperty("mlp_ce_test_acc").GetProperty("n").GetInt32());
     }
+
+    [Fact]
+    public void A_sweep_grown_by_a_seed_gives_the_answers_of_the_sweep_run_with_all_seeds_at_once()
+    {
+        _ = mnist.Data;
+        using var dir = new TempDir();
+        string[] grid = ["sweep", "run", "--experiment", "linearity", "--quick", "--set", "models=[mlp_ce]", "--set", "mlp_hidden=16", "--set", "train.epochs=1",
+            "--threads", "1", "--no-fetch", "--jobs", "2"];
+        string atOnce = dir.File("at-once"), grown = dir.File("grown");
+        using (var p = CliProcess.Start([.. grid, "--seeds", "0-2", "--out", atOnce]))
+            Assert.True(p.Wait(Limit) == 0, p.Output);
+        using (var p = CliProcess.Start([.. grid, "--seeds", "0-1", "--out", grown]))
+            Assert.True(p.Wait(Limit) == 0, p.Output);
+        var firstRun = File.GetLastWriteTimeUtc(Path.Combine(grown, "points", "0", "metrics.json"));
+        using (var p = CliProcess.Start([.. grid, "--seeds", "0-2", "--out", grown]))
+        {
+            Assert.True(p.Wait(Limit) == 0, p.Output);
+            Assert.Contains("Grown: 1 new point (2-2) after the 2 already there, which are kept.", p.Words);
+            Assert.Contains("2 finished before (kept)", p.Words);
+        }
+        Assert.Equal(firstRun, File.GetLastWriteTimeUtc(Path.Combine(grown, "points", "0", "metrics.json")));
+        Assert.Equal(Answers(atOnce)!.ToJsonString(), Answers(grown)!.ToJsonString());
+    }
 }

@@ -161,6 +161,64 @@ public class SweepGridTests
         Assert.Contains(Path.Combine(folder, "sweep.json"), Assert.Throws<DataFormatException>(() => SweepPlan.Open(folder)).Message);
     }
 
+    [Fact]
+    public void A_sweep_grows_by_seeds_and_values_keeping_its_points_under_their_indices()
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("sweep");
+        var small = SweepPlan.Create(folder, Ring("alpha=0,0.01"));
+        Assert.Empty(small.Added);
+        var before = small.Points.Select(p => (p.Index, p.Seed, Label: SweepSpec.Label(p.Setting))).ToList();
+
+        var seeds = SweepPlan.Create(folder, Ring("alpha=0,0.01") with { Seeds = [0, 1, 2] });
+        Assert.Equal(before, seeds.Points.Take(4).Select(p => (p.Index, p.Seed, SweepSpec.Label(p.Setting))));
+        Assert.Equal([(4, 2L), (5, 2L)], seeds.Added.Select(p => (p.Index, p.Seed)));
+
+        var values = SweepPlan.Create(folder, Ring("alpha=0,0.01,0.1") with { Seeds = [0, 1, 2] });
+        Assert.Equal(9, values.Points.Count);
+        Assert.Equal(before, values.Points.Take(4).Select(p => (p.Index, p.Seed, SweepSpec.Label(p.Setting))));
+        Assert.Equal(["alpha=0.1", "alpha=0.1", "alpha=0.1"], values.Added.Select(p => p.SettingLabel));
+        Assert.Equal([6, 7, 8], values.Added.Select(p => p.Index));
+
+        // Read back, the folder's points are those it grew, in the order of their indices, and the same grid reopens as it is.
+        var reopened = SweepPlan.Open(folder);
+        Assert.Equal(values.Points, reopened.Points, (a, b) => a.Index == b.Index && a.Seed == b.Seed && a.Setting.SequenceEqual(b.Setting) && a.SettingLabel == b.SettingLabel);
+        Assert.Empty(SweepPlan.Create(folder, Ring("alpha=0,0.01,0.1") with { Seeds = [0, 1, 2] }).Added);
+        Assert.Equal(0.1, ((RingOptions)reopened.Spec.OptionsOf(reopened.Points[8])).Alpha);
+    }
+
+    [Theory]
+    [InlineData("linearity", "0,1", "alpha=0,0.01", "this one is of linearity")]
+    [InlineData("ring", "1,2", "alpha=0,0.01", "leaves out seed 0")]
+    [InlineData("ring", "0,1", "alpha=0", "leaves out alpha=0.01")]
+    [InlineData("ring", "0,1", "train.epochs=1,2", "this one varies train.epochs, that one alpha")]
+    public void A_sweep_that_would_shrink_or_change_is_refused_saying_what_differs(string experiment, string seeds, string axis, string why)
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("sweep");
+        SweepPlan.Create(folder, Ring("alpha=0,0.01"));
+        var written = File.ReadAllText(Path.Combine(folder, "sweep.json"));
+        var spec = new SweepSpec { Experiment = experiment, Seeds = SeedList.Parse(seeds), Axes = experiment == "ring" ? [SweepAxis.Parse(axis)] : [], Quick = true };
+        var e = Assert.Throws<InvalidOptionException>(() => SweepPlan.Create(folder, spec));
+        Assert.Contains("holds a sweep of another grid (ring --quick, 2 seeds x 2 settings (alpha=0,0.01))", e.Message);
+        Assert.Contains(why, e.Message);
+        Assert.Equal(written, File.ReadAllText(Path.Combine(folder, "sweep.json")));
+    }
+
+    [Fact]
+    public void A_sweep_json_whose_points_are_not_its_grid_is_refused()
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("sweep");
+        SweepPlan.Create(folder, Ring("alpha=0,0.01"));
+        string path = Path.Combine(folder, "sweep.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["points"]![2]!["seed"] = 0; // point 2 (seed 1, alpha=0) now repeats point 0
+        File.WriteAllText(path, json.ToJsonString());
+        var e = Assert.Throws<DataFormatException>(() => SweepPlan.Open(folder));
+        Assert.Contains("its points are not those of its seeds and axes", e.Message);
+    }
+
     [Theory]
     [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0-1", "--set", "alhpa=0,1", "--out", "OUT")]
     [InlineData("sweep", "run", "--experiment", "ring", "--seeds", "0-1", "--set", "alpha=0,x", "--out", "OUT")]

@@ -111,6 +111,8 @@ public sealed class SweepRunCommand : LabCommand<SweepRunCommand.Settings>
             }, CliApp.Arguments)
             : SweepPlan.Open(dir);
         AnsiConsole.MarkupLine($"Sweep [bold]{Markup.Escape(SweepPlan.Describe(plan.Spec))}[/]: {plan.Points.Count} points in {Markup.Escape(Path.Combine(dir, SweepPlan.File))}");
+        if (plan.Added.Count > 0)
+            AnsiConsole.WriteLine($"Grown: {plan.Added.Count} new point{(plan.Added.Count == 1 ? "" : "s")} ({plan.Added[0].Index}-{plan.Added[^1].Index}) after the {plan.Points.Count - plan.Added.Count} already there, which are kept.");
 
         if (slurm is not null || kubernetes is not null)
         {
