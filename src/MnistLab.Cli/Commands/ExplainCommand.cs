@@ -62,6 +62,15 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
         [CommandOption("--smooth-stdev <X>"), OptionPath("settings.smooth_grad.stdev", "smoothgrad: noise standard deviation in pixel units.", typeof(ExplainOptions))]
         public double? SmoothStdev { get; init; }
 
+        [CommandOption("--scale <WHOSE>"), OptionPath("display.scale", "Colour scale of the pictures: image (each map its own) or figure (one for all).", typeof(ExplainOptions))]
+        public string? Scale { get; init; }
+
+        [CommandOption("--clip <PERCENT>"), OptionPath("display.clip", "The colour scale ends at this percentile of |value| (the few pixels above it drawn at full colour); 100 is the largest value.", typeof(ExplainOptions))]
+        public double? Clip { get; init; }
+
+        [CommandOption("--show <WHAT>"), OptionPath("display.show", "blend (the map over the digit) or heat (the map alone).", typeof(ExplainOptions))]
+        public string? Show { get; init; }
+
         [CommandOption("--out <DIR>")]
         [Description("Report folder; replaced only when the run succeeds, and only if empty or an earlier report.")]
         public string? Out { get; init; }

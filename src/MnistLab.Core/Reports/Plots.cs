@@ -172,48 +172,6 @@ public static class Plots
         plot.SavePng(path, 560, 520);
     }
 
-    /// <summary>
-    /// Attribution maps over their digits: each panel shows the digit in grey and the map on top in a diverging colour
-    /// map centred at zero (red positive, blue negative), opaque where |value| is large and clear where it is near zero.
-    /// One colour scale for all panels (the largest |value|), with its colour bar beside the last panel.
-    /// </summary>
-    public static void AttributionOverlays(string path, IReadOnlyList<float[]> digits, IReadOnlyList<float[]> maps, IReadOnlyList<string> titles, int rows, int cols, int side = 28)
-    {
-        double limit = maps.SelectMany(m => m).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
-        if (limit == 0) limit = 1;
-        var multi = new Multiplot();
-        multi.AddPlots(rows * cols);
-        multi.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, cols);
-        int last = Math.Min(maps.Count, rows * cols) - 1;
-        for (int k = 0; k < rows * cols; k++)
-        {
-            var plot = multi.GetPlot(k);
-            plot.HideAxesAndGrid();
-            if (k >= maps.Count) continue;
-            var gray = new double[side, side];
-            var cells = new double[side, side];
-            var alpha = new byte[side, side];
-            for (int r = 0; r < side; r++)
-                for (int c = 0; c < side; c++)
-                {
-                    gray[r, c] = digits[k][r * side + c];
-                    cells[r, c] = maps[k][r * side + c];
-                    alpha[r, c] = (byte)Math.Round(255 * Math.Min(1, Math.Sqrt(Math.Abs(maps[k][r * side + c]) / limit)));
-                }
-            var digit = plot.Add.Heatmap(gray);
-            digit.Colormap = new ScottPlot.Colormaps.Grayscale();
-            digit.ManualRange = new ScottPlot.Range(0, 1.6); // the digit stays in the background: white is drawn light grey
-            var map = plot.Add.Heatmap(cells);
-            map.Colormap = new ScottPlot.Colormaps.Balance();
-            map.ManualRange = new ScottPlot.Range(-limit, limit);
-            map.AlphaMap = alpha;
-            if (k == last) plot.Add.ColorBar(map);
-            plot.Title(titles[k], size: 12);
-            plot.Axes.SquareUnits();
-        }
-        multi.SavePng(path, cols * 170 + 60, rows * 170);
-    }
-
     /// <summary>Lines of several named series against explicit x values (fractions of pixels, say).</summary>
     public static void Curves(string path, string title, string xLabel, string yLabel, IReadOnlyList<double> xs, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 640, int height = 420)
     {

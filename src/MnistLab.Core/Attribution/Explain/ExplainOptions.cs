@@ -2,6 +2,7 @@ using System.Globalization;
 using MnistLab.Attribution.Checks;
 using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Reports;
 
 namespace MnistLab.Attribution.Explain;
 
@@ -19,6 +20,9 @@ public sealed record ExplainOptions
     public AttributionSettings Settings { get; init; } = new();
     public ChecksOptions CheckOptions { get; init; } = new();
 
+    /// <summary>How the report draws the maps (the .npy files hold them as computed).</summary>
+    public MapDisplay Display { get; init; } = new();
+
     /// <summary>GradientSHAP's baselines: this many training images drawn with the seed.</summary>
     public int ShapBaselines { get; init; } = 16;
 
@@ -34,6 +38,7 @@ public sealed record ExplainOptions
         Require.InRange(ShapBaselines, 1, 10_000, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.ShapBaselines)}");
         Settings.Validated();
         CheckOptions.Validated();
+        Display.Validated();
         return this;
     }
 

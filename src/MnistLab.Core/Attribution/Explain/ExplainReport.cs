@@ -33,11 +33,11 @@ public static class ExplainReport
             npy.Complete();
 
             int shown = Math.Min(16, n), cols = Math.Min(4, shown);
-            Plots.AttributionOverlays(folder.PathOf($"maps_{m.Name}.png"), r.Images[..shown], m.ImageMaps[..shown],
-                Enumerable.Range(0, shown).Select(i => $"#{r.Indices[i]} y={r.Labels[i]} p={r.Predictions[i]}").ToList(), (shown + cols - 1) / cols, cols);
+            AttributionFigure.Write(folder.PathOf($"maps_{m.Name}.png"), r.Images[..shown], m.ImageMaps[..shown],
+                Enumerable.Range(0, shown).Select(i => $"#{r.Indices[i]} y={r.Labels[i]} p={r.Predictions[i]}").ToList(), cols, r.Options.Display);
             var classes = Enumerable.Range(0, 10).Where(c => r.Labels.Contains(c)).ToList();
-            Plots.AttributionOverlays(folder.PathOf($"class_means_{m.Name}.png"), classes.Select(c => Mean(r.Images, r.Labels, c)).ToList(),
-                classes.Select(c => Mean(m.ImageMaps, r.Labels, c)).ToList(), classes.Select(c => $"digit {c} (n={r.Labels.Count(l => l == c)})").ToList(), 2, 5);
+            AttributionFigure.Write(folder.PathOf($"class_means_{m.Name}.png"), classes.Select(c => Mean(r.Images, r.Labels, c)).ToList(),
+                classes.Select(c => Mean(m.ImageMaps, r.Labels, c)).ToList(), classes.Select(c => $"digit {c} (n={r.Labels.Count(l => l == c)})").ToList(), Math.Min(5, classes.Count), r.Options.Display);
             if (m.Checks?.Curves is { } curves)
             {
                 Plots.Curves(folder.PathOf($"deletion_{m.Name}.png"), $"{m.Name}: deletion (pixels set to black)", "fraction of pixels deleted", "p(target)", curves.DeletionMostFirst.Fractions,
@@ -54,6 +54,10 @@ public static class ExplainReport
         folder.WriteJson(ReportFolder.Marker, Metrics(r, command));
         folder.WriteReport(Markdown(r));
     }
+
+    static string Scale(MapDisplay d) =>
+        (d.Scale == MapScale.Figure ? "one colour scale per figure" : "each image's own colour scale (its end beside the title)")
+        + (d.Clip < 100 ? $", ending at the {d.Clip:G3}th percentile of |value| (larger values drawn at full colour)" : ", ending at the largest |value|");
 
     static float[] Mean(float[][] rows, long[] labels, int c)
     {
@@ -115,7 +119,7 @@ public static class ExplainReport
         sb.AppendLine($"Images: {r.Options.Images} ({r.Indices.Length} images); target: {r.Options.Target}; seed {r.Options.Seed}. Attributions are of the " +
                       "target's pre-softmax output with respect to the [0, 1] image, in Captum's conventions; each map is in " +
                       $"`{AttributionsFolder}/<method>.npy` (float32, (N, 1, 28, 28), images in the order chosen). In the pictures red is positive, " +
-                      "blue negative, on one colour scale per figure centred at zero.").AppendLine();
+                      $"blue negative, on {Scale(r.Options.Display)} centred at zero{(r.Options.Display.Show == MapShow.Heat ? ", the maps alone" : ", over the digits in grey")}.").AppendLine();
         sb.AppendLine(Table(["method", "seconds", "completeness |error| mean / max", "deletion area (most first / random)", "insertion area (most first / random)",
                 "infidelity", "max-sensitivity", "Spearman after full randomisation", "random-logit Spearman"],
             r.Methods.Select(m =>

@@ -80,7 +80,7 @@ public static class RingAttribution
     public static void WriteFigures(RingAttributionResult? r, ReportFolder folder)
     {
         if (r is null || r.Maps.Length == 0) return;
-        Plots.AttributionOverlays(folder.PathOf("ig_mlp_ring_digits.png"), r.Digits, r.Maps, r.Titles, 2, 4);
+        AttributionFigure.Write(folder.PathOf("ig_mlp_ring_digits.png"), r.Digits, r.Maps, r.Titles, 4, new MapDisplay());
     }
 
     public static string Markdown(RingAttributionResult? r)

@@ -69,7 +69,7 @@ public static class RotatedAttribution
     public static void WriteFigures(RotatedAttributionResult? r, ReportFolder folder)
     {
         if (r is null || r.Maps.Length == 0) return;
-        Plots.AttributionOverlays(folder.PathOf("ig_resnet.png"), r.Images, r.Maps, r.Titles, 2, 4);
+        AttributionFigure.Write(folder.PathOf("ig_resnet.png"), r.Images, r.Maps, r.Titles, 4, new MapDisplay());
     }
 
     public static string Markdown(RotatedAttributionResult? r)
