@@ -62,6 +62,12 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
         [CommandOption("--smooth-stdev <X>"), OptionPath("settings.smooth_grad.stdev", "smoothgrad: noise standard deviation in pixel units.", typeof(ExplainOptions))]
         public double? SmoothStdev { get; init; }
 
+        [CommandOption("--layer <POINT>"), OptionPath("layer", "Also attribute the target to the units or channels of this named point (see model show): Layer IG, Layer Gradient × Activation and conductance.", typeof(ExplainOptions))]
+        public string? Layer { get; init; }
+
+        [CommandOption("--layer-methods <LIST>"), OptionPath("layer_methods", "Comma-separated: layer-ig, layer-gradient-x-activation, layer-conductance.", typeof(ExplainOptions))]
+        public string? LayerMethods { get; init; }
+
         [CommandOption("--scale <WHOSE>"), OptionPath("display.scale", "Colour scale of the pictures: image (each map its own) or figure (one for all).", typeof(ExplainOptions))]
         public string? Scale { get; init; }
 
@@ -97,6 +103,9 @@ public sealed class ExplainCommand : LabCommand<ExplainCommand.Settings>
         foreach (var m in result.Methods)
             table.AddRow(m.Name, m.Result.Seconds.ToString("F2", CultureInfo.InvariantCulture),
                 m.Result.MaxAbsCompletenessError is { } e ? e.ToString("G3", CultureInfo.InvariantCulture) : "-", m.Checks is null ? "-" : "yes");
+        foreach (var l in result.LayerMethods)
+            table.AddRow($"{l.Name} at {l.Point}", l.Result.Seconds.ToString("F2", CultureInfo.InvariantCulture),
+                l.Result.MaxAbsCompletenessError is { } e ? e.ToString("G3", CultureInfo.InvariantCulture) : "-", "-");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(settings.Out!)}[/] ({result.Indices.Length} images, {result.Methods.Count} methods)");
         return 0;

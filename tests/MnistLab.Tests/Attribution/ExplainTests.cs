@@ -39,6 +39,41 @@ public class ExplainTests(RealMnist mnist)
         Assert.Contains("## ig-exact", File.ReadAllText(Path.Combine(report, "report.md")));
     }
 
+    [Fact]
+    public void Layer_attributes_the_target_to_every_channel_of_a_point_and_an_unknown_point_is_refused_before_any_work()
+    {
+        _ = mnist.Data;
+        using var dir = new TempDir();
+        string model = dir.File("model"), report = dir.File("explain");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", MnistLab.Tests.Import.ModelFixtures.File("cnn.onnx"), "--out", model, "--no-fetch"]));
+        const string point = "/net/net.2/Relu_output_0"; // the ReLU after the convolution: 8 channels of 28x28
+        Assert.Equal(CliApp.Ok, CliApp.Run(["explain", "--model", model, "--methods", "saliency", "--images", "test:0:6", "--layer", point, "--no-fetch", "--out", report]));
+
+        var layer = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json"))).RootElement.GetProperty("layer");
+        Assert.Equal(point, layer.GetProperty("point").GetString());
+        foreach (var method in new[] { "layer-ig", "layer-gradient-x-activation", "layer-conductance" })
+        {
+            var (shape, values) = NpyReader.Read(Path.Combine(report, "layer_attributions", $"{method}.npy"));
+            Assert.Equal([6L, 8, 28, 28], shape);
+            var m = layer.GetProperty("methods").GetProperty(method);
+            // The bars are each channel's attribution summed over its positions, averaged over the images.
+            var means = m.GetProperty("unit_means").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            for (int c = 0; c < 8; c++)
+            {
+                double expected = Enumerable.Range(0, 6).Average(i => values.Skip((i * 8 + c) * 784).Take(784).Sum(v => (double)v));
+                Assert.Equal(expected, means[c], 4);
+            }
+            Assert.True(File.Exists(Path.Combine(report, $"layer_{method}.png")) && File.Exists(Path.Combine(report, $"layer_{method}_channels.png")));
+        }
+        // Layer IG is complete: its attributions sum to f(x) − f(0), up to the quadrature's error.
+        Assert.True(layer.GetProperty("methods").GetProperty("layer-ig").GetProperty("completeness_error").GetProperty("max_abs").GetDouble() < 0.01);
+        Assert.Contains("## Units and channels of /net/net.2/Relu_output_0", File.ReadAllText(Path.Combine(report, "report.md")));
+
+        Assert.Equal(CliApp.Usage, CliApp.Run(["explain", "--model", model, "--layer", "fc9", "--no-fetch", "--out", dir.File("bad")]));
+        Assert.Equal(CliApp.Usage, CliApp.Run(["explain", "--model", model, "--layer", point, "--layer-methods", "layer-shap", "--no-fetch", "--out", dir.File("bad")]));
+        Assert.False(Directory.Exists(dir.File("bad")));
+    }
+
     [Theory]
     [InlineData("--model", "some-folder")]
     [InlineData("--checkpoint", "no-such.ckpt")]

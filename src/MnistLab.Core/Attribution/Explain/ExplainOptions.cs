@@ -20,6 +20,12 @@ public sealed record ExplainOptions
     public AttributionSettings Settings { get; init; } = new();
     public ChecksOptions CheckOptions { get; init; } = new();
 
+    /// <summary>A named point (see <c>mnistlab model show</c>) whose units or channels the layer methods attribute the target to; null for none.</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>The layer methods run at <see cref="Layer"/>; they take Integrated Gradients' steps, rule and baseline.</summary>
+    public IReadOnlyList<string> LayerMethods { get; init; } = [LayerIntegratedGradients.Name, LayerGradientXActivation.Name, LayerConductance.Name];
+
     /// <summary>How the report draws the maps (the .npy files hold them as computed).</summary>
     public MapDisplay Display { get; init; } = new();
 
@@ -39,6 +45,11 @@ public sealed record ExplainOptions
         Settings.Validated();
         CheckOptions.Validated();
         Display.Validated();
+        Require.That(Layer is null || Layer.Length > 0, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.Layer)}", "must name a point of the model.");
+        foreach (var m in LayerMethods)
+            Require.That(Explanation.LayerMethodNames.Contains(m), $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.LayerMethods)}",
+                $"names no layer method '{m}'; the layer methods are {string.Join(", ", Explanation.LayerMethodNames)}.");
+        Require.That(LayerMethods.Distinct().Count() == LayerMethods.Count, $"{nameof(ExplainOptions)}.{nameof(ExplainOptions.LayerMethods)}", "names a method twice.");
         return this;
     }
 

@@ -51,8 +51,52 @@ public static class ExplainReport
                     [("Spearman", checks.Randomisation.Cascade.Select(c => c.Spearman).ToList()), ("Spearman of |map|", checks.Randomisation.Cascade.Select(c => c.SpearmanAbs).ToList()),
                      ("SSIM", checks.Randomisation.Cascade.Select(c => c.Ssim).ToList())]);
         }
+        foreach (var l in r.LayerMethods) WriteLayer(l, r.Options.Display, folder);
         folder.WriteJson(ReportFolder.Marker, Metrics(r, command));
         folder.WriteReport(Markdown(r));
+    }
+
+    public const string LayerAttributionsFolder = "layer_attributions";
+
+    /// <summary>
+    /// A layer method's attributions: the .npy in the point's shape, the mean attribution of each unit (dense) or channel
+    /// (conv, summed over positions) over the images as bars, and for a conv point the first image's map of every channel.
+    /// </summary>
+    static void WriteLayer(ExplainedLayer l, MapDisplay display, ReportFolder folder)
+    {
+        var shape = l.Result.Shape;
+        using (var npy = new NpyWriter(Path.Combine(folder.Staging, LayerAttributionsFolder, $"{l.Name}.npy"), shape))
+        {
+            npy.Append(l.Result.Values);
+            npy.Complete();
+        }
+        var perUnit = UnitMeans(l.Result);
+        bool conv = shape.Length == 4;
+        Plots.Bars(folder.PathOf($"layer_{l.Name}.png"), $"{l.Name}, mean over the images", $"{(conv ? "channel" : "unit")} of {l.Point}",
+            conv ? "attribution (summed over positions)" : "attribution", perUnit.Select((_, i) => $"{i}").ToList(), perUnit);
+        if (conv && shape[2] == shape[3])
+        {
+            var first = l.Result.Map(0);
+            long size = shape[2] * shape[3];
+            var channels = Enumerable.Range(0, (int)shape[1]).Select(c => first.AsSpan((int)(c * size), (int)size).ToArray()).ToList();
+            AttributionFigure.Write(folder.PathOf($"layer_{l.Name}_channels.png"), channels.Select(c => new float[c.Length]).ToList(), channels,
+                channels.Select((_, c) => $"channel {c}").ToList(), Math.Min(8, channels.Count), display with { Show = MapShow.Heat });
+        }
+    }
+
+    /// <summary>Each unit's (or channel's, summed over its positions) attribution, averaged over the images.</summary>
+    static double[] UnitMeans(AttributionResult r)
+    {
+        int units = (int)r.Shape[1];
+        long per = r.ExampleSize / units;
+        var means = new double[units];
+        for (int i = 0; i < r.Count; i++)
+        {
+            var map = r.Map(i);
+            for (int u = 0; u < units; u++)
+                for (long p = 0; p < per; p++) means[u] += map[u * per + p] / (double)r.Count;
+        }
+        return means;
     }
 
     static string Scale(MapDisplay d) =>
@@ -83,6 +127,18 @@ public static class ExplainReport
             extra_inputs = m.ExtraMaps is { } x ? new { mean_attribution = Enumerable.Range(0, x[0].Length).Select(j => x.Average(row => (double)row[j])).ToArray() } : null,
             checks = m.Checks is { } c ? Checks(c) : null,
         }),
+        layer = r.LayerMethods.Count == 0 ? null : new
+        {
+            point = r.Options.Layer,
+            methods = r.LayerMethods.ToDictionary(l => l.Name, l => new
+            {
+                seconds = l.Result.Seconds,
+                file = $"{LayerAttributionsFolder}/{l.Name}.npy",
+                shape = l.Result.Shape,
+                completeness_error = l.Result.CompletenessError is { } e ? new { mean_abs = e.Average(Math.Abs), max_abs = e.Max(Math.Abs) } : null,
+                unit_means = UnitMeans(l.Result),
+            }),
+        },
         options = r.Options,
         run = Runs.RunInfo.Capture(r.Data) with { Seed = r.Options.Seed, Command = command },
     };
@@ -159,6 +215,22 @@ public static class ExplainReport
                 sb.AppendLine(Table(["layers randomised (from the top)", "Spearman", "Spearman of |map|", "SSIM"],
                     c.Randomisation.Cascade.Select((s, i) => (IReadOnlyList<string>)[$"{i + 1}: {s.Step}", Num(s.Spearman, 3), Num(s.SpearmanAbs, 3), Num(s.Ssim, 3)])
                         .Append([$"random logit", Num(c.Randomisation.RandomLogit.Spearman, 3), Num(c.Randomisation.RandomLogit.SpearmanAbs, 3), Num(c.Randomisation.RandomLogit.Ssim, 3)])));
+            }
+        }
+        if (r.LayerMethods.Count > 0)
+        {
+            sb.AppendLine($"## Units and channels of {r.Options.Layer}").AppendLine();
+            sb.AppendLine($"The target's score attributed to the units (or channels) of the point {r.Options.Layer} instead of the pixels, each layer method's " +
+                          $"attributions in `{LayerAttributionsFolder}/<method>.npy` (float32, the point's shape per image). Layer IG and conductance are complete: " +
+                          "their attributions sum to f(x) − f(baseline).").AppendLine();
+            sb.AppendLine(Table(["method", "seconds", "completeness |error| mean / max", "shape"], r.LayerMethods.Select(l => (IReadOnlyList<string>)[l.Name, Num(l.Result.Seconds, 2),
+                l.Result.CompletenessError is { } e ? $"{e.Average(Math.Abs):G3} / {e.Max(Math.Abs):G3}" : "-", $"({string.Join(", ", l.Result.Shape)})"])));
+            foreach (var l in r.LayerMethods)
+            {
+                sb.AppendLine($"### {l.Name}").AppendLine();
+                sb.AppendLine(Image($"{l.Name} per unit", $"layer_{l.Name}.png")).AppendLine();
+                if (l.Result.Shape.Length == 4 && l.Result.Shape[2] == l.Result.Shape[3])
+                    sb.AppendLine($"Every channel's map for image #{r.Indices[0]}:").AppendLine().AppendLine(Image($"{l.Name} channels", $"layer_{l.Name}_channels.png")).AppendLine();
             }
         }
         return sb.ToString();

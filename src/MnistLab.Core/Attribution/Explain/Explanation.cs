@@ -14,9 +14,16 @@ namespace MnistLab.Attribution.Explain;
 /// <param name="ExtraMaps">Attributions of the inputs after the pixels (the ring bit), per image; null when there are none.</param>
 public sealed record ExplainedMethod(string Name, AttributionResult Result, float[][] ImageMaps, float[][]? ExtraMaps, AttributionChecksResult? Checks);
 
+/// <summary>One layer method's attributions of the target to the units or channels of the chosen point, per image in the point's shape.</summary>
+public sealed record ExplainedLayer(string Name, string Point, AttributionResult Result);
+
 /// <param name="Data">The images' data set and its hashes, for the report's run record.</param>
 public sealed record ExplainResult(ExplainOptions Options, string Model, string Layers, long[] Indices, long[] Labels, long[] Predictions, long[] Targets,
-    float[][] Images, IReadOnlyList<ExplainedMethod> Methods, DataProvenance Data);
+    float[][] Images, IReadOnlyList<ExplainedMethod> Methods, DataProvenance Data)
+{
+    /// <summary>The layer methods' results at <see cref="ExplainOptions.Layer"/>; empty without one.</summary>
+    public IReadOnlyList<ExplainedLayer> LayerMethods { get; init; } = [];
+}
 
 /// <summary>
 /// <c>mnistlab explain</c> as a library call: the chosen images, their targets, every chosen method's maps and, on
@@ -28,6 +35,7 @@ public static class Explanation
     {
         options.Validated();
         model.RequireClassifier("explain attributes a classifier's scores to the image");
+        if (options.Layer is { } point) MnistLab.Models.Activations.Find(model.Model, point); // a point the model lacks is refused before any work
         progress ??= ProgressSink.None;
         using var scope = NewDisposeScope();
         var split = options.Images.SplitOf(mnist);
@@ -88,8 +96,29 @@ public static class Explanation
             float[][]? extra = layout.Extra > 0 ? TensorData.Rows(maps.reshape(indices.Length, -1).narrow(1, InputLayout.Pixels, layout.Extra)) : null;
             methods.Add(new ExplainedMethod(name, result, imageMaps, extra, checks));
         }
-        return new ExplainResult(options, model.Source, layers, indices, labels, predictions, targets, TensorData.Rows(images), methods, mnist.Provenance);
+        var layerMethods = new List<ExplainedLayer>();
+        if (options.Layer is { } at)
+        {
+            var ig = settings.IntegratedGradients;
+            var layerOptions = new LayerOptions { Point = at, Steps = ig.Steps, Method = ig.Method, Baseline = ig.Baseline };
+            foreach (var name in options.LayerMethods)
+            {
+                progress.Info($"{name} at {at}: {indices.Length} images ...");
+                var result = name switch
+                {
+                    LayerIntegratedGradients.Name => LayerIntegratedGradients.Compute(input, layerOptions),
+                    LayerGradientXActivation.Name => LayerGradientXActivation.Compute(input, layerOptions),
+                    _ => LayerConductance.Compute(input, layerOptions),
+                };
+                layerMethods.Add(new ExplainedLayer(name, at, result));
+            }
+        }
+        return new ExplainResult(options, model.Source, layers, indices, labels, predictions, targets, TensorData.Rows(images), methods, mnist.Provenance)
+            { LayerMethods = layerMethods };
     }
+
+    /// <summary>The methods that attribute to a layer's units or channels (<see cref="ExplainOptions.Layer"/>).</summary>
+    public static readonly IReadOnlyList<string> LayerMethodNames = [LayerIntegratedGradients.Name, LayerGradientXActivation.Name, LayerConductance.Name];
 
     /// <summary>The methods that walk the model's layers (<see cref="LayerGraph"/>) and refuse models they cannot read.</summary>
     static readonly string[] GraphMethods = [ExactIntegratedGradients.Name, Lrp.Name];
