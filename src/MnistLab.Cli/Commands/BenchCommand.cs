@@ -25,10 +25,19 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
         [CommandOption("--no-peer")]
         [Description("Skip the PyTorch peers.")]
         public bool NoPeer { get; init; }
+
+        /// <summary>Run by the bench itself in a child process: one convolution, so oneDNN says which instruction set it chose.</summary>
+        [CommandOption("--isa-probe", IsHidden = true)]
+        public bool IsaProbe { get; init; }
     }
 
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.IsaProbe)
+        {
+            Processor.RunOneConvolution();
+            return 0;
+        }
         int threads = TorchSetup.Parallel.MaxDegreeOfParallelism; // as --threads set it
         var files = MnistLocator.Locate(settings.Source, CommonSettings.Log);
         var options = new BenchOptions
@@ -36,7 +45,8 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
             Peers = !settings.NoPeer,
             Sections = settings.Only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? BenchOptions.AllSections,
         }.Validated();
-        var result = ConsoleProgress.Run(p => Bench.Run(files, threads, options, p));
+        var processor = Processor.OfThisMachine(() => Processor.AskOneDnn([.. Sweeps.PointLauncher.Current().Command, "bench", "--isa-probe"]));
+        var result = ConsoleProgress.Run(p => Bench.Run(files, threads, options, p, processor));
         string json = Json.Serialize(result.Report);
         string page = Path.ChangeExtension(settings.Out, ".html");
         AtomicFile.WriteAllText(settings.Out, json);

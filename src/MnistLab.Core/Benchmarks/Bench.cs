@@ -46,7 +46,11 @@ public sealed record Throughput(double ImagesPerSecond, double GflopPerImage, do
 /// One bench run: everything measured (as bench.json writes it), the ratios against the peers marked comparable or
 /// not by the peers' BLAS, and each training workload's share of the ceiling.
 /// </summary>
-public sealed record BenchResult(Dictionary<string, object?> Report, double Ceiling, PeerBlas? PeerBlas, IReadOnlyList<BenchRatio> Ratios, IReadOnlyList<CeilingShare> Shares);
+public sealed record BenchResult(Dictionary<string, object?> Report, double Ceiling, PeerBlas? PeerBlas, IReadOnlyList<BenchRatio> Ratios, IReadOnlyList<CeilingShare> Shares)
+{
+    /// <summary>The processor the figures were measured on; ratios hold for its family.</summary>
+    public Processor? Processor { get; init; }
+}
 
 /// <summary>
 /// Every speed figure MnistLab reports, measured in one run so they can be read as ratios: against the
@@ -63,14 +67,21 @@ public static class Bench
         ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),
     ];
 
-    public static BenchResult Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress)
+    /// <param name="processor">This machine's processor (<see cref="Processor.OfThisMachine"/>), recorded beside every ratio.</param>
+    public static BenchResult Run(MnistFiles files, int threads, BenchOptions options, IProgressSink progress, Processor? processor = null)
     {
         options.Validated();
+        processor ??= Processor.OfThisMachine();
         var report = new Dictionary<string, object?>
         {
             ["mnistlab_version"] = LabVersion.Current,
-            ["machine"] = new { cores = Environment.ProcessorCount, threads, os = Environment.OSVersion.VersionString },
+            ["machine"] = new
+            {
+                cores = Environment.ProcessorCount, threads, os = Environment.OSVersion.VersionString,
+                processor = new { model = processor.Model, family = processor.Family, vector_features = processor.VectorFeatures, onednn_isa = processor.OneDnnIsa, onednn_max_cpu_isa = processor.OneDnnIsaCap },
+            },
         };
+        progress.Info($"processor: {processor}");
         progress.Info("matmul ceiling (2048x2048 float32) ...");
         double ceiling = MatmulCeiling.GflopsPerSecond();
         report["matmul_gflops"] = ceiling;
@@ -84,7 +95,7 @@ public static class Bench
         var ratios = context.Figures.Marked(blas);
         report["ratios"] = ratios;
         report["ceiling_shares"] = context.Figures.Shares;
-        return new BenchResult(report, ceiling, blas, ratios, context.Figures.Shares);
+        return new BenchResult(report, ceiling, blas, ratios, context.Figures.Shares) { Processor = processor };
     }
 
     /// <summary>

@@ -33,13 +33,16 @@ public static class BenchPage
             var b => $"**Not comparable:** {b.Note}",
         }).AppendLine();
 
+        if (r.Processor is { } cpu)
+            sb.AppendLine($"Processor: **{cpu.Family}** family, {cpu}. The ratios below hold for this family: on another (AVX2 against AVX-512, say) they differ.").AppendLine();
         sb.AppendLine("## Ratios against the peers").AppendLine();
         if (r.Ratios.Count == 0) sb.AppendLine("No ratio was measured (peers skipped or failed).").AppendLine();
         else
         {
             sb.AppendLine(Image("every ratio on a log scale", DataUri(RatioChart(r.Ratios)))).AppendLine();
-            sb.AppendLine(Table(["section", "ratio", "MnistLab faster by", "comparable", "the same work on both sides"],
-                r.Ratios.Select(x => (IReadOnlyList<string>)[x.Section, x.Key, Times(x.Value), x.Comparable ? "yes" : "**no**", x.Work])));
+            string family = r.Processor?.Family ?? "unknown";
+            sb.AppendLine(Table(["section", "ratio", "MnistLab faster by", "processor family", "comparable", "the same work on both sides"],
+                r.Ratios.Select(x => (IReadOnlyList<string>)[x.Section, x.Key, Times(x.Value), family, x.Comparable ? "yes" : "**no**", x.Work])));
         }
 
         sb.AppendLine("## Share of the matmul ceiling").AppendLine();

@@ -124,7 +124,8 @@ public class HtmlInBrowserTests
         figures.Share("fast", "speed run CNN", 9000, 0.0068, 140, 4500);
         figures.Share("rotated", "ResNet", 230, 0.744, 140, null);
         var blas = PeerBlas.From(JsonDocument.Parse("""{"blas_info":"generic","blas_libraries":["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"],"matmul_gflops":3.6}""").RootElement, 140);
-        var result = new BenchResult([], 140, blas, figures.Marked(blas), figures.Shares);
+        var processor = new Processor("Test CPU", "AVX2", ["avx", "avx2", "fma"], "Intel AVX2", null);
+        var result = new BenchResult([], 140, blas, figures.Marked(blas), figures.Shares) { Processor = processor };
         string page = dir.File("bench.html");
         File.WriteAllText(page, BenchPage.Html(result));
 
@@ -137,6 +138,8 @@ public class HtmlInBrowserTests
         string html = File.ReadAllText(page);
         Assert.Contains("Not comparable:", html);
         Assert.Equal(3, Regex.Matches(html, "<td><strong>no</strong></td>").Count); // each ratio's row says so
+        Assert.Equal(3, Regex.Matches(html, "<td>AVX2</td>").Count); // and names the processor family it holds for
+        Assert.Contains("Test CPU (AVX2 family: avx, avx2, fma); oneDNN: Intel AVX2", html);
 
         string png = dir.File("bench.png");
         Browser.Screenshot(page, png);
