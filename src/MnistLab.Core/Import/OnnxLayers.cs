@@ -128,7 +128,8 @@ public static class OnnxLayers
                 var c = node.NeedConst(constantFirst ? 0 : 1, "other operand");
                 if (node.Op == "Equal" && node.Opset < 11 && (is_floating_point(c) || is_floating_point(empty(0, x.Type))))
                     throw node.Bad($"in opset {node.Opset} Equal compares integers and booleans only (floating point since opset 11)");
-                return (new ConstantOpLayer(node.Op, c.shape, constantFirst), new() { ["value"] = c.to_type(ScalarType.Float32) });
+                var type = is_floating_point(c) ? ScalarType.Float32 : c.dtype;
+                return (new ConstantOpLayer(node.Op, c.shape, constantFirst, OnnxTypes.Code(type)), new() { ["value"] = c.to_type(type) });
             }
             case "Conv":
             {

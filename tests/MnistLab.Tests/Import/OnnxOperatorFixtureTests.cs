@@ -46,7 +46,7 @@ public class OnnxOperatorFixtureTests(RealMnist mnist, ITestOutputHelper output)
         output.WriteLine($"{name}: largest |logit difference| from PyTorch on the first {expected.Rows} test images: {max:E2}");
         Assert.True(max <= 1e-4, $"{name}: logits differ from PyTorch's by up to {max}");
         Assert.Equal(ModelFixtures.Argmax(expected.Values, 10), ModelFixtures.Argmax(got, 10));
-        Assert.InRange(loaded.Card.Test.Accuracy!.Value, 0.85, 1);
+        Assert.InRange(loaded.Card!.Test.Accuracy!.Value, 0.85, 1);
     }
 
     [SkippableTheory]
@@ -100,7 +100,7 @@ public class OnnxOperatorFixtureTests(RealMnist mnist, ITestOutputHelper output)
         // Shape, Gather, Unsqueeze and Concat computed constants, not activations: the points are the layers' outputs.
         ModelImport.Run(new ModelImportOptions(path, dir.File("m")), mnist.Data.Test);
         using var loaded = LoadedModel.FromFolder(dir.File("m"));
-        Assert.Equal(["input", .. nodes.Select(n => n.Output), "output"], loaded.Card.Points);
+        Assert.Equal(["input", .. nodes.Select(n => n.Output), "output"], loaded.Card!.Points);
         using (NewDisposeScope())
         {
             var summary = ModelSummary.Of(loaded.Model, loaded.Input(zeros(1, 1, 28, 28)));

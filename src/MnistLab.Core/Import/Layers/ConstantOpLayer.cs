@@ -6,17 +6,19 @@ namespace MnistLab.Import.Layers;
 /// <summary>
 /// Elementwise Add, Sub, Mul, Div, Pow or Equal of the input with a constant tensor of <paramref name="ConstantShape"/>
 /// (numpy broadcasting, as ONNX and PyTorch share it); <paramref name="ConstantFirst"/> puts the constant on the
-/// left (c - x, c / x, c ^ x). The constant is the module's buffer <c>value</c>, saved with the weights; it may not reach
-/// the batch dimension.
+/// left (c - x, c / x, c ^ x). The constant is the module's buffer <c>value</c>, saved with the weights, of ONNX element
+/// type <paramref name="ElementType"/>: float like the weights, or an integer or boolean type kept as the graph gave
+/// it, so an integer compares exactly. It may not reach the batch dimension.
 /// </summary>
-public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool ConstantFirst = false) : LayerSpec
+public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool ConstantFirst = false, long ElementType = 1) : LayerSpec
 {
     public static readonly IReadOnlyList<string> Ops = ["Add", "Sub", "Mul", "Div", "Pow", "Equal"];
 
-    public override Module<Tensor, Tensor> Create() => new ConstantOpModule(Op, ConstantShape, ConstantFirst);
+    public override Module<Tensor, Tensor> Create() => new ConstantOpModule(Op, ConstantShape, ConstantFirst, OnnxTypes.Scalar(ElementType));
 
     public override string? Mismatch(long[] shape) =>
         !Ops.Contains(Op) ? $"unknown operation '{Op}'"
+        : !OnnxTypes.Known(ElementType) ? $"element type {ElementType} is not one of {OnnxTypes.List}"
         : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape ({string.Join(", ", ConstantShape)})"
         : Broadcast.SpansBatch(shape, ConstantShape) ? $"its constant of shape ({string.Join(", ", ConstantShape)}) reaches the batch dimension of {Dims(shape)}" : null;
 }
@@ -27,10 +29,10 @@ public sealed class ConstantOpModule : Module<Tensor, Tensor>
     readonly bool _first;
     readonly Tensor value;
 
-    public ConstantOpModule(string op, long[] shape, bool constantFirst) : base(op)
+    public ConstantOpModule(string op, long[] shape, bool constantFirst, ScalarType type) : base(op)
     {
         (_op, _first) = (op, constantFirst);
-        value = zeros(shape);
+        value = zeros(shape, type);
         RegisterComponents();
     }
 

@@ -95,9 +95,13 @@ public sealed record UnaryOpLayer(string Op) : LayerSpec
     };
 }
 
-public sealed class UnaryOpModule(string op) : Module<Tensor, Tensor>(op)
+public sealed class UnaryOpModule : Module<Tensor, Tensor>
 {
-    public override Tensor forward(Tensor x) => UnaryOpLayer.Apply(op, x);
+    readonly string _op;
+
+    public UnaryOpModule(string op) : base(op) => _op = op;
+
+    public override Tensor forward(Tensor x) => UnaryOpLayer.Apply(_op, x);
 }
 
 /// <summary>
