@@ -21,10 +21,15 @@ public sealed class OnnxGraphs(int seed = 7)
         return t;
     }
 
-    public static TensorProto Longs(string name, params long[] values)
+    public static AttributeProto Str(string name, string v) => new() { Name = name, Type = AttributeType.String, S = ByteString.CopyFromUtf8(v) };
+
+    public static TensorProto Longs(string name, params long[] values) => Longs(name, [values.Length], values);
+
+    /// <summary>An int64 tensor of <paramref name="dims"/> (none for a scalar).</summary>
+    public static TensorProto Longs(string name, long[] dims, long[] values)
     {
         var t = new TensorProto { Name = name, DataType = 7 };
-        t.Dims.Add(values.Length);
+        t.Dims.Add(dims);
         t.Int64Data.Add(values);
         return t;
     }

@@ -4,19 +4,23 @@ using static TorchSharp.torch.nn;
 namespace MnistLab.Import.Layers;
 
 /// <summary>
-/// Elementwise Add, Sub, Mul or Div of the input with a constant tensor of <paramref name="ConstantShape"/>
+/// Elementwise Add, Sub, Mul, Div, Pow or Equal of the input with a constant tensor of <paramref name="ConstantShape"/>
 /// (numpy broadcasting, as ONNX and PyTorch share it); <paramref name="ConstantFirst"/> puts the constant on the
-/// left (c - x, c / x). The constant is the module's buffer <c>value</c>, saved with the weights.
+/// left (c - x, c / x, c ^ x). The constant is the module's buffer <c>value</c>, saved with the weights, of ONNX element
+/// type <paramref name="ElementType"/>: float like the weights, or an integer or boolean type kept as the graph gave
+/// it, so an integer compares exactly. It may not reach the batch dimension.
 /// </summary>
-public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool ConstantFirst = false) : LayerSpec
+public sealed record ConstantOpLayer(string Op, long[] ConstantShape, bool ConstantFirst = false, long ElementType = 1) : LayerSpec
 {
-    public static readonly IReadOnlyList<string> Ops = ["Add", "Sub", "Mul", "Div"];
+    public static readonly IReadOnlyList<string> Ops = ["Add", "Sub", "Mul", "Div", "Pow", "Equal"];
 
-    public override Module<Tensor, Tensor> Create() => new ConstantOpModule(Op, ConstantShape, ConstantFirst);
+    public override Module<Tensor, Tensor> Create() => new ConstantOpModule(Op, ConstantShape, ConstantFirst, OnnxTypes.Scalar(ElementType));
 
     public override string? Mismatch(long[] shape) =>
         !Ops.Contains(Op) ? $"unknown operation '{Op}'"
-        : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape ({string.Join(", ", ConstantShape)})" : null;
+        : !OnnxTypes.Known(ElementType) ? $"element type {ElementType} is not one of {OnnxTypes.List}"
+        : Broadcast.Shape(shape, ConstantShape) is null ? $"cannot broadcast {Dims(shape)} with a constant of shape ({string.Join(", ", ConstantShape)})"
+        : Broadcast.SpansBatch(shape, ConstantShape) ? $"its constant of shape ({string.Join(", ", ConstantShape)}) reaches the batch dimension of {Dims(shape)}" : null;
 }
 
 public sealed class ConstantOpModule : Module<Tensor, Tensor>
@@ -25,10 +29,10 @@ public sealed class ConstantOpModule : Module<Tensor, Tensor>
     readonly bool _first;
     readonly Tensor value;
 
-    public ConstantOpModule(string op, long[] shape, bool constantFirst) : base(op)
+    public ConstantOpModule(string op, long[] shape, bool constantFirst, ScalarType type) : base(op)
     {
         (_op, _first) = (op, constantFirst);
-        value = zeros(shape);
+        value = zeros(shape, type);
         RegisterComponents();
     }
 
@@ -37,7 +41,7 @@ public sealed class ConstantOpModule : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var (a, b) = _first ? (value, x) : (x, value);
-        return _op switch { "Add" => a + b, "Sub" => a - b, "Mul" => a * b, "Div" => a / b, _ => throw new InvalidOperationException(_op) };
+        return BinaryModule.Apply(_op, a, b);
     }
 }
 
@@ -57,4 +61,11 @@ public static class Broadcast
         }
         return result;
     }
+
+    /// <summary>
+    /// True if a constant of <paramref name="constant"/>'s shape, broadcast with a computed value of <paramref name="computed"/>'s
+    /// (batch first), would reach the batch dimension: the result would hold or add a dimension the batch does not have.
+    /// </summary>
+    public static bool SpansBatch(long[] computed, long[] constant) =>
+        constant.Length > computed.Length || constant.Length == computed.Length && constant[0] != 1;
 }

@@ -71,3 +71,59 @@ public sealed class SoftmaxModule : Module<Tensor, Tensor>
     internal static string? Check(long? dim, long[] shape) =>
         dim is { } d && (d >= shape.Length || d < -shape.Length) ? $"dim {d} is outside an input of rank {shape.Length}" : null;
 }
+
+/// <summary>
+/// An elementwise function ONNX names and PyTorch has no layer for: Erf (in GELU as PyTorch exports it), Neg, Exp, Log,
+/// Sqrt (in a layer norm written out).
+/// </summary>
+public sealed record UnaryOpLayer(string Op) : LayerSpec
+{
+    public static readonly IReadOnlyList<string> Ops = ["Erf", "Neg", "Exp", "Log", "Sqrt"];
+
+    public override Module<Tensor, Tensor> Create() => new UnaryOpModule(Op);
+
+    public override string? Mismatch(long[] shape) => Ops.Contains(Op) ? null : $"unknown operation '{Op}'";
+
+    public static Tensor Apply(string op, Tensor x) => op switch
+    {
+        "Erf" => x.erf(),
+        "Neg" => x.neg(),
+        "Exp" => x.exp(),
+        "Log" => x.log(),
+        "Sqrt" => x.sqrt(),
+        _ => throw new InvalidOperationException($"unknown operation '{op}'"),
+    };
+}
+
+public sealed class UnaryOpModule : Module<Tensor, Tensor>
+{
+    readonly string _op;
+
+    public UnaryOpModule(string op) : base(op) => _op = op;
+
+    public override Tensor forward(Tensor x) => UnaryOpLayer.Apply(_op, x);
+}
+
+/// <summary>
+/// ONNX Clip: every value limited to [Min, Max] (ReLU6 is Clip(0, 6), Hardtanh Clip(-1, 1)). An absent bound is the
+/// element type's limit, as the specification says, so ±inf become the largest finite values; where Min exceeds Max
+/// every value becomes Max, as in ONNX and torch.clamp.
+/// </summary>
+public sealed record ClipLayer(double? Min, double? Max) : LayerSpec
+{
+    public override Module<Tensor, Tensor> Create() => new ClipModule(Min, Max);
+
+    public override string? Mismatch(long[] shape) => Min is double.NaN || Max is double.NaN ? "a bound is NaN" : null;
+
+    public static Tensor Apply(Tensor x, double? min, double? max)
+    {
+        if (!is_floating_point(x)) return x.clamp(min is { } a ? (TorchSharp.Scalar)(long)a : null, max is { } b ? (TorchSharp.Scalar)(long)b : null);
+        bool wide = x.dtype == ScalarType.Float64;
+        return x.clamp(min ?? (wide ? double.MinValue : float.MinValue), max ?? (wide ? double.MaxValue : float.MaxValue));
+    }
+}
+
+public sealed class ClipModule(double? min, double? max) : Module<Tensor, Tensor>("Clip")
+{
+    public override Tensor forward(Tensor x) => ClipLayer.Apply(x, min, max);
+}

@@ -7,8 +7,8 @@ namespace MnistLab.Import.Layers;
 /// <summary>
 /// One layer, as <c>nn.Sequential</c> holds it in PyTorch: its type and PyTorch's constructor arguments, with
 /// PyTorch's names and defaults (<c>{"type": "Conv2d", "in_channels": 1, "out_channels": 8, "kernel_size": 3}</c>).
-/// Architecture files list these; an ONNX graph becomes them too, with a few graph-only kinds (reshape, arithmetic
-/// with a constant), so every imported model is made of TorchSharp modules that hooks and analyses can walk.
+/// Architecture files list these; an ONNX graph becomes them too, with graph-only kinds (reshape, gather, slice, resize,
+/// arithmetic with a constant, ...), so every imported model is made of TorchSharp modules that hooks and analyses can walk.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(LinearLayer), "Linear")]
@@ -30,6 +30,18 @@ namespace MnistLab.Import.Layers;
 [JsonDerivedType(typeof(ReshapeLayer), "Reshape")]
 [JsonDerivedType(typeof(ConstantPad2dLayer), "ConstantPad2d")]
 [JsonDerivedType(typeof(ConstantOpLayer), "ConstantOp")]
+[JsonDerivedType(typeof(ConvTranspose2dLayer), "ConvTranspose2d")]
+[JsonDerivedType(typeof(GatherLayer), "Gather")]
+[JsonDerivedType(typeof(SliceLayer), "Slice")]
+[JsonDerivedType(typeof(UnsqueezeLayer), "Unsqueeze")]
+[JsonDerivedType(typeof(SqueezeLayer), "Squeeze")]
+[JsonDerivedType(typeof(TransposeLayer), "Transpose")]
+[JsonDerivedType(typeof(ExpandLayer), "Expand")]
+[JsonDerivedType(typeof(UnaryOpLayer), "UnaryOp")]
+[JsonDerivedType(typeof(ClipLayer), "Clip")]
+[JsonDerivedType(typeof(CastLayer), "Cast")]
+[JsonDerivedType(typeof(ReduceMeanLayer), "ReduceMean")]
+[JsonDerivedType(typeof(ResizeLayer), "Resize")]
 public abstract record LayerSpec
 {
     /// <summary>The layer types an architecture file may name, PyTorch's nn.Sequential layers.</summary>

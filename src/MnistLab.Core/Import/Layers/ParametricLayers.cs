@@ -67,3 +67,56 @@ public sealed record BatchNorm2dLayer(long NumFeatures) : LayerSpec
     public override string? Mismatch(long[] shape) =>
         NeedRank(shape, 4) ?? (shape[1] != NumFeatures ? $"expects {NumFeatures} channels, gets {shape[1]} (input {Dims(shape)})" : null);
 }
+
+/// <summary>nn.ConvTranspose2d with PyTorch's arguments and defaults; its weight is (in, out / groups, kH, kW), as in ONNX.</summary>
+public sealed record ConvTranspose2dLayer(long InChannels, long OutChannels, IntPair KernelSize) : LayerSpec
+{
+    public IntPair Stride { get; init; } = 1;
+    public IntPair Padding { get; init; } = 0;
+    public IntPair OutputPadding { get; init; } = 0;
+    public IntPair Dilation { get; init; } = 1;
+    public long Groups { get; init; } = 1;
+    public bool Bias { get; init; } = true;
+
+    public override Module<Tensor, Tensor> Create() => new ConvTranspose2dModule(this);
+
+    public override string? Mismatch(long[] shape)
+    {
+        if (Groups < 1 || InChannels % Groups != 0 || OutChannels % Groups != 0) return $"groups {Groups} must divide in_channels {InChannels} and out_channels {OutChannels}";
+        if (NeedRank(shape, 4) is { } rank) return rank;
+        if (shape[1] != InChannels) return $"expects {InChannels} input channels, gets {shape[1]} (input {Dims(shape)})";
+        // PyTorch's rule: the extra output rows must be fewer than the stride or the dilation, else they would see no input.
+        if (OutputPadding.First >= Math.Max(Stride.First, Dilation.First) || OutputPadding.Second >= Math.Max(Stride.Second, Dilation.Second))
+            return $"output_padding {OutputPadding} must be smaller than the stride {Stride} or the dilation {Dilation}";
+        long h = Out(shape[2], KernelSize.First, Stride.First, Padding.First, OutputPadding.First, Dilation.First);
+        long w = Out(shape[3], KernelSize.Second, Stride.Second, Padding.Second, OutputPadding.Second, Dilation.Second);
+        return h < 1 || w < 1 ? $"a kernel of {KernelSize} with padding {Padding} gives no output for the input {Dims(shape)}" : null;
+    }
+
+    static long Out(long size, long kernel, long stride, long padding, long outputPadding, long dilation) =>
+        (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+}
+
+/// <summary>
+/// nn.ConvTranspose2d's parameters (PyTorch's initial values, state_dict names weight and bias) and computation. TorchSharp
+/// 0.107's nn.ConvTranspose2d passes only the first output_padding to libtorch, which then pads both axes by it, so the
+/// transposed convolution is called here with both.
+/// </summary>
+public sealed class ConvTranspose2dModule : Module<Tensor, Tensor>
+{
+    readonly ConvTranspose2dLayer _spec;
+    readonly TorchSharp.Modules.Parameter weight;
+    readonly TorchSharp.Modules.Parameter? bias;
+
+    public ConvTranspose2dModule(ConvTranspose2dLayer spec) : base("ConvTranspose2d")
+    {
+        _spec = spec;
+        using var init = ConvTranspose2d(spec.InChannels, spec.OutChannels, spec.KernelSize.ToTuple(), groups: spec.Groups, bias: spec.Bias);
+        weight = Parameter(init.weight!.detach().clone());
+        if (spec.Bias) bias = Parameter(init.bias!.detach().clone());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) =>
+        functional.conv_transpose2d(x, weight, bias, _spec.Stride.ToArray(), _spec.Padding.ToArray(), _spec.OutputPadding.ToArray(), _spec.Dilation.ToArray(), _spec.Groups);
+}

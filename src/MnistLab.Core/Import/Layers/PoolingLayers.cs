@@ -52,3 +52,28 @@ static class Pooling
         return fits ? null : $"a kernel of {kernel} does not fit the input {LayerSpec.Dims(shape)}";
     }
 }
+
+/// <summary>ONNX ReduceMean over <paramref name="Axes"/> (never the batch); <paramref name="KeepDims"/> keeps them as size 1 (ONNX's default).</summary>
+public sealed record ReduceMeanLayer(long[] Axes, bool KeepDims = true) : LayerSpec
+{
+    public override Module<Tensor, Tensor> Create() => new ReduceMeanModule(Axes, KeepDims);
+
+    public override string? Mismatch(long[] shape) => Check(shape.Length, Axes, hasBatch: true);
+
+    /// <summary>Null if <paramref name="axes"/> fit an input of <paramref name="rank"/>; no axes means all of them, as in ONNX.</summary>
+    public static string? Check(int rank, long[] axes, bool hasBatch)
+    {
+        if (axes.Any(a => a < -rank || a >= rank)) return $"axes {OnnxNode.Show(axes)} do not fit an input of rank {rank}";
+        var normal = axes.Select(a => a < 0 ? a + rank : a).ToList();
+        if (normal.Distinct().Count() != normal.Count) return $"axes {OnnxNode.Show(axes)} name a dimension twice";
+        return hasBatch && (axes.Length == 0 || normal.Contains(0)) ? "it averages over axis 0, the batch" : null;
+    }
+
+    public static Tensor Apply(Tensor x, long[] axes, bool keepDims) =>
+        x.mean(axes.Length == 0 ? Enumerable.Range(0, (int)x.dim()).Select(i => (long)i).ToArray() : axes, keepDims);
+}
+
+public sealed class ReduceMeanModule(long[] axes, bool keepDims) : Module<Tensor, Tensor>("ReduceMean")
+{
+    public override Tensor forward(Tensor x) => ReduceMeanLayer.Apply(x, axes, keepDims);
+}
