@@ -82,6 +82,7 @@ static class ExactPathWalk
         AffineStage l => (l.Forward(v), l.Apply(t, l.Weight, null)),
         BatchNormStage bn => (bn.Forward(v), bn.Linear(t)),
         NormalizeStage norm => (norm.Forward(v), norm.Linear(t)),
+        ConstantAffineStage c => (c.Forward(v), c.Linear(t)),
         ReshapeStage or AvgPoolStage or AdaptiveAvgPoolStage => (stage.Forward(v), stage.Forward(t)),
         ReluStage => Relu(v, t, steps),
         PiecewiseLinearStage p => Piecewise(p, v, t, steps),

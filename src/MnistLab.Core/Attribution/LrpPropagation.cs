@@ -20,8 +20,8 @@ static class LrpPropagation
     {
         var stages = graph.Stages;
         // The box of the first layer bounds the pixels; after an input normalisation the layer sees them normalised.
-        if (composite.First is LrpRule.ZBox box && stages.OfType<NormalizeStage>().FirstOrDefault() is { Scalar: (double mean, double std) })
-            composite = composite with { First = new LrpRule.ZBox((box.Low - mean) / std, (box.High - mean) / std) };
+        if (composite.First is LrpRule.ZBox box && Normalised(stages, box.Low, box.High) is { } bounds)
+            composite = composite with { First = new LrpRule.ZBox(bounds.Low, bounds.High) };
         var inputs = new List<Tensor>();
         var a = x;
         using (no_grad())
@@ -32,13 +32,39 @@ static class LrpPropagation
         return r;
     }
 
+    /// <summary>
+    /// The pixel bounds as the first Linear or Conv2d sees them, carried through the reshapes and one-number normalisations
+    /// before it (an architecture's normalize, an ONNX graph's Sub and Div); null when nothing before it moves them.
+    /// </summary>
+    static (double Low, double High)? Normalised(IReadOnlyList<Stage> stages, double low, double high)
+    {
+        bool moved = false;
+        foreach (var stage in stages)
+        {
+            switch (stage)
+            {
+                case ReshapeStage: continue;
+                case NormalizeStage { Scalar: (double mean, double std) }:
+                    (low, high) = ((low - mean) / std, (high - mean) / std);
+                    break;
+                case ConstantAffineStage c when c.ApplyScalar(low) is { } l && c.ApplyScalar(high) is { } h:
+                    (low, high) = (Math.Min(l, h), Math.Max(l, h));
+                    break;
+                default:
+                    return moved ? (low, high) : null;
+            }
+            moved = true;
+        }
+        return moved ? (low, high) : null;
+    }
+
     /// <summary>The relevance of the stage's input <paramref name="a"/> given that of its output <paramref name="r"/>.</summary>
     static Tensor Relevance(Stage stage, Tensor a, Tensor r, LrpComposite composite) => stage switch
     {
         AffineStage l => composite.RuleFor(l).Apply(l, a, r),
         // After a residual sum a BatchNorm has no layer to fold into: a diagonal layer under the ε rule.
         BatchNormStage bn => bn.Linear(a) * LrpRule.Divide(r, bn.Forward(a), composite.Epsilon),
-        NormalizeStage or ReluStage or PiecewiseLinearStage or SmoothActivationStage => r,
+        NormalizeStage or ConstantAffineStage or ReluStage or PiecewiseLinearStage or SmoothActivationStage => r,
         ReshapeStage => r.reshape(a.shape),
         MaxPoolStage => ToWinners(stage, a, r),
         AvgPoolStage or AdaptiveAvgPoolStage => InProportion(stage, a, r),

@@ -40,8 +40,12 @@ static class ResNetBench
                 peerTorch = p.GetProperty("torch").GetString();
             }
         }
-        progress.Info("ResNet training step, phase by phase ...");
-        var phases = Phases(warmup, batches);
+        progress.Info("ResNet training step, phase by phase, in both layouts ...");
+        var phases = Phases(warmup, batches, ConvLayouts.Preferred);
+        // Both layouts, alternating, so the choice ConvLayouts makes from the processor can be read against this machine's timings.
+        var layouts = new Dictionary<ConvLayout, List<Dictionary<string, double>>> { [ConvLayout.ChannelsLast] = [], [ConvLayout.Contiguous] = [] };
+        for (int round = 0; round < 3; round++)
+            foreach (var layout in layouts.Keys) layouts[layout].Add(Phases(warmup, batches / 2, layout));
         double ips = Stats.Median(ours);
         var result = new Dictionary<string, object?>
         {
@@ -52,6 +56,9 @@ static class ResNetBench
             ["gflops_per_second"] = ips * gflop,
             ["fraction_of_ceiling"] = ips * gflop / ceiling,
             ["phase_ms"] = phases,
+            ["layout"] = ConvLayouts.Preferred == ConvLayout.ChannelsLast ? "channels-last" : "contiguous",
+            ["layout_phase_ms"] = layouts.ToDictionary(l => l.Key == ConvLayout.ChannelsLast ? "channels_last" : "contiguous",
+                l => l.Value[0].Keys.ToDictionary(k => k, k => Stats.Median(l.Value.Select(r => r[k]).ToList()))),
             ["peer"] = peers.Count == 0 ? peerReport : new { images_per_second = Stats.Median(peers), images_per_second_rounds = peers, phase_ms = peerPhases },
         };
         c.Figures.Share("rotated", "ResNet training (batch 32)", ips, gflop, ceiling, peers.Count == 0 ? null : Stats.Median(peers));
@@ -71,9 +78,9 @@ static class ResNetBench
     /// the backward pass, and the optimiser (step and zero_grad), each timed on its own (libtorch's CPU work is
     /// synchronous); and the page faults per step, which count the allocations the allocator could not reuse.
     /// </summary>
-    static Dictionary<string, double> Phases(int warmup, int batches)
+    static Dictionary<string, double> Phases(int warmup, int batches, ConvLayout layout)
     {
-        var (net, opt, x, y, noise) = Setup();
+        var (net, opt, x, y, noise) = Setup(layout);
         using var _net = net;
         using var _opt = opt;
         using var _x = x;
@@ -109,10 +116,10 @@ static class ResNetBench
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return 0; }
     }
 
-    static (RotResNet, optim.Optimizer, Tensor, Tensor, Generator) Setup()
+    static (RotResNet, optim.Optimizer, Tensor, Tensor, Generator) Setup(ConvLayout layout)
     {
         using var init = Seeds.Generator(0, "resnet/init");
-        var net = new RotResNet(init);
+        var net = new RotResNet(init, layout);
         var noise = Seeds.Generator(0, "resnet/noise");
         net.Noise = noise;
         var opt = optim.Adam(net.parameters(), 1e-4, weight_decay: 1e-4);
@@ -125,7 +132,7 @@ static class ResNetBench
 
     static double Throughput(int warmup, int batches, IProgressSink progress)
     {
-        var (net, opt, x, y, noise) = Setup();
+        var (net, opt, x, y, noise) = Setup(ConvLayouts.Preferred);
         using var _net = net;
         using var _opt = opt;
         using var _x = x;

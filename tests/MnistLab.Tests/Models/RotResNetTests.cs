@@ -42,7 +42,7 @@ public class RotResNetTests
     public void Channels_last_gives_the_logits_of_the_same_layers_run_in_the_default_layout()
     {
         manual_seed(2);
-        using var net = new RotResNet();
+        using var net = new RotResNet(layout: ConvLayout.ChannelsLast);
         using var x = rand(6, 1, 28, 28);
         using (no_grad()) net.call(x).Dispose(); // training mode once: batch norms get running statistics that are not the defaults
         net.eval();
@@ -65,5 +65,33 @@ public class RotResNetTests
         double scale = reference.abs().max().item<float>();
         Assert.True(scale > 0);
         Assert.True((logits - reference).abs().max().item<float>() <= 1e-4 * scale, "channels-last changed the logits beyond float rounding");
+    }
+
+    [Fact]
+    public void Either_layout_gives_the_same_logits_within_float_rounding_and_keeps_its_layout_throughout()
+    {
+        using var last = new RotResNet(new Generator(5), ConvLayout.ChannelsLast);
+        using var plain = new RotResNet(new Generator(5), ConvLayout.Contiguous);
+        using var x = rand([6, 1, 28, 28], generator: new Generator(6));
+        using (no_grad())
+        {
+            // Running statistics from one training-mode batch, the same in both: their dropout draws the same masks.
+            last.Noise = new Generator(7);
+            plain.Noise = new Generator(7);
+            last.call(x).Dispose();
+            plain.call(x).Dispose();
+        }
+        last.eval();
+        plain.eval();
+        using var scope = NewDisposeScope();
+        using var a = Activations.Run(last, x, ["res1", "res6"]);
+        using var b = Activations.Run(plain, x, ["res1", "res6"]);
+        Assert.True(ChannelsLast.Is(a["res1"]) && ChannelsLast.Is(a["res6"]));
+        Assert.True(b["res1"].is_contiguous() && b["res6"].is_contiguous());
+        double scale = a.Output.abs().max().item<float>();
+        Assert.True(scale > 0);
+        Assert.True((a.Output - b.Output).abs().max().item<float>() <= 1e-4 * scale, "the layouts' logits differ beyond float rounding");
+        Assert.Equal(ConvLayout.ChannelsLast, ConvLayouts.ForProcessor(avx512: true));
+        Assert.Equal(ConvLayout.Contiguous, ConvLayouts.ForProcessor(avx512: false));
     }
 }

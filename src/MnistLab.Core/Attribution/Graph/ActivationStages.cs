@@ -40,3 +40,39 @@ sealed class SmoothActivationStage(string name, Func<Tensor, Tensor> forward) : 
     public override string Describe() => Name;
     public override Tensor Forward(Tensor a) => forward(a);
 }
+
+/// <summary>
+/// An element-wise operation with a constant (an imported graph's x + c, x − c, x · c, x / c, as an input normalisation
+/// is exported): affine, so exact IG carries the tangent through its linear part, and LRP passes relevance as it does
+/// through a normalisation.
+/// </summary>
+sealed class ConstantAffineStage(string op, Tensor constant) : Stage
+{
+    readonly Tensor _c = constant.detach().to_type(ScalarType.Float64).clone();
+
+    public override string Describe() => $"{op.ToLowerInvariant()} constant";
+
+    /// <summary>The stage applied to a number, when its constant is one number (null otherwise).</summary>
+    public double? ApplyScalar(double v)
+    {
+        if (_c.numel() != 1) return null;
+        double c = _c.item<double>();
+        return op switch { "Add" => v + c, "Sub" => v - c, "Mul" => v * c, _ => v / c };
+    }
+
+    public override Tensor Forward(Tensor a) => op switch
+    {
+        "Add" => a + Cast(_c, a),
+        "Sub" => a - Cast(_c, a),
+        "Mul" => a * Cast(_c, a),
+        _ => a / Cast(_c, a),
+    };
+
+    /// <summary>The map without its shift, for a tangent.</summary>
+    public Tensor Linear(Tensor t) => op switch
+    {
+        "Mul" => t * Cast(_c, t),
+        "Div" => t / Cast(_c, t),
+        _ => t,
+    };
+}

@@ -22,6 +22,7 @@ static class LayerReader
         Import.TorchScriptModel => throw new MnistLabException(
             "a TorchScript model runs inside libtorch, so exact Integrated Gradients and LRP cannot walk its layers; import its state_dict with --arch or --kind instead."),
         Import.SequentialModel imported => Imported(imported),
+        Import.OnnxGraphModel onnx => OnnxChain(onnx),
         Import.NormalizedModel normalized => [new NormalizeStage(normalized.Spec.Normalize.Mean, normalized.Spec.Normalize.Std), .. Read(normalized.Model)],
         Sequential seq => Sequence(seq.children()),
         _ when Unwrapped(model) is { } inner => Sequence(inner.children()),
@@ -53,6 +54,31 @@ static class LayerReader
         if (arch.Normalize is { } n) stages.Add(new NormalizeStage(n.Mean, n.Std));
         stages.AddRange(Sequence(model.Layers));
         return stages;
+    }
+
+    /// <summary>
+    /// An ONNX graph whose nodes form a chain, each reading the output of the one before it (the graph's input for the
+    /// first) and none combining two computed values: the reshape to its input, then its nodes' layers in order.
+    /// </summary>
+    static List<Stage> OnnxChain(Import.OnnxGraphModel model)
+    {
+        var spec = model.Spec;
+        string previous = spec.InputName;
+        var layers = new List<Module>();
+        for (int i = 0; i < spec.Nodes.Count; i++)
+        {
+            var node = spec.Nodes[i];
+            if (node.Layer is null)
+                throw new MnistLabException($"the ONNX graph is not a chain of layers: node '{node.Name}' ({node.Op}) combines {node.Inputs.Length} computed values.");
+            if (node.Inputs[0] != previous)
+                throw new MnistLabException($"the ONNX graph is not a chain of layers: node '{node.Name}' ({node.Op}) reads '{node.Inputs[0]}', not the output of the node before it ('{previous}').");
+            layers.Add(model.NodeModule(i));
+            previous = node.Output;
+        }
+        if (previous != spec.OutputName)
+            throw new MnistLabException($"the ONNX graph is not a chain of layers: its output '{spec.OutputName}' is not its last node's.");
+        long[] shape = [-1, .. spec.InputShape];
+        return [new ReshapeStage($"view {string.Join("x", spec.InputShape)}", a => a.reshape(shape)), .. Sequence(layers)];
     }
 
     /// <summary>A layer as a user knows it: PyTorch's class name (LeakyReLU), not the .NET type behind it (LeakyReLULayer).</summary>
@@ -102,6 +128,9 @@ static class LayerReader
         View v => new ReshapeStage($"view {string.Join("x", v.Shape)}", a => a.reshape([-1, .. v.Shape])),
         IResidualBlock block => new ResidualStage(ReadAll(block.Branch())),
         Import.Layers.ReshapeModule r => new ReshapeStage("reshape", a => r.call(a)),
+        Import.Layers.ConstantOpModule c when c.Name is "Add" or "Sub" or "Mul" or "Div" && is_floating_point(c.Value) && !c.ConstantFirst
+            => new ConstantAffineStage(c.Name, c.Value),
+        Import.Layers.ClipModule clip => PiecewiseLinearStage.Clamp($"clip [{clip.Min:G3}, {clip.Max:G3}]", clip.Min ?? double.NegativeInfinity, clip.Max ?? double.PositiveInfinity),
         _ => throw new MnistLabException(
             $"{Name(m)} is not a layer exact Integrated Gradients and LRP can read (Linear, Conv2d with zero padding, ReLU, LeakyReLU, ReLU6, Tanh, Sigmoid, GELU, ELU, SiLU, Softplus, MaxPool2d, AvgPool2d, BatchNorm1d/2d, Flatten, Dropout)."),
     };

@@ -38,6 +38,12 @@ public sealed class ConstantOpModule : Module<Tensor, Tensor>
 
     public Tensor Value => value;
 
+    /// <summary>The operation's ONNX name (Add, Sub, ...).</summary>
+    public string Name => _op;
+
+    /// <summary>Whether the constant is the left operand (c − x, c / x).</summary>
+    public bool ConstantFirst => _first;
+
     public override Tensor forward(Tensor x)
     {
         var (a, b) = _first ? (value, x) : (x, value);

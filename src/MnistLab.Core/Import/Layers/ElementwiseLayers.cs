@@ -125,5 +125,8 @@ public sealed record ClipLayer(double? Min, double? Max) : LayerSpec
 
 public sealed class ClipModule(double? min, double? max) : Module<Tensor, Tensor>("Clip")
 {
+    public double? Min => min;
+    public double? Max => max;
+
     public override Tensor forward(Tensor x) => ClipLayer.Apply(x, min, max);
 }
