@@ -160,7 +160,7 @@ public class AttributionMethodsTests
 
         using var softmax = Sequential(Flatten(), Linear(784, 10), Softmax(1));
         var e = Assert.ThrowsAny<MnistLab.Common.MnistLabException>(() => LayerGraph.Of(softmax));
-        Assert.Contains("Softmax is not a layer", e.Message);
+        Assert.Contains("Softmax: exact Integrated Gradients and LRP explain the scores before the softmax", e.Message);
     }
 
     /// <summary>Standard layers as fields, applied in order, with the flatten in the forward pass (as an imported model may be built).</summary>
