@@ -1,5 +1,6 @@
 using MnistLab.Attribution;
 using MnistLab.Models;
+using MnistLab.Tests.Support;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -7,11 +8,7 @@ namespace MnistLab.Tests.Attribution;
 
 public class AttributionMethodsTests
 {
-    static Tensor Images(int n, int seed)
-    {
-        using var g = new Generator((ulong)seed);
-        return rand([n, 1, 28, 28], generator: g);
-    }
+    static Tensor Images(int n, int seed) => RandomImages.Of(n, seed);
 
     static long[] Targets(int n, int classes = 10) => Enumerable.Range(0, n).Select(i => (long)((i * 7 + 3) % classes)).ToArray();
 

@@ -2,6 +2,7 @@ using MnistLab.Attribution;
 using MnistLab.Common;
 using MnistLab.Import;
 using MnistLab.Tests.Import;
+using MnistLab.Tests.Support;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -14,11 +15,7 @@ namespace MnistLab.Tests.Attribution;
 /// </summary>
 public class OnnxChainTests
 {
-    static Tensor Images(int n, int seed)
-    {
-        using var g = new Generator((ulong)seed);
-        return rand([n, 1, 28, 28], generator: g);
-    }
+    static Tensor Images(int n, int seed) => RandomImages.Of(n, seed);
 
     static Module<Tensor, Tensor> Built(string file, string? arch = null)
     {
