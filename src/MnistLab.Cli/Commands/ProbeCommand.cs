@@ -42,6 +42,9 @@ public sealed class ProbeCommand : LabCommand<ProbeCommand.Settings>
         [CommandOption("--max-features <N>"), OptionPath("probe.max_features", "Wider points are average-pooled (feature maps) or randomly projected to this many features.", typeof(ProbeTableOptions))]
         public int? MaxFeatures { get; init; }
 
+        [CommandOption("--fast"), OptionPath("probe.fast", "Point estimates only: each probe's score, control score and MI estimate, without the MI's interval and null or the online code (MDL); about a quarter less time.", typeof(ProbeTableOptions))]
+        public bool Fast { get; init; }
+
         [CommandOption("--no-baselines"), Binds($"{nameof(ProbeTableOptions)}.{nameof(ProbeTableOptions.Baselines)}")]
         [Description("Skip the pixel and random-copy baselines.")]
         public bool NoBaselines { get; init; }

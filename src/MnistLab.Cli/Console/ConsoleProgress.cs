@@ -98,7 +98,15 @@ static class ConsoleProgress
                 _status = status ?? _status;
                 if (_clock.Elapsed - _last < Every) return;
                 _last = _clock.Elapsed;
-                System.Console.WriteLine($"{name}: {100 * _done / total:F0}%  {_status}");
+                System.Console.WriteLine($"{name}: {100 * _done / total:F0}%  {_status}{Left(_clock.Elapsed, _done, total)}");
+            }
+
+            /// <summary>The time left at the pace so far (as the terminal's bar estimates it), once there is a pace to go by.</summary>
+            static string Left(TimeSpan elapsed, double done, double total)
+            {
+                if (!(done > 0) || done >= total) return "";
+                var left = TimeSpan.FromSeconds(elapsed.TotalSeconds * (total - done) / done);
+                return left.TotalMinutes >= 1 ? $"  (about {(int)left.TotalMinutes} min {left.Seconds:D2} s left)" : $"  (about {Math.Ceiling(left.TotalSeconds):F0} s left)";
             }
 
             public void Dispose() { }

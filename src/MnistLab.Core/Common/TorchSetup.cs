@@ -27,6 +27,31 @@ public static class TorchSetup
         return n;
     }
 
+    /// <summary>
+    /// libtorch on one thread until disposed, for work that runs its own loops side by side (many small independent
+    /// decompositions and fits): libtorch's threads meet at a barrier in every call, and on a busy machine a descheduled
+    /// thread holds up the rest (a 1280 x 784 SVD took 1 to 8 s on two threads there, and 0.5 s on one; a probe table
+    /// took 60 to 110 s, and 16 to 19 s on one).
+    /// </summary>
+    public static IDisposable OneLibtorchThread()
+    {
+        int before = torch.get_num_threads();
+        torch.set_num_threads(1);
+        return new Restore(before);
+    }
+
+    sealed class Restore(int threads) : IDisposable
+    {
+        bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            torch.set_num_threads(threads);
+        }
+    }
+
     /// <summary>A generator seeded with <paramref name="seed"/>, for shuffles and initialisation that must repeat.</summary>
     public static torch.Generator Generator(long seed) => new torch.Generator((ulong)seed);
 }

@@ -34,8 +34,9 @@ public static class ProbeTableReport
         }
         ProbePlots.LabelledHeatmap(folder.PathOf("score.png"), "Probe score on held-out images (accuracy or R²)", rows, r.Concepts, Grid(p => p.Score));
         ProbePlots.LabelledHeatmap(folder.PathOf("selectivity.png"), "Selectivity: score minus control-task score", rows, r.Concepts, Grid(p => p.Selectivity), diverging: true);
-        ProbePlots.LabelledHeatmap(folder.PathOf("mdl_compression.png"), "Online-code compression (uniform code / online code)", rows, r.Concepts,
-            Grid(p => p.Mdl?.Compression ?? double.NaN), "0.0");
+        if (!r.Options.Probe.Fast)
+            ProbePlots.LabelledHeatmap(folder.PathOf("mdl_compression.png"), "Online-code compression (uniform code / online code)", rows, r.Concepts,
+                Grid(p => p.Mdl?.Compression ?? double.NaN), "0.0");
         ProbePlots.LabelledHeatmap(folder.PathOf("mi.png"), "MI lower bound (nats): probe bound or KSG of the prediction", rows, r.Concepts, Grid(p => p.Mi.Estimate));
         var images = Directions(r, folder);
         folder.WriteJson(ReportFolder.Marker, Metrics(r));
@@ -153,16 +154,22 @@ public static class ProbeTableReport
         sb.AppendLine(Table(p => Cell(p.Selectivity)));
         sb.AppendLine(Image("selectivity", "selectivity.png")).AppendLine();
         sb.AppendLine("## Minimum description length (online code, bits; compression against the uniform code)").AppendLine();
-        sb.AppendLine("Voita and Titov (2020): the training images' labels sent block by block, each block coded by a probe trained on the " +
-                      "blocks before it; a continuous concept is sent as its equal-mass bin (" + o.MdlBins + " bins), coded by the ridge probe with " +
-                      "Gaussian noise. Compression 1 means the layer helps no more than knowing nothing.").AppendLine();
-        sb.AppendLine(Table(p => p.Mdl is null ? "-" : $"{p.Mdl.Bits:F0} (x{p.Mdl.Compression:F1})"));
-        sb.AppendLine(Image("MDL compression", "mdl_compression.png")).AppendLine();
+        if (o.Fast) sb.AppendLine("Not computed: this table holds point estimates only (`--fast`).").AppendLine();
+        else
+        {
+            sb.AppendLine("Voita and Titov (2020): the training images' labels sent block by block, each block coded by a probe trained on the " +
+                          "blocks before it; a continuous concept is sent as its equal-mass bin (" + o.MdlBins + " bins), coded by the ridge probe with " +
+                          "Gaussian noise. Compression 1 means the layer helps no more than knowing nothing.").AppendLine();
+            sb.AppendLine(Table(p => p.Mdl is null ? "-" : $"{p.Mdl.Bits:F0} (x{p.Mdl.Compression:F1})"));
+            sb.AppendLine(Image("MDL compression", "mdl_compression.png")).AppendLine();
+        }
         sb.AppendLine("## Mutual information (nats, 95% bootstrap interval, shuffle-null p-value)").AppendLine();
         sb.AppendLine("Discrete concepts: the probe bound H(Y) minus the held-out cross-entropy; continuous ones: the KSG estimate between the " +
-                      "probe's held-out prediction and the concept. Both are lower bounds on I(layer; concept) up to sampling error. Intervals " +
-                      $"resample the {p0.TestImages:N0} held-out images ({o.Bootstrap} resamples, the probe held fixed); the null shuffles the concept " +
-                      $"against the predictions ({o.Null} shuffles).").AppendLine();
+                      "probe's held-out prediction and the concept. Both are lower bounds on I(layer; concept) up to sampling error. " + (o.Fast
+                          ? "Point estimates only (`--fast`): no interval and no null."
+                          : $"Intervals resample the {p0.TestImages:N0} held-out images' predictions ({o.Bootstrap} resamples; the probe is fitted once, not " +
+                            $"refitted per resample, so they show the sampling error of the test images, not of the fit); the null shuffles the concept " +
+                            $"against the predictions ({o.Null} shuffles).")).AppendLine();
         sb.AppendLine(Table(p => MiCell(p.Mi)));
         sb.AppendLine(Image("mutual information", "mi.png")).AppendLine();
 

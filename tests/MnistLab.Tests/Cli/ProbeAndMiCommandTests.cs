@@ -80,6 +80,31 @@ public class ProbeAndMiCommandTests(RealMnist mnist)
     }
 
     [Fact]
+    public void Probe_fast_writes_point_estimates_only()
+    {
+        using var dir = new TempDir();
+        _ = mnist.Data;
+        Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("mlp.pt"), "--arch", ModelFixtures.File("mlp.json"), "--no-fetch", "--out", dir.File("mlp")]));
+        Assert.Equal(CliApp.Ok, CliApp.Run(["probe", "--model", dir.File("mlp"), "--layers", "output", "--concepts", "class,slant", "--images", "test:0:300",
+            "--folds", "2", "--fast", "--no-fetch", "--out", dir.File("probe")]));
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("probe/metrics.json")));
+        var entries = doc.RootElement.GetProperty("probes").EnumerateArray().ToList();
+        Assert.Equal(6, entries.Count); // pixels, output and random:output, two concepts each
+        foreach (var e in entries)
+        {
+            Assert.True(double.IsFinite(e.GetProperty("score").GetDouble()) && double.IsFinite(e.GetProperty("control_score").GetDouble()));
+            Assert.True(double.IsFinite(e.GetProperty("mi").GetProperty("estimate").GetDouble()));
+            // No online code, interval or null: NaN, as metrics.json writes it.
+            foreach (var missing in new[] { e.GetProperty("mdl_bits"), e.GetProperty("mi").GetProperty("low"), e.GetProperty("mi").GetProperty("high"), e.GetProperty("mi").GetProperty("p_null") })
+                Assert.Equal("NaN", missing.GetString());
+        }
+        Assert.False(File.Exists(dir.File("probe/mdl_compression.png")));
+        Assert.Contains("point estimates only (`--fast`)", File.ReadAllText(dir.File("probe/report.md")));
+        using var details = JsonDocument.Parse(File.ReadAllText(dir.File("probe/probe_details.json")));
+        Assert.True(details.RootElement.GetProperty("options").GetProperty("probe").GetProperty("fast").GetBoolean());
+    }
+
+    [Fact]
     public void Probe_reads_an_imported_model_beside_a_random_copy_with_fresh_weights_and_untrained_batch_norm()
     {
         using var dir = new TempDir();

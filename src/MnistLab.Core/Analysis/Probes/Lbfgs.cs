@@ -13,8 +13,16 @@ public static class Lbfgs
 
     public sealed record Outcome(double[] X, double Value, int Iterations, double GradientMax);
 
-    public static Outcome Minimise(Objective f, double[] start, double gradientTolerance = 1e-6, int maxIterations = 500, int memory = 10)
+    /// <param name="gradientScale">
+    /// Each gradient entry's factor in the stopping test (none: 1): a problem solved in rescaled coordinates stops on the
+    /// gradient of the original ones.
+    /// </param>
+    public static Outcome Minimise(Objective f, double[] start, double gradientTolerance = 1e-6, int maxIterations = 500, int memory = 10,
+        double[]? gradientScale = null)
     {
+        if (gradientScale is not null && gradientScale.Length != start.Length)
+            throw new ArgumentException($"{gradientScale.Length} gradient scales for {start.Length} variables.");
+        double Size(double[] g) => gradientScale is null ? MaxAbs(g) : MaxAbsScaled(g, gradientScale);
         int n = start.Length;
         var x = (double[])start.Clone();
         var g = new double[n];
@@ -26,7 +34,7 @@ public static class Lbfgs
         var xNew = new double[n];
         var gNew = new double[n];
         int iteration = 0;
-        for (; iteration < maxIterations && MaxAbs(g) > gradientTolerance; iteration++)
+        for (; iteration < maxIterations && Size(g) > gradientTolerance; iteration++)
         {
             Direction(g, s, y, rho, d);
             double slope = Dot(g, d);
@@ -62,7 +70,7 @@ public static class Lbfgs
             fx = fNew;
             if (change <= 1e-14 * Math.Max(1, Math.Abs(fx))) { iteration++; break; }
         }
-        return new Outcome(x, fx, iteration, MaxAbs(g));
+        return new Outcome(x, fx, iteration, Size(g));
     }
 
     /// <summary>d = -H g by the two-loop recursion, with H0 = (s.y / y.y) I from the latest pair.</summary>
@@ -98,6 +106,13 @@ public static class Lbfgs
     static void Axpy(double a, double[] x, double[] y)
     {
         for (int i = 0; i < x.Length; i++) y[i] += a * x[i];
+    }
+
+    static double MaxAbsScaled(double[] a, double[] scale)
+    {
+        double m = 0;
+        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] * scale[i]));
+        return m;
     }
 
     static double MaxAbs(double[] a)

@@ -38,9 +38,11 @@ public static class LinearProbe
         int k = concept.Classes;
         var codes = concept.Codes;
         int[] train = split.Train.Select(i => codes[i]).ToArray(), test = split.Test.Select(i => codes[i]).ToArray();
-        var (lambda, cv) = LogisticRegression.Select(layer.Train, train, k, o.LogisticLambdas, o.Folds);
-        var model = LogisticRegression.Fit(layer.Train, train, k, lambda);
-        var logp = model.LogProbabilities(layer.Test);
+        var axes = layer.Axes;
+        var selection = LogisticRegression.Select(axes, layer.LogisticFolds(o.Folds), train, k, o.LogisticLambdas);
+        double lambda = selection.Lambda;
+        var fit = LogisticRegression.Fit(axes, layer.TrainRows, train, k, lambda, selection.Start);
+        var logp = LogisticRegression.LogProbabilities(layer.TestRows, fit);
         double accuracy = Accuracy(logp, test);
         double ce = -Enumerable.Range(0, test.Length).Average(i => logp[i, test[i]]);
 
@@ -48,12 +50,13 @@ public static class LinearProbe
         if (o.Control)
         {
             var cc = control.Codes;
-            var controlModel = LogisticRegression.Fit(layer.Train, split.Train.Select(i => cc[i]).ToArray(), k, lambda);
-            controlScore = Accuracy(controlModel.LogProbabilities(layer.Test), split.Test.Select(i => cc[i]).ToArray());
+            var controlFit = LogisticRegression.Fit(axes, layer.TrainRows, split.Train.Select(i => cc[i]).ToArray(), k, lambda);
+            controlScore = Accuracy(LogisticRegression.LogProbabilities(layer.TestRows, controlFit), split.Test.Select(i => cc[i]).ToArray());
         }
-        var mdl = o.Mdl ? OnlineCode.Compute(layer.Train, train, k, lambda, o.MdlFractions, concept.Name, o.LogisticLambdas.Count) : null;
+        var mdl = o.Mdl && !o.Fast ? OnlineCode.Compute(axes, layer.TrainRows, train, k, lambda, o.MdlFractions, concept.Name, o.LogisticLambdas.Count) : null;
         var mi = MiEstimate.Summarise(Estimators.Probe, ProbeBoundEstimator.FromHeldOut(logp, test, k), test.Length, MiOptions(o, concept, seed));
-        return new ProbeResult(layer.Name, concept.Name, Logistic, layer.Features, train.Length, test.Length, accuracy, controlScore, lambda, cv,
+        var model = LogisticRegression.ToModel(axes, fit, lambda);
+        return new ProbeResult(layer.Name, concept.Name, Logistic, layer.Features, train.Length, test.Length, accuracy, controlScore, lambda, selection.Loss,
             accuracy, ce, null, null, null, mdl, mi, Entropy(test, k))
         {
             Directions = Enumerable.Range(0, k).Select(model.Direction).ToArray(),
@@ -67,7 +70,7 @@ public static class LinearProbe
         double[] train = split.Train.Select(i => concept.Values[i]).ToArray(), test = split.Test.Select(i => concept.Values[i]).ToArray();
         var (lambda, cv) = RidgeRegression.Select(layer.RidgeFolds(o.Folds), train, o.RidgeLambdas);
         var model = layer.RidgePath.Fit(train, lambda);
-        var predicted = model.Predict(layer.TestValues, layer.Features);
+        var predicted = model.Predict(layer.TestValues, layer.Rank);
         var metrics = Metrics(test, predicted);
 
         double controlScore = double.NaN;
@@ -78,10 +81,10 @@ public static class LinearProbe
             var controlTrain = split.Train.Select(i => control.Values[i]).ToArray();
             var (controlLambda, _) = RidgeRegression.Select(layer.RidgeFolds(o.Folds), controlTrain, o.RidgeLambdas);
             var controlModel = layer.RidgePath.Fit(controlTrain, controlLambda);
-            controlScore = Metrics(split.Test.Select(i => control.Values[i]).ToArray(), controlModel.Predict(layer.TestValues, layer.Features)).R2[0];
+            controlScore = Metrics(split.Test.Select(i => control.Values[i]).ToArray(), controlModel.Predict(layer.TestValues, layer.Rank)).R2[0];
         }
         MdlResult? mdl = null;
-        if (o.Mdl)
+        if (o.Mdl && !o.Fast)
         {
             // A code needs a distribution over values: a continuous concept is sent as its equal-mass bin.
             mdl = OnlineCode.Ridge(layer, train, o.MdlBins, lambda, o.MdlFractions, $"{concept.Name} ({o.MdlBins} equal-mass bins)", o.RidgeLambdas.Count);
@@ -91,12 +94,12 @@ public static class LinearProbe
         return new ProbeResult(layer.Name, concept.Name, Ridge, layer.Features, train.Length, test.Length, metrics.R2[0], controlScore, lambda, cv,
             null, null, metrics.R2[0], metrics.Delta[0], metrics.P99[0], mdl, mi, double.NaN)
         {
-            Directions = [model.Weights],
+            Directions = [layer.Axes.ToFeatures(model.Weights, [model.Intercept]).Weights],
         };
     }
 
     static MiOptions MiOptions(ProbeOptions o, ConceptValues concept, long seed) =>
-        new() { Estimator = Estimators.Probe, Bootstrap = o.Bootstrap, Null = o.Null, Seed = (long)(Seeds.Derive(seed, $"probe/mi/{concept.Name}") >> 1) };
+        new() { Estimator = Estimators.Probe, Bootstrap = o.Fast ? 0 : o.Bootstrap, Null = o.Fast ? 0 : o.Null, Seed = (long)(Seeds.Derive(seed, $"probe/mi/{concept.Name}") >> 1) };
 
     /// <summary>R², sup error and 99th percentile of |residual| with seed 004's formulas (<see cref="RidgeProbe.Evaluate"/>).</summary>
     static ProbeMetrics Metrics(double[] truth, double[] predicted)

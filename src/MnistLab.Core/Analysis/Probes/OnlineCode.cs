@@ -28,19 +28,26 @@ public static class OnlineCode
     public static MdlResult Compute(Tensor x, int[] labels, int classes, double lambda, IReadOnlyList<double> fractions, string coded = "labels",
         int lambdaChoices = 1)
     {
+        using var axes = PrincipalAxes.Of(x);
+        return Compute(axes, SoftmaxRows.Of(axes.Scores), labels, classes, lambda, fractions, coded, lambdaChoices);
+    }
+
+    /// <summary>The online code on rows given by their principal axes (a probe layer's training rows, in the order they are sent).</summary>
+    internal static MdlResult Compute(PrincipalAxes axes, SoftmaxRows rows, int[] labels, int classes, double lambda, IReadOnlyList<double> fractions, string coded = "labels",
+        int lambdaChoices = 1)
+    {
         int n = labels.Length;
         var ends = fractions.Select(f => Math.Clamp((int)Math.Round(f * n), 1, n)).Append(n).Distinct().Order().ToArray();
         double log2K = Math.Log2(classes);
         double bits = ends[0] * log2K + Math.Log2(lambdaChoices);
-        LogisticModel? previous = null;
+        LogisticRegression.AxisFit? previous = null;
         for (int b = 0; b + 1 < ends.Length; b++)
         {
-            using var scope = NewDisposeScope();
-            var seen = x.narrow(0, 0, ends[b]);
-            var next = x.narrow(0, ends[b], ends[b + 1] - ends[b]);
+            var seen = rows.Take(ends[b]);
+            var next = rows.Slice(ends[b], ends[b + 1] - ends[b]);
             // Code lengths to a few digits need the optimum to a few digits: the looser tolerance of cross-validation.
-            previous = LogisticRegression.Fit(seen, labels[..ends[b]], classes, lambda, previous, tolerance: 1e-4, maxIterations: 200);
-            var logp = previous.LogProbabilities(next);
+            previous = LogisticRegression.Fit(axes, seen, labels[..ends[b]], classes, lambda, previous, tolerance: 1e-4, maxIterations: 200);
+            var logp = LogisticRegression.LogProbabilities(next, previous);
             for (int i = 0; i < ends[b + 1] - ends[b]; i++) bits -= logp[i, labels[ends[b] + i]] / Math.Log(2);
         }
         return new MdlResult(bits, n * log2K, ends, classes, coded);
@@ -55,7 +62,7 @@ public static class OnlineCode
     public static MdlResult Ridge(ProbeLayer layer, double[] values, int bins, double lambda, IReadOnlyList<double> fractions, string coded,
         int lambdaChoices = 1)
     {
-        int n = values.Length, d = layer.Features;
+        int n = values.Length, d = layer.Rank;
         var sorted = values.Order().ToArray();
         var edges = Enumerable.Range(1, bins - 1).Select(k => sorted[Math.Min(n - 1, (int)((long)k * n / bins))]).Distinct().ToArray();
         int Bin(double v) { int b = 0; while (b < edges.Length && edges[b] <= v) b++; return b; }

@@ -38,6 +38,12 @@ public sealed record ProbeOptions
     public bool Control { get; init; } = true;
     public bool Mdl { get; init; } = true;
 
+    /// <summary>
+    /// Point estimates only: each probe's score, control score and MI estimate, without the MI's interval and null or the
+    /// online code (NaN and none), whatever <see cref="Bootstrap"/>, <see cref="Null"/> and <see cref="Mdl"/> say.
+    /// </summary>
+    public bool Fast { get; init; }
+
     public ProbeOptions Validated()
     {
         Require.Between(TestFraction, 0, 1, $"{nameof(ProbeOptions)}.{nameof(ProbeOptions.TestFraction)}");

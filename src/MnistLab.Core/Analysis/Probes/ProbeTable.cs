@@ -94,14 +94,17 @@ public static class ProbeTable
             }
 
             var results = new List<ProbeResult>();
-            using var task = progress.Start("probes", layers.Count * values.Count);
+            using var task = progress.Start("probes", layers.Sum(l => values.Sum(c => Cost(l.Data.Width, split.Train.Length, c))));
+            // The probes' decompositions are many and small, and their fits run MnistLab's own loops side by side (the
+            // folds): libtorch's threads would mostly wait on each other, for seconds per call on a busy machine.
+            using var single = TorchSetup.OneLibtorchThread();
             foreach (var (data, _, _) in layers)
             {
                 using var layer = ProbeLayer.Prepare(data.Name, data.Features, split, data.Reduction);
                 foreach (var concept in values)
                 {
                     results.Add(LinearProbe.Compute(layer, concept, o, seed));
-                    task.Advance(1, $"{data.Name} / {concept.Name}");
+                    task.Advance(Cost(data.Width, split.Train.Length, concept), $"{data.Name} / {concept.Name}");
                 }
             }
             return new ProbeTableResult(model.GetType().Name, images.Count,
@@ -113,6 +116,13 @@ public static class ProbeTable
             foreach (var (data, _, _) in layers) data.Dispose();
         }
     }
+
+    /// <summary>
+    /// A probe's share of the table's work, so the time left can be read off the progress: a logistic probe's fits cost
+    /// about its classes times the square root of the layer's width (measured on MNIST layers of 10 to 784 units), a ridge
+    /// probe (decompositions shared by the layer's concepts) about two classes' worth.
+    /// </summary>
+    static double Cost(int width, int rows, ConceptValues concept) => Math.Sqrt(Math.Min(width, rows)) * (concept.IsDiscrete ? concept.Classes : 2);
 
     /// <summary>
     /// The model rebuilt from its spec with everything it holds copied (an imported model's constants: normalisation,

@@ -36,7 +36,8 @@ public sealed record RidgeModel(double[] Weights, double Intercept, double Lambd
 /// </summary>
 public sealed class RidgePath
 {
-    readonly double[] _u, _s, _v, _mean; // U (n, r), s (r), V (d, r), mean (d)
+    readonly double[] _u, _s, _mean; // U (n, r), s (r), mean (d)
+    readonly double[]? _v; // V (d, r); none: the inputs are already coordinates on the axes (d = r, V = I)
     readonly int _n, _r, _d;
 
     public RidgePath(Tensor x)
@@ -53,6 +54,24 @@ public sealed class RidgePath
         _mean = mean.data<double>().ToArray();
     }
 
+    RidgePath(double[] u, double[] s, int n)
+    {
+        (_u, _s, _n, _r, _d) = (u, s, n, s.Length, s.Length);
+        _mean = new double[s.Length];
+    }
+
+    /// <summary>
+    /// The path of a design given by its principal axes, with no decomposition of its own: U = scores / s. Its weights
+    /// and predictions are on the axes (inputs: rows' scores; <see cref="PrincipalAxes.ToFeatures"/> maps weights back).
+    /// </summary>
+    public static RidgePath OnAxes(PrincipalAxes axes)
+    {
+        var u = RidgeModel.Managed(axes.Scores);
+        int r = axes.Rank;
+        for (int i = 0; i < u.Length; i++) u[i] = axes.Singular[i % r] > 0 ? u[i] / axes.Singular[i % r] : 0;
+        return new RidgePath(u, axes.Singular, axes.Rows);
+    }
+
     public int Rows => _n;
 
     public RidgeModel Fit(double[] y, double lambda)
@@ -66,6 +85,7 @@ public sealed class RidgePath
             for (int k = 0; k < _r; k++) coef[k] += _u[i * _r + k] * yc;
         }
         for (int k = 0; k < _r; k++) coef[k] *= _s[k] / (_s[k] * _s[k] + _n * lambda);
+        if (_v is null) return new RidgeModel(coef, mean, lambda); // centred coordinates on the axes: the intercept is the mean
         var w = new double[_d];
         double shift = 0;
         for (int j = 0; j < _d; j++)

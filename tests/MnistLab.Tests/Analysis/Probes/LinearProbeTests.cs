@@ -117,6 +117,29 @@ public class LinearProbeTests
     }
 
     [Fact]
+    public void Fast_gives_the_same_point_estimates_without_the_intervals_the_null_or_the_online_code()
+    {
+        var rng = new Random(46);
+        int n = 400, d = 6;
+        var x = Enumerable.Range(0, n * d).Select(_ => (float)Gaussian(rng)).ToArray();
+        var classes = Enumerable.Range(0, n).Select(i => x[i * d] + 0.5 * Gaussian(rng) > 0 ? 1 : 0).ToArray();
+        var value = Enumerable.Range(0, n).Select(i => (double)x[i * d + 1] + 0.5 * Gaussian(rng)).ToArray();
+        var (layer, f) = Layer("l", x, n, d);
+        using var _ = layer;
+        using var __ = f;
+        foreach (var concept in new[] { ConceptValues.OfClasses("c", classes, ["no", "yes"]), ConceptValues.Continuous("v", value) })
+        {
+            var full = LinearProbe.Compute(layer, concept, Fast, seed: 5);
+            var fast = LinearProbe.Compute(layer, concept, Fast with { Fast = true }, seed: 5);
+            Assert.Equal((full.Score, full.ControlScore, full.Lambda, full.Mi.Estimate), (fast.Score, fast.ControlScore, fast.Lambda, fast.Mi.Estimate));
+            Assert.True(full.Score > 0.5 && full.Mdl is not null && double.IsFinite(full.Mi.Low) && double.IsFinite(full.Mi.PNull));
+            Assert.Null(fast.Mdl);
+            Assert.True(double.IsNaN(fast.Mi.Low) && double.IsNaN(fast.Mi.High) && double.IsNaN(fast.Mi.PNull), $"{fast.Mi}");
+            Assert.Equal((0, 0), (fast.Mi.Bootstrap, fast.Mi.Null));
+        }
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_probe()
     {
         var rng = new Random(45);
@@ -133,5 +156,20 @@ public class LinearProbeTests
         var a = Run();
         var b = Run();
         Assert.Equal((a.Score, a.ControlScore, a.Mdl!.Bits, a.Mi), (b.Score, b.ControlScore, b.Mdl!.Bits, b.Mi));
+
+        // A discrete concept: its cross-validation folds are fitted side by side, and still give the same bits.
+        var discrete = ConceptValues.OfClasses("d", concept.Values.Select(v => v > 0 ? 1 : 0).ToArray(), ["low", "high"]);
+        ProbeResult RunDiscrete()
+        {
+            var (layer, f) = Layer("l", x, n, d);
+            using var _ = layer;
+            using var __ = f;
+            return LinearProbe.Compute(layer, discrete, Fast);
+        }
+        var c = RunDiscrete();
+        var e = RunDiscrete();
+        Assert.Equal((c.Score, c.ControlScore, c.Mdl!.Bits, c.Mi), (e.Score, e.ControlScore, e.Mdl!.Bits, e.Mi));
+        Assert.Equal(c.CvLoss, e.CvLoss);
+        Assert.Equal(c.Directions.SelectMany(r => r), e.Directions.SelectMany(r => r));
     }
 }
