@@ -7,14 +7,24 @@ and the rest to measure, standardised on the fitting rows (StandardScaler). Thre
   ridge     Ridge(alpha = n * lambda) from the pixels to the digit's size (pixels > 0.5) for the 9 lambdas MnistLab tries,
             and RidgeCV over the same alphas (its leave-one-out choice);
   logistic  multinomial LogisticRegression(C = 1 / (n * lambda)), lambda = 1e-3, from the pixels to the class.
+With --table DIR, also the cells of MnistLab's default probe table on the features MnistLab wrote there (one .npy per
+layer, table.json: the split, the folds, the penalties, each concept with its control task): per layer and concept,
+StandardScaler on the training images, then the probe MnistLab fits chosen the way MnistLab chooses it (k-fold
+cross-validation over the same penalties, folds and loss: fold f holds the training images at positions = f mod k; the
+held-out log-loss or squared error picks the penalty):
+LogisticRegressionCV(Cs = 1 / (n lambda), tol 1e-4, at most 200 iterations per fit) for a discrete concept and a
+LogisticRegression with the chosen C for its control task, RidgeCV(alphas = n lambda) for a continuous concept and
+again for its control task. Timed once, as MnistLab's table is.
 Prints one JSON line.
 """
-import argparse, json, time
+import argparse, json, os, time, warnings
 
 import numpy as np
 import threadpoolctl
 from sklearn.feature_selection import mutual_info_classif
-from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, Ridge, RidgeCV
+from sklearn.model_selection import PredefinedSplit
 from sklearn.preprocessing import StandardScaler
 from torchvision import datasets
 
@@ -39,11 +49,47 @@ def timed(work, rounds=2):
     return result, best
 
 
+def table(folder):
+    """MnistLab's probe table's cells fitted by scikit-learn's cross-validated probes, each with its control task."""
+    spec = json.load(open(os.path.join(folder, "table.json")))
+    train, test = np.array(spec["train"]), np.array(spec["test"])
+    n = len(train)
+    folds = PredefinedSplit(np.arange(n) % spec["folds"])
+    cs = [1 / (n * lam) for lam in spec["logistic_lambdas"]]
+    alphas = [n * lam for lam in spec["ridge_lambdas"]]
+    cells = []
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fit stopped at its iteration limit, as MnistLab's may
+        for layer in spec["layers"]:
+            x = np.load(os.path.join(folder, layer["file"])).astype(np.float64)
+            scaler = StandardScaler().fit(x[train])
+            z_fit, z_test = scaler.transform(x[train]), scaler.transform(x[test])
+            for c in spec["concepts"]:
+                y, control = np.array(c["values"]), np.array(c["control"])
+                if c["discrete"]:
+                    y, control = y.astype(int), control.astype(int)
+                    m = LogisticRegressionCV(Cs=cs, cv=folds, scoring="neg_log_loss", tol=1e-4, max_iter=200).fit(z_fit, y[train])
+                    score = float((m.predict(z_test) == y[test]).mean())
+                    mc = LogisticRegression(C=m.C_[0], tol=1e-4, max_iter=300).fit(z_fit, control[train])
+                    control_score = float((mc.predict(z_test) == control[test]).mean())
+                    kind = "logistic"
+                else:
+                    m = RidgeCV(alphas=alphas, cv=folds, scoring="neg_mean_squared_error").fit(z_fit, y[train])
+                    score = float(m.score(z_test, y[test]))
+                    mc = RidgeCV(alphas=alphas, cv=folds, scoring="neg_mean_squared_error").fit(z_fit, control[train])
+                    control_score = float(mc.score(z_test, control[test]))
+                    kind = "ridge"
+                cells.append({"layer": layer["name"], "concept": c["name"], "kind": kind, "score": score, "control_score": control_score})
+    return {"seconds": time.perf_counter() - start, "cells": cells}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--count", type=int, default=5000)
+    ap.add_argument("--table", help="a folder MnistLab wrote its probe table's features to")
     args = ap.parse_args()
     with threadpoolctl.threadpool_limits(args.threads):
         test = datasets.MNIST(args.root, train=False, download=False)
@@ -76,6 +122,8 @@ def main():
         out["logistic"] = {"accuracy": float((p.argmax(1) == y[n_fit:]).mean()),
                            "cross_entropy": float(-np.log(p[np.arange(len(p)), y[n_fit:]]).mean()),
                            "seconds": seconds, "iterations": int(m.n_iter_[0])}
+        if args.table:
+            out["table"] = table(args.table)
     print(json.dumps(out))
 
 
