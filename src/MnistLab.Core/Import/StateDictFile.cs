@@ -84,7 +84,7 @@ public static class StateDictFile
     }
 
     static string Entries(Hashtable table) =>
-        ErrorText.Printable(string.Join(", ", table.Cast<DictionaryEntry>().Take(12).Select(e => $"'{e.Key}' ({Describe(e.Value)})")) + (table.Count > 12 ? $", ... ({table.Count} in all)" : ""));
+        ErrorText.Printable(string.Join(", ", table.Cast<DictionaryEntry>().OrderBy(e => $"{e.Key}", StringComparer.Ordinal).Take(12).Select(e => $"'{e.Key}' ({Describe(e.Value)})")) + (table.Count > 12 ? $", ... ({table.Count} in all)" : ""));
 
     static string Describe(object? value) => value switch
     {

@@ -46,10 +46,10 @@ public class TrainingCheckpointTests(RealMnist mnist)
     {
         string path = ModelFixtures.File("mlp.custom-key.pt");
         var e = Assert.Throws<DataFormatException>(() => StateDictFile.ReadPyTorch(path));
-        Assert.Equal($"{path}: a saved dict of 'weights' (dict of 4), 'step' (int), with no state_dict under the usual names (model, state_dict, model_state_dict, net); name the entry that holds it with --key NAME.", e.Message);
+        Assert.Equal($"{path}: a saved dict of 'step' (int), 'weights' (dict of 4), with no state_dict under the usual names (model, state_dict, model_state_dict, net); name the entry that holds it with --key NAME.", e.Message);
 
         var wrong = Assert.Throws<InvalidOptionException>(() => StateDictFile.ReadPyTorch(path, "model"));
-        Assert.Contains("has no dict entry 'model'; its entries are 'weights' (dict of 4), 'step' (int)", wrong.Message);
+        Assert.Contains("has no dict entry 'model'; its entries are 'step' (int), 'weights' (dict of 4)", wrong.Message);
     }
 
     [Fact]
