@@ -16,6 +16,9 @@ public abstract record Replacement
     /// <summary>The activation set to <paramref name="value"/>, broadcast to its shape (a patch from another run).</summary>
     public static Replacement With(Tensor value) => new ValueReplacement(value);
 
+    /// <summary>The activation replaced by <paramref name="map"/> of itself, same shape (a concept eraser, a steering edit).</summary>
+    public static Replacement Using(Func<Tensor, Tensor> map) => new MapReplacement(map);
+
     internal abstract Tensor Apply(Tensor activation);
 
     sealed record ZeroReplacement : Replacement
@@ -31,6 +34,17 @@ public abstract record Replacement
     sealed record ValueReplacement(Tensor Value) : Replacement
     {
         internal override Tensor Apply(Tensor a) => Value.to(a.dtype).expand_as(a);
+    }
+
+    sealed record MapReplacement(Func<Tensor, Tensor> Map) : Replacement
+    {
+        internal override Tensor Apply(Tensor a)
+        {
+            var b = Map(a);
+            if (!b.shape.SequenceEqual(a.shape))
+                throw new InvalidOperationException($"a replacement must keep the activation's shape ({string.Join(", ", a.shape)}), not ({string.Join(", ", b.shape)}).");
+            return b;
+        }
     }
 }
 
