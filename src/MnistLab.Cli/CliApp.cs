@@ -69,6 +69,8 @@ public static class CliApp
                 .WithExample("probe", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "fc1,relu1", "--concepts", "ring,slant,class", "--out", "runs/probe-mlp");
             config.AddCommand<EraseCommand>("erase")
                 .WithExample("erase", "--checkpoint", "runs/ring/checkpoints/pixels_only.ckpt", "--layers", "relu1", "--concepts", "ring,class", "--out", "runs/erase-ring");
+            config.AddCommand<TcavCommand>("tcav")
+                .WithExample("tcav", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "relu1", "--concepts", "ring,thick,class=7", "--out", "runs/tcav");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
