@@ -71,6 +71,8 @@ public static class CliApp
                 .WithExample("erase", "--checkpoint", "runs/ring/checkpoints/pixels_only.ckpt", "--layers", "relu1", "--concepts", "ring,class", "--out", "runs/erase-ring");
             config.AddCommand<TcavCommand>("tcav")
                 .WithExample("tcav", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "relu1", "--concepts", "ring,thick,class=7", "--out", "runs/tcav");
+            config.AddCommand<PatchCommand>("patch")
+                .WithExample("patch", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--pairs", "fill-holes", "--point", "relu1", "--out", "runs/patch");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
