@@ -5,6 +5,7 @@ when --kind discrete; fits the eraser in float64 as MnistLab does: W = Sxx^(-1/2
 --tolerance, P the orthogonal projection onto the column space of W Sxz (singular values above the same relative
 tolerance), M = W^+ P W, with the rows and columns of features constant on the data zeroed. Writes M and mean to --out
 (.npz) and prints one JSON line: the rank and the seconds of the fit, the fastest of --repeat calls.
+Run by `mnistlab bench` (its causal section) and by the tests, which compare its eraser with MnistLab's.
 """
 import argparse, json, time
 
@@ -48,6 +49,8 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1e-10)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--root", help="the bench's MNIST folder (unused: the data comes in --x and --z)")
+    ap.add_argument("--threads", type=int, default=2, help="BLAS threads (the bench sets them in the environment too)")
     args = ap.parse_args()
     x, z = np.load(args.x), np.load(args.z)
     best = float("inf")

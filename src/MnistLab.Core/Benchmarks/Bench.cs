@@ -67,6 +67,7 @@ public static class Bench
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
         ("explain", ExplainBench.Run),
         ("probe", ProbeBench.Run),
+        ("causal", CausalBench.Run),
         ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),
     ];
 
