@@ -42,7 +42,11 @@ public static class ErasureReport
         fit_images = r.FitImages,
         eval_images = r.EvalImages,
         options = r.Options,
-        erasure = r.Rows.Select(x => new
+        erasure = Entries(r),
+    };
+
+    /// <summary>One entry per layer and concept, as metrics.json's "erasure" holds them.</summary>
+    public static IEnumerable<object> Entries(ErasureResult r) => r.Rows.Select(x => (object)new
         {
             layer = x.Layer,
             concept = x.Concept,
@@ -62,8 +66,7 @@ public static class ErasureReport
             class_acc_before = x.ClassAccBefore,
             class_acc_after = x.ClassAccAfter,
             other_concepts = x.OtherConcepts.ToDictionary(o => o.Key, o => new { before = o.Value.Before, after = o.Value.After }),
-        }),
-    };
+        });
 
     static string MarkdownText(ErasureResult r, string source)
     {
