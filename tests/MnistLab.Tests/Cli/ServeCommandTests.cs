@@ -31,6 +31,18 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public void Listening_beyond_this_machine_is_said_on_start()
+    {
+        using var dir = new TempDir();
+        using var p = CliProcess.Start("serve", "--runs", dir.Path, "--host", "0.0.0.0", "--port", "0", "--no-fetch");
+        Assert.True(p.WaitUntil(() => p.Output.Contains("Serving 0 model(s) at http://localhost:"), TimeSpan.FromSeconds(60)), p.Output);
+        Assert.Contains("warning: listening on 0.0.0.0: anyone who can reach this machine on that network can use the server", p.Words);
+        Assert.Contains("No models to serve", p.Words);
+        p.Interrupt();
+        Assert.Equal(0, p.Wait(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void Serve_has_help() => Assert.Equal(CliApp.Ok, CliApp.Run(["serve", "--help"]));
 
     [Theory]
