@@ -28,8 +28,6 @@ namespace MnistLab.Serve;
 /// </summary>
 public sealed class LabServer : IAsyncDisposable
 {
-    static readonly JsonSerializerOptions Wire = new(Json.Options) { WriteIndented = false };
-
     readonly WebApplication _app;
     readonly TorchWorker _worker;
     readonly ModelCatalogue _catalogue;
@@ -171,9 +169,9 @@ public sealed class LabServer : IAsyncDisposable
         try { (status, json) = await handle(); }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            (status, json) = (413, JsonSerializer.SerializeToUtf8Bytes(new ErrorAnswer($"the request body is larger than this server takes ({_maxRequestBytes:N0} bytes)."), Wire));
+            (status, json) = (413, ApiResponse.Json(new ErrorAnswer($"the request body is larger than this server takes ({_maxRequestBytes:N0} bytes).")));
         }
-        catch (BadHttpRequestException e) { (status, json) = (e.StatusCode, JsonSerializer.SerializeToUtf8Bytes(new ErrorAnswer($"bad request: {e.Message}"), Wire)); }
+        catch (BadHttpRequestException e) { (status, json) = (e.StatusCode, ApiResponse.Json(new ErrorAnswer($"bad request: {e.Message}"))); }
         catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException) { return; } // the client went away
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -220,7 +218,7 @@ public sealed class LabServer : IAsyncDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Wire) ?? throw new BadRequestException("the body is null: send a JSON object.");
+            return JsonSerializer.Deserialize<T>(json, ApiResponse.Wire) ?? throw new BadRequestException("the body is null: send a JSON object.");
         }
         catch (JsonException e)
         {
@@ -231,29 +229,14 @@ public sealed class LabServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="answer"/> (on the worker) and writes its result, or its error, as the response's status and
-    /// JSON. Each answer runs in its own dispose scope, so a tensor it forgets is freed when it ends. (Models are loaded
-    /// outside any scope: a module's own parameters made in one would be freed with it.)
+    /// Runs <paramref name="answer"/> on the worker, in its own dispose scope (a tensor it forgets is freed when it ends;
+    /// models are loaded outside any scope, since a module's own parameters made in one would be freed with it).
     /// </summary>
-    (int Status, byte[] Json) Encode(Func<object> answer)
+    (int Status, byte[] Json) Encode(Func<object> answer) => ApiResponse.Of(() =>
     {
-        int status;
-        object body;
-        try
-        {
-            using var scope = NewDisposeScope();
-            (status, body) = (StatusCodes.Status200OK, answer());
-        }
-        catch (Exception e) when (e is BadRequestException or InvalidOptionException) { (status, body) = (400, new ErrorAnswer(e.Message)); }
-        catch (NotFoundException e) { (status, body) = (404, new ErrorAnswer(e.Message)); }
-        catch (Exception e)
-        {
-            // Logged whole here, answered in one line: a trace tells a client nothing it can act on, and may tell too much.
-            _log($"error: {e}");
-            (status, body) = (500, new ErrorAnswer(e is MnistLabException ? e.Message : $"internal error ({e.GetType().Name}); the server's log has the details."));
-        }
-        return (status, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Wire));
-    }
+        using var scope = NewDisposeScope();
+        return answer();
+    }, _log);
 
     /// <summary>Stops listening (requests in flight finish), then frees the models and ends the libtorch thread.</summary>
     public async ValueTask DisposeAsync()
