@@ -72,7 +72,7 @@ public sealed class ModelCatalogue : IDisposable
         var ids = new HashSet<string>();
         foreach (var (id, path, isCheckpoint) in found)
         {
-            // Two folders of the same name (runs/a/runs and runs): the later one's id gets a number, so both are served.
+            // Two run folders of the same name (--runs a/runs --runs b/runs) can give one id twice: the later gets a number.
             string unique = id;
             for (int k = 2; !ids.Add(unique); k++) unique = $"{id}~{k}";
             LoadedModel? loaded = null;
