@@ -73,6 +73,9 @@ public static class CliApp
                 .WithExample("tcav", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "relu1", "--concepts", "ring,thick,class=7", "--out", "runs/tcav");
             config.AddCommand<PatchCommand>("patch")
                 .WithExample("patch", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--pairs", "fill-holes", "--point", "relu1", "--out", "runs/patch");
+            config.AddCommand<ServeCommand>("serve")
+                .WithExample("serve", "--runs", "runs/all")
+                .WithExample("serve", "--runs", "runs/all", "--models", "models", "--port", "5117");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
