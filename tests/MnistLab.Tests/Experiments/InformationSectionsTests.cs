@@ -87,6 +87,7 @@ public class InformationSectionsTests
         {
             Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, LambdaSweep = [1e-3], Folds = 2,
             EncoderProbe = EncoderProbeSection.Defaults with { Probe = Small },
+            DecoderErasure = new DecoderErasureOptions { Controls = 2 },
         };
         var r = new VaeProbeExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
         Assert.Equal(["pixels", "enc.hidden", "mu", "logvar", "random:enc.hidden", "random:mu", "random:logvar"], r.Encoder!.Layers.Select(l => l.Name));
@@ -94,6 +95,16 @@ public class InformationSectionsTests
         Assert.All(r.Encoder.Probes, p => Assert.Equal("ridge", p.Kind));
         Assert.Contains("## Every encoder layer, with the pixel baseline", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(21, Metrics(dir.File("r")).GetProperty("encoder_probe").GetProperty("probes").GetArrayLength());
+        // And whether the decoder uses each concept: erased from mu (one direction for a scalar concept), against random directions.
+        var erasure = r.DecoderErasure!;
+        Assert.Equal(["slant", "thick", "size"], erasure.Select(x => x.Concept));
+        Assert.All(erasure, x => Assert.InRange(x.Rank, 0, 1)); // a scalar concept: one direction at most (none where the tiny digits hold it constant)
+        Assert.All(erasure.Where(x => x.Rank == 0), x => Assert.Equal(x.MseBefore, x.MseAfter)); // nothing erased, nothing changed
+        Assert.Contains(erasure, x => x.Rank == 1 && x.Before is >= -1 and <= 1 && x.MseAfter != x.MseBefore);
+        Assert.All(erasure, x => Assert.True(x.MseBefore > 0));
+        Assert.Contains("## Does the decoder use what mu encodes?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(3, Metrics(dir.File("r")).GetProperty("decoder_erasure").GetArrayLength());
+        Assert.Null(new VaeProbeExperiment().Run(options with { DecoderErasure = null, EncoderProbe = null }, LabData.Of(mnist), RunContext.None).DecoderErasure);
     }
 
     [Fact]

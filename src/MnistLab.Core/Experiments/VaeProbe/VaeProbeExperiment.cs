@@ -27,6 +27,9 @@ public sealed record VaeProbeResult(
     /// <summary>Every encoder layer probed beside the pixels, when measured.</summary>
     public Analysis.Probes.ProbeTableResult? Encoder { get; init; }
 
+    /// <summary>Each concept erased from mu before decoding, when measured.</summary>
+    public IReadOnlyList<DecoderErasureRow>? DecoderErasure { get; init; }
+
     public string CheckpointSha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Checkpoint));
 
     /// <summary>The probe as a Lean 4 file (probe.lean).</summary>
@@ -114,10 +117,11 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         // Pictures: reconstructions of the first test digits, and each latent swept over -3..3.
         var (originals, recon, traversals) = Pictures(vae, mnist.Test, vae.LatentDim);
         var encoder = EncoderProbeSection.Compute(vae, mnist, options, progress);
+        var decoderErasure = DecoderErasureSection.Compute(vae, mnist, options, progress);
         return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
             RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
             testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256,
-            given?.Card) { Encoder = encoder };
+            given?.Card) { Encoder = encoder, DecoderErasure = decoderErasure };
     }
 
     /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>

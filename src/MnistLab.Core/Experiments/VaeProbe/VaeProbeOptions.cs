@@ -24,6 +24,9 @@ public sealed record VaeProbeOptions
     /// <summary>The probe of every encoder layer beside the pixels (null: not measured).</summary>
     public Analysis.Probes.ProbeTableOptions? EncoderProbe { get; init; } = EncoderProbeSection.Defaults;
 
+    /// <summary>Each concept erased from mu before decoding: does the decoder use it? (null: not measured).</summary>
+    public DecoderErasureOptions? DecoderErasure { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -38,6 +41,7 @@ public sealed record VaeProbeOptions
         Require.NonNegative(Lambda, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Lambda)}");
         Require.InRange(Folds, 2, 100, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Folds)}");
         EncoderProbe?.Validated();
+        DecoderErasure?.Validated();
         foreach (var l in LambdaSweep) Require.NonNegative(l, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.LambdaSweep)}");
         Require.That(Model is null || Directory.Exists(Model), $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Model)}", $"{Model}: no such folder.");
         return this;
