@@ -67,6 +67,9 @@ public static class CliApp
             config.AddCommand<ExplainCommand>("explain").WithExample("explain", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--methods", "ig,saliency", "--checks", "--out", "runs/explain");
             config.AddCommand<ProbeCommand>("probe")
                 .WithExample("probe", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "fc1,relu1", "--concepts", "ring,slant,class", "--out", "runs/probe-mlp");
+            config.AddCommand<DictionaryCommand>("dictionary")
+                .WithExample("dictionary", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--kind", "topk", "--width", "512", "-k", "16", "--out", "runs/dict-relu1")
+                .WithExample("dictionary", "--activations", "acts.npy", "--kind", "jumprelu", "--width", "1024", "--out", "runs/dict-acts");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
