@@ -116,8 +116,7 @@ public static class DictionaryReport
         sb.AppendLine("## Definitions").AppendLine();
         sb.AppendLine("- **L0**: the mean number of features active (code > 0) per held-out row.");
         sb.AppendLine("- **FVU** (fraction of variance unexplained): Σ‖x − x̂‖² / Σ‖x − x̄‖² over the held-out rows, x̂ the reconstruction and x̄ the mean row; 0 is perfect, 1 is no better than the mean.");
-        sb.AppendLine("- **Dead**: features active on none of the held-out rows; **dense**: features active on more than " +
-                      $"{DictionaryMetrics.DenseFraction:P0} of them.");
+        sb.AppendLine($"- **Dead**: features active on none of the held-out rows; **dense**: features active on more than {Pct(DictionaryMetrics.DenseFraction, 0)} of them.");
         sb.AppendLine("- **Spliced in**: the model run on the test images with the point's activation replaced by its reconstruction; accuracy, mean " +
                       "cross-entropy to the labels, and mean KL(p_model ‖ p_spliced) of the softmax outputs in nats, beside zero ablation (every value 0) " +
                       "and mean ablation (every value its mean over the test images). Loss recovered = (CE_zero − CE_dictionary) / (CE_zero − CE_model).").AppendLine();
@@ -153,7 +152,8 @@ public static class DictionaryReport
     /// <summary>Rows of the feature table: the most frequent features that fire on at most the dense share of rows.</summary>
     const int FeatureRows = 20;
 
-    static string Score(FeatureConcept m) => m.Kind == Analysis.Concepts.ConceptKind.Discrete ? $"AUC {F(m.Score, 3)} ({m.Concept} = {m.Class})" : $"|ρ| {F(m.Score, 3)}";
+    static string Score(FeatureConcept m) => m.Kind != Analysis.Concepts.ConceptKind.Discrete ? $"|ρ| {F(m.Score, 3)}"
+        : m.Class is null ? $"- (no class of {ConceptMatch.MinClassImages} images)" : $"AUC {F(m.Score, 3)} ({m.Concept} = {m.Class})";
 
     static string ConceptSection(SparseDictionaryResult r, ConceptMatch c)
     {
@@ -161,7 +161,7 @@ public static class DictionaryReport
         sb.AppendLine("## Features and known concepts").AppendLine();
         sb.AppendLine($"Each feature's value on each of the first {c.Images:N0} test images (its code, or for a conv point its largest code over the " +
                       "image's positions) against each known concept: a discrete concept by the feature's best one-vs-rest AUC over the concept's classes, " +
-                      "a continuous one by |Spearman ρ|. To rank the two kinds together an AUC counts as 2·AUC − 1 (the rank-biserial correlation, on ρ's " +
+                      $"a continuous one by |Spearman ρ| (classes of fewer than {ConceptMatch.MinClassImages} images are not scored). To rank the two kinds together an AUC counts as 2·AUC − 1 (the rank-biserial correlation, on ρ's " +
                       "scale); 0 means the feature says nothing of the concept.").AppendLine();
         sb.AppendLine(Table(["concept", "best single feature", "its score", "fires on (held-out rows)"],
             c.BestPerConcept.Select(m => (IReadOnlyList<string>)[m.Concept, $"#{m.Feature}", Score(m), Pct(r.Metrics.Frequency[m.Feature])])));

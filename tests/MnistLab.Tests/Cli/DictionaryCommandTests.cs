@@ -129,12 +129,13 @@ public class DictionaryCommandTests(RealMnist mnist)
     public void A_dictionary_of_a_classifiers_hidden_layer_is_spliced_back_into_the_model()
     {
         using var dir = new TempDir();
+        using (TorchSetup.OneLibtorchThread()) // small products: one thread is faster on a busy machine
         using (var init = Seeds.Generator(0, "test/init"))
         using (var model = new MlpSpec(784, 32).Create(init))
             Trainer.Train(model, mnist.Data.Train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 1 }, name: "mlp",
                 checkpoints: new Checkpointing(dir.File("run"), CheckpointMode.Fresh));
         Assert.Equal(CliApp.Ok, CliApp.Run(["dictionary", "--checkpoint", Path.Combine(dir.File("run"), "mlp.ckpt"), "--layer", "relu1", "--kind", "topk",
-            "--width", "64", "-k", "8", "--epochs", "1", "--no-fetch", "--out", dir.File("out")]));
+            "--width", "64", "-k", "8", "--epochs", "1", "--concepts", "class,ring", "--no-fetch", "--out", dir.File("out")]));
 
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/metrics.json")));
         var root = doc.RootElement;
@@ -149,6 +150,9 @@ public class DictionaryCommandTests(RealMnist mnist)
         Assert.True(s.GetProperty("loss_recovered").GetDouble() > 0.5, $"loss recovered {s.GetProperty("loss_recovered").GetDouble()}");
         Assert.True(root.GetProperty("fvu").GetDouble() < 0.5);
         Assert.InRange(root.GetProperty("l0").GetDouble(), 1, 8);
+        // Some feature of a trained classifier's hidden layer tells one digit from the rest.
+        var best = root.GetProperty("concepts").GetProperty("best_feature_per_concept").EnumerateArray().Single(m => m.GetProperty("concept").GetString() == "class");
+        Assert.True(best.GetProperty("score").GetDouble() > 0.85, $"best class AUC {best.GetProperty("score").GetDouble()}");
     }
 
     [Fact]

@@ -16,10 +16,13 @@ public sealed record FeatureConcept(int Feature, string Concept, ConceptKind Kin
 /// there (a dense point) or its largest code over the image's positions (a conv point: is the feature anywhere in the
 /// image). A discrete concept is scored by the best one-vs-rest AUC over its classes (Mann–Whitney, ties shared), a
 /// continuous one by |Spearman ρ|; to compare the two kinds, an AUC counts as 2·AUC − 1, the rank-biserial correlation
-/// on the same scale as ρ. A feature that never fires scores AUC ½ and ρ 0.
+/// on the same scale as ρ. A feature that never fires scores AUC ½ and ρ 0. Classes of fewer than
+/// <see cref="MinClassImages"/> images are not scored: among 512 features one reaches an AUC near 1 on three images by chance.
 /// </summary>
 public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IReadOnlyList<FeatureConcept> Best, IReadOnlyList<FeatureConcept> BestPerConcept)
 {
+    public const int MinClassImages = 50;
+
     /// <summary>Scores each feature of <paramref name="dictionary"/> (in the point's units) on the test images of <paramref name="point"/>.</summary>
     public static ConceptMatch Compute(SparseAutoencoder dictionary, PointRows point, IReadOnlyList<IConcept> concepts, int images, int batchImages,
         IProgressSink? progress = null)
@@ -55,7 +58,7 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
                     {
                         var members = classMembers[c]![k];
                         long positives = members.Length, negatives = images - members.Length;
-                        if (positives == 0 || negatives == 0) continue;
+                        if (positives < MinClassImages || negatives < MinClassImages) continue;
                         double rankSum = members.Sum(i => ranks[i]);
                         double auc = (rankSum - positives * (positives + 1) / 2.0) / (positives * (double)negatives);
                         if (bestClass is null || auc > best) (best, bestClass) = (auc, concept.ClassNames[k]);

@@ -9,7 +9,7 @@ public class DictionaryConceptMatchTests
     [Fact]
     public void A_feature_built_from_a_concept_is_that_concepts_best_feature_with_a_perfect_score()
     {
-        const int images = 200, width = 4;
+        const int images = 1000, width = 4; // every digit 100 times, above the smallest class scored
         var rng = new Random(3);
         var slant = Enumerable.Range(0, images).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
         var digit = Enumerable.Range(0, images).Select(i => (long)(i % 10)).ToArray();
@@ -38,5 +38,17 @@ public class DictionaryConceptMatchTests
         // A silent feature tells nothing: AUC ½ for every class, ρ 0.
         Assert.Equal(0.0, match.Best[2].Strength, 12);
         Assert.True(match.Best[3].Strength < 0.3, $"noise scored {match.Best[3].Strength}");
+    }
+
+    [Fact]
+    public void A_class_too_small_to_score_is_left_out_rather_than_matched_by_chance()
+    {
+        // Class 9 has 5 images, and feature 0 fires on exactly those: a perfect AUC on five images is not evidence.
+        const int images = 500;
+        var codes = Enumerable.Range(0, images).Select(i => (long)(i < 5 ? 9 : i % 2)).ToArray();
+        var values = codes.Select(c => c == 9 ? 1f : 0f).ToArray();
+        var match = ConceptMatch.Score(values, images, 1, [ConceptValues.Discrete("class", codes)]);
+        Assert.NotEqual("9", match.Best[0].Class);
+        Assert.True(match.Best[0].Score < 0.6, $"AUC {match.Best[0].Score}");
     }
 }
