@@ -102,7 +102,8 @@ public sealed record DictionaryOptions
             Require.That(Kind == DictionaryKinds.TopK, $"{name}.{nameof(K)}", $"is TopK's; a {Kind} dictionary is made sparse by its penalty's weight ({nameof(L1)}).");
             Require.InRange(k, 1, Width, $"{name}.{nameof(K)}");
         }
-        else if (Kind == DictionaryKinds.TopK) Require.That(DefaultK <= Width, $"{name}.{nameof(K)}", $"defaults to {DefaultK}, more than the width {Width}; give a smaller k.");
+        else if (Kind == DictionaryKinds.TopK)
+            Require.That(DefaultK <= Width, $"{name}.{nameof(Width)}", $"must be at least TopK's default k ({DefaultK}), got {Width}; or give a smaller k.");
         if (L1 is { } l1)
         {
             Require.That(Kind != DictionaryKinds.TopK, $"{name}.{nameof(L1)}", "is the penalty weight of relu-l1 and jumprelu; a topk dictionary is made sparse by k.");

@@ -129,9 +129,10 @@ public class SparseDictionaryTests
     [InlineData(DictionaryKinds.ReluL1, 4, null, "K")]
     [InlineData(DictionaryKinds.TopK, null, 1.0, "L1")]
     [InlineData(DictionaryKinds.TopK, 600, null, "K")]
-    public void Options_refuse_what_a_kind_does_not_take(string kind, int? k, double? l1, string option)
+    [InlineData(DictionaryKinds.TopK, null, null, "Width", 16)] // narrower than the default k
+    public void Options_refuse_what_a_kind_does_not_take(string kind, int? k, double? l1, string option, int width = 512)
     {
-        var e = Assert.Throws<InvalidOptionException>(() => new DictionaryOptions { Kind = kind, K = k, L1 = l1 }.Validated());
+        var e = Assert.Throws<InvalidOptionException>(() => new DictionaryOptions { Kind = kind, K = k, L1 = l1, Width = width }.Validated());
         Assert.Equal($"{nameof(DictionaryOptions)}.{option}", e.Option);
     }
 }
