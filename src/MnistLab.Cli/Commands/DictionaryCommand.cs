@@ -46,6 +46,9 @@ public sealed class DictionaryCommand : LabCommand<DictionaryCommand.Settings>
         [CommandOption("--l1 <C>"), OptionPath("l1", "relu-l1: weight of the L1 penalty (default 5); jumprelu: weight of the L0 penalty (default 1).", typeof(DictionaryOptions))]
         public double? L1 { get; init; }
 
+        [CommandOption("--aux <C>"), OptionPath("aux_coefficient", "topk: weight of Gao et al.'s auxiliary loss that revives dead features; 0 turns it off.", typeof(DictionaryOptions))]
+        public double? Aux { get; init; }
+
         [CommandOption("--epochs <E>"), OptionPath("epochs", "Passes over the training rows.", typeof(DictionaryOptions))]
         public int? Epochs { get; init; }
 
