@@ -67,6 +67,15 @@ public static class CliApp
             config.AddCommand<ExplainCommand>("explain").WithExample("explain", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--methods", "ig,saliency", "--checks", "--out", "runs/explain");
             config.AddCommand<ProbeCommand>("probe")
                 .WithExample("probe", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "fc1,relu1", "--concepts", "ring,slant,class", "--out", "runs/probe-mlp");
+            config.AddCommand<EraseCommand>("erase")
+                .WithExample("erase", "--checkpoint", "runs/ring/checkpoints/pixels_only.ckpt", "--layers", "relu1", "--concepts", "ring,class", "--out", "runs/erase-ring");
+            config.AddCommand<TcavCommand>("tcav")
+                .WithExample("tcav", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "relu1", "--concepts", "ring,thick,class=7", "--out", "runs/tcav");
+            config.AddCommand<PatchCommand>("patch")
+                .WithExample("patch", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--pairs", "fill-holes", "--point", "relu1", "--out", "runs/patch");
+            config.AddCommand<ServeCommand>("serve")
+                .WithExample("serve", "--runs", "runs/all")
+                .WithExample("serve", "--runs", "runs/all", "--models", "models", "--port", "5117");
             config.AddCommand<DictionaryCommand>("dictionary")
                 .WithExample("dictionary", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--kind", "topk", "--width", "512", "-k", "16", "--out", "runs/dict-relu1")
                 .WithExample("dictionary", "--activations", "acts.npy", "--kind", "jumprelu", "--width", "1024", "--out", "runs/dict-acts");

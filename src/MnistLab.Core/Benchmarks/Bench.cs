@@ -50,6 +50,9 @@ public sealed record BenchResult(Dictionary<string, object?> Report, double Ceil
 {
     /// <summary>The processor the figures were measured on; ratios hold for its family.</summary>
     public Processor? Processor { get; init; }
+
+    /// <summary>Where workloads' time goes, layer by layer, for the sections that measured it.</summary>
+    public IReadOnlyList<TimeBreakdown> Breakdowns { get; init; } = [];
 }
 
 /// <summary>
@@ -64,6 +67,8 @@ public static class Bench
         .. Registry.All.Where(e => e.Bench is not null).Select(e => (e.Name, e.Bench!)),
         ("explain", ExplainBench.Run),
         ("probe", ProbeBench.Run),
+        ("causal", CausalBench.Run),
+        ("serve", ServeBench.Run),
         ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),
     ];
 
@@ -95,7 +100,7 @@ public static class Bench
         var ratios = context.Figures.Marked(blas);
         report["ratios"] = ratios;
         report["ceiling_shares"] = context.Figures.Shares;
-        return new BenchResult(report, ceiling, blas, ratios, context.Figures.Shares) { Processor = processor };
+        return new BenchResult(report, ceiling, blas, ratios, context.Figures.Shares) { Processor = processor, Breakdowns = context.Figures.Breakdowns };
     }
 
     /// <summary>

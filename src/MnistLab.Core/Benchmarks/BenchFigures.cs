@@ -40,14 +40,25 @@ public sealed record PeerBlas(string BlasInfo, IReadOnlyList<string> Libraries, 
           "below half of it: its ratios measure the BLAS, not MnistLab. Install an optimised BLAS (apt-get install libopenblas0-pthread; scripts/setup.sh does).";
 }
 
+/// <summary>
+/// Where one workload's time goes, layer by layer: milliseconds per step of each layer's forward and backward pass, in
+/// each of the variants measured (MnistLab's layouts, its peer), by variant name, rows in forward order.
+/// </summary>
+public sealed record TimeBreakdown(string Section, string Title, IReadOnlyDictionary<string, IReadOnlyList<StageTimes.StageTime>> Variants);
+
 /// <summary>What the sections of one bench run put forward: their ratios against the peers and their shares of the ceiling.</summary>
 public sealed class BenchFigures
 {
     readonly List<BenchRatio> _ratios = [];
     readonly List<CeilingShare> _shares = [];
+    readonly List<TimeBreakdown> _breakdowns = [];
 
     public IReadOnlyList<BenchRatio> Ratios => _ratios;
     public IReadOnlyList<CeilingShare> Shares => _shares;
+    public IReadOnlyList<TimeBreakdown> Breakdowns => _breakdowns;
+
+    public void Breakdown(string section, string title, IReadOnlyDictionary<string, IReadOnlyList<StageTimes.StageTime>> variants) =>
+        _breakdowns.Add(new TimeBreakdown(section, title, variants));
 
     public void Ratio(string section, string key, double value, string work) => _ratios.Add(new BenchRatio(section, key, value, work));
 

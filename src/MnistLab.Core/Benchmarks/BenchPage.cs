@@ -58,7 +58,22 @@ public static class BenchPage
                 r.Shares.Select(s => (IReadOnlyList<string>)[s.Workload, $"{s.ImagesPerSecond:N0}", $"{s.GflopPerImage:G4}", $"{s.ImagesPerSecond * s.GflopPerImage:F1}",
                     Pct(s.Fraction, 1), s.PeerFraction is { } p ? Pct(p, 1) : "—"])));
         }
+        foreach (var b in r.Breakdowns) Breakdown(sb, b);
         return sb.ToString();
+    }
+
+    /// <summary>One table: a row per layer, forward and backward milliseconds of each variant side by side, and their totals.</summary>
+    static void Breakdown(StringBuilder sb, TimeBreakdown b)
+    {
+        sb.AppendLine($"## Where the time goes: {b.Section}").AppendLine();
+        sb.AppendLine(b.Title + ".").AppendLine();
+        var variants = b.Variants.ToList();
+        var rows = variants[0].Value.Select(s => s.Name).ToList();
+        string Cell(IReadOnlyList<StageTimes.StageTime> times, string row, Func<StageTimes.StageTime, double> pick) =>
+            times.FirstOrDefault(t => t.Name == row) is { } t ? Num(pick(t), 2) : "—";
+        var table = rows.Select(row => (IReadOnlyList<string>)[row, .. variants.SelectMany(v => new[] { Cell(v.Value, row, t => t.Forward), Cell(v.Value, row, t => t.Backward) })]).ToList();
+        table.Add(["**total**", .. variants.SelectMany(v => new[] { $"**{Num(v.Value.Sum(t => t.Forward), 2)}**", $"**{Num(v.Value.Sum(t => t.Backward), 2)}**" })]);
+        sb.AppendLine(Table(["layer", .. variants.SelectMany(v => new[] { $"{v.Key} forward", $"{v.Key} backward" })], table));
     }
 
     static string Libraries(PeerBlas b) => b.Libraries.Count == 0 ? "library not seen" : string.Join(", ", b.Libraries.Select(Path.GetFileName));

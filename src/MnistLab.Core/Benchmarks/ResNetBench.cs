@@ -19,7 +19,7 @@ static class ResNetBench
     public static object Run(BenchContext c)
     {
         var (_, _, peer, threads, ceiling, options, progress) = c;
-        const int rounds = 5, warmup = 5, batches = 40;
+        const int rounds = 7, warmup = 5, batches = 40, stageSteps = 20;
         double gflop;
         using (var probe = new RotResNet()) gflop = FlopCounter.Count(probe, zeros(1, 1, 28, 28)).TrainFlop / 1e9;
         var ours = new List<double>();
@@ -46,6 +46,19 @@ static class ResNetBench
         var layouts = new Dictionary<ConvLayout, List<Dictionary<string, double>>> { [ConvLayout.ChannelsLast] = [], [ConvLayout.Contiguous] = [] };
         for (int round = 0; round < 3; round++)
             foreach (var layout in layouts.Keys) layouts[layout].Add(Phases(warmup, batches / 2, layout));
+        progress.Info("ResNet training step, layer by layer, in both layouts and in the peer ...");
+        var stages = layouts.Keys.ToDictionary(l => l, _ => new List<IReadOnlyList<StageTimes.StageTime>>());
+        for (int round = 0; round < 3; round++)
+            foreach (var layout in stages.Keys) stages[layout].Add(Stages(warmup, stageSteps, layout));
+        var (peerStages, peerStagesReport) = options.Peers
+            ? Peer.Run(peer, "resnet_peer.py", threads, options, "--stages", "--warmup", warmup.ToString(), "--batches", stageSteps.ToString())
+            : (null, null);
+        var stageMs = stages.ToDictionary(s => LayoutKey(s.Key), s => (object?)MedianStages(s.Value));
+        stageMs["peer"] = peerStages is { } ps
+            ? ps.GetProperty("stage_ms").EnumerateArray().Select(e => new StageTimes.StageTime(e.GetProperty("name").GetString()!, e.Get("forward"), e.Get("backward"))).ToList()
+            : peerStagesReport;
+        c.Figures.Breakdown("rotated", $"ResNet training step, layer by layer (ms per step of {Batch}; each layer on a detached copy of its input, median of 3 rounds of {stageSteps} steps)",
+            stageMs.Where(s => s.Value is IReadOnlyList<StageTimes.StageTime>).ToDictionary(s => s.Key, s => (IReadOnlyList<StageTimes.StageTime>)s.Value!));
         double ips = Stats.Median(ours);
         var result = new Dictionary<string, object?>
         {
@@ -57,7 +70,8 @@ static class ResNetBench
             ["fraction_of_ceiling"] = ips * gflop / ceiling,
             ["phase_ms"] = phases,
             ["layout"] = ConvLayouts.Preferred == ConvLayout.ChannelsLast ? "channels-last" : "contiguous",
-            ["layout_phase_ms"] = layouts.ToDictionary(l => l.Key == ConvLayout.ChannelsLast ? "channels_last" : "contiguous",
+            ["stage_ms"] = stageMs,
+            ["layout_phase_ms"] = layouts.ToDictionary(l => LayoutKey(l.Key),
                 l => l.Value[0].Keys.ToDictionary(k => k, k => Stats.Median(l.Value.Select(r => r[k]).ToList()))),
             ["peer"] = peers.Count == 0 ? peerReport : new { images_per_second = Stats.Median(peers), images_per_second_rounds = peers, phase_ms = peerPhases },
         };
@@ -107,6 +121,24 @@ static class ResNetBench
             faults += MinorFaults() - faults0;
         }
         return new() { ["forward"] = forward / batches, ["backward"] = backward / batches, ["optimizer"] = optimizer / batches, ["page_faults_per_step"] = (double)faults / batches };
+    }
+
+    static string LayoutKey(ConvLayout layout) => layout == ConvLayout.ChannelsLast ? "channels_last" : "contiguous";
+
+    /// <summary>One layout's layer times, each the median over the rounds.</summary>
+    static IReadOnlyList<StageTimes.StageTime> MedianStages(List<IReadOnlyList<StageTimes.StageTime>> rounds) =>
+        [.. rounds[0].Select((s, i) => new StageTimes.StageTime(s.Name, Stats.Median([.. rounds.Select(r => r[i].Forward)]), Stats.Median([.. rounds.Select(r => r[i].Backward)])))];
+
+    static IReadOnlyList<StageTimes.StageTime> Stages(int warmup, int steps, ConvLayout layout)
+    {
+        var (net, opt, x, y, noise) = Setup(layout);
+        using var _net = net;
+        using var _opt = opt;
+        using var _x = x;
+        using var _y = y;
+        using var _noise = noise;
+        using var images = ConvLayouts.Images(x, layout);
+        return StageTimes.Measure(net, images, y, warmup, steps);
     }
 
     /// <summary>This process's minor page faults so far (Linux), or 0.</summary>

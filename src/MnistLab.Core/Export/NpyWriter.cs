@@ -42,11 +42,14 @@ public sealed class NpyWriter : IDisposable
         }
     }
 
-    /// <summary>The header: magic, version 1.0, its length, and the dict padded with spaces so the data starts at a multiple of 64.</summary>
-    static byte[] Header(long[] shape)
+    /// <summary>
+    /// The header: magic, version 1.0, its length, and the dict padded with spaces so the data starts at a multiple of
+    /// 64. <paramref name="descr"/> is numpy's dtype string: <c>&lt;f4</c> (float32) or <c>&lt;f8</c> (float64).
+    /// </summary>
+    internal static byte[] Header(long[] shape, string descr = "<f4")
     {
         string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
-        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
         int total = Magic.Length + 2 + dict.Length + 1;
         int padded = (total + 63) / 64 * 64;
         var header = new byte[padded];

@@ -16,6 +16,15 @@ public abstract record Replacement
     /// <summary>The activation set to <paramref name="value"/>, broadcast to its shape (a patch from another run).</summary>
     public static Replacement With(Tensor value) => new ValueReplacement(value);
 
+    /// <summary>The activation replaced by <paramref name="map"/> of itself, same shape (a concept eraser, a steering edit).</summary>
+    public static Replacement Using(Func<Tensor, Tensor> map) => new MapReplacement(map);
+
+    /// <summary>
+    /// Only the units (dense points) or channels (convolutional points) <paramref name="units"/>, the indices along the
+    /// activation's second dimension, replaced by <paramref name="how"/>; every other value passes unchanged.
+    /// </summary>
+    public static Replacement Units(long[] units, Replacement how) => new UnitsReplacement(units, how);
+
     internal abstract Tensor Apply(Tensor activation);
 
     sealed record ZeroReplacement : Replacement
@@ -31,6 +40,29 @@ public abstract record Replacement
     sealed record ValueReplacement(Tensor Value) : Replacement
     {
         internal override Tensor Apply(Tensor a) => Value.to(a.dtype).expand_as(a);
+    }
+
+    sealed record MapReplacement(Func<Tensor, Tensor> Map) : Replacement
+    {
+        internal override Tensor Apply(Tensor a)
+        {
+            var b = Map(a);
+            if (!b.shape.SequenceEqual(a.shape))
+                throw new InvalidOperationException($"a replacement must keep the activation's shape ({string.Join(", ", a.shape)}), not ({string.Join(", ", b.shape)}).");
+            return b;
+        }
+    }
+
+    sealed record UnitsReplacement(long[] Indices, Replacement How) : Replacement
+    {
+        internal override Tensor Apply(Tensor a)
+        {
+            if (a.dim() < 2) throw new ArgumentException($"units are indices along an activation's second dimension; this one has shape ({string.Join(", ", a.shape)}).");
+            foreach (long u in Indices)
+                if (u < 0 || u >= a.shape[1]) throw new ArgumentException($"unit {u} is outside the activation's {a.shape[1]} units or channels.");
+            var index = tensor(Indices);
+            return a.clone().index_copy_(1, index, How.Apply(a).index_select(1, index));
+        }
     }
 }
 
@@ -105,6 +137,20 @@ public static class Activations
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var output = WithHooks(model, [(point, a => replacement.Apply(a))], () => model.call(x));
+        return output.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> with every activation named in <paramref name="replacements"/> replaced, all in one
+    /// pass (several replacements at one point apply in the order given); returns the output. The hooks live for this
+    /// call only: no later call sees them, whatever happens in this one.
+    /// </summary>
+    public static Tensor RunWith(Module<Tensor, Tensor> model, Tensor x, IEnumerable<(string Point, Replacement With)> replacements)
+    {
+        var byPoint = replacements.GroupBy(r => r.Point).Select(g => (Point: Find(model, g.Key), With: g.Select(r => r.With).ToList())).ToList();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var output = WithHooks(model, byPoint.Select(p => (p.Point, (Func<Tensor, Tensor?>)(a => p.With.Aggregate(a, (value, r) => r.Apply(value))))), () => model.call(x));
         return output.detach().MoveToOuterDisposeScope();
     }
 

@@ -24,7 +24,7 @@ public sealed class RotResNet : Module<Tensor, Tensor>, ILabModel, IStochastic, 
     public const int ConvDim = 64, FcDim = 256;
 
     readonly ResBlock res1, res2, res3, res4, res5, res6;
-    readonly MaxPool2d max_pool;
+    readonly MaxPool2 max_pool;
     readonly BatchNorm2d bn2d;
     readonly SeededDropout drop;
     readonly Flatten flatten;
@@ -44,7 +44,7 @@ public sealed class RotResNet : Module<Tensor, Tensor>, ILabModel, IStochastic, 
         Layout = layout ?? ConvLayouts.Preferred;
         res1 = new ResBlock(1, ConvDim);
         res2 = new ResBlock(ConvDim, ConvDim);
-        max_pool = MaxPool2d(2);
+        max_pool = new MaxPool2();
         res3 = new ResBlock(ConvDim, ConvDim);
         res4 = new ResBlock(ConvDim, ConvDim);
         res5 = new ResBlock(ConvDim, ConvDim);

@@ -19,10 +19,9 @@ public sealed class SeededDropout : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (!training || _p == 0) return x;
-        // Drawn in the tensor's logical order, whatever its memory layout: a channels-last model draws the masks an
-        // NCHW one would. x first keeps x's layout for the result.
-        using var mask = empty(x.shape, x.dtype, x.device).bernoulli_(1 - _p, Generator);
-        return x * mask / (1 - _p);
+        if (_p >= 1) return zeros_like(x);
+        using var mask = DropoutMasks.Scaled(x, _p, Generator); // in x's layout, drawn in its logical order
+        return x * mask;
     }
 }
 

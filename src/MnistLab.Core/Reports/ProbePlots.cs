@@ -16,25 +16,28 @@ public static class ProbePlots
     {
         int r = rows.Count, c = columns.Count;
         var finite = values.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        // ScottPlot cannot range a heatmap with no finite cell: such a map is drawn empty (one uniform colour) and says so.
+        bool empty = !values.Cast<double>().Any(double.IsFinite);
+        if (empty) title += " (no values)";
         var cells = new double[r, c];
         for (int i = 0; i < r; i++)
             for (int j = 0; j < c; j++)
-                cells[i, j] = double.IsFinite(values[i, j]) ? values[i, j] : double.NaN;
+                cells[i, j] = double.IsFinite(values[i, j]) ? values[i, j] : empty ? 0 : double.NaN;
         using var plot = new Plot();
         var map = plot.Add.Heatmap(cells);
         double lo = finite.Min(), hi = finite.Max();
         if (diverging)
         {
             double limit = Math.Max(Math.Max(Math.Abs(lo), Math.Abs(hi)), 1e-12);
-            map.Colormap = new ScottPlot.Colormaps.Balance();
             map.ManualRange = new ScottPlot.Range(-limit, limit);
+            map.Colormap = new ScottPlot.Colormaps.Balance();
             (lo, hi) = (-limit, limit);
         }
         else
         {
-            map.Colormap = new ScottPlot.Colormaps.Viridis();
             if (hi <= lo) hi = lo + 1;
             map.ManualRange = new ScottPlot.Range(lo, hi);
+            map.Colormap = new ScottPlot.Colormaps.Viridis();
         }
         for (int i = 0; i < r; i++)
             for (int j = 0; j < c; j++)

@@ -55,4 +55,21 @@ public class BenchFiguresTests
         Assert.Equal(0.5, s.Fraction, 12);      // 10,000 x 0.007 = 70 GFLOP/s of 140
         Assert.Equal(0.25, s.PeerFraction!.Value, 12);
     }
+
+    [Fact]
+    public void The_page_lays_a_breakdown_out_layer_by_layer_with_each_variants_totals_and_a_dash_where_a_layer_is_missing()
+    {
+        var f = new BenchFigures();
+        f.Breakdown("rotated", "ResNet step", new Dictionary<string, IReadOnlyList<StageTimes.StageTime>>
+        {
+            ["channels_last"] = [new("conv", 2, 5), new("add", 0.5, 1)],
+            ["peer"] = [new("conv", 3, 6)],
+        });
+        var page = BenchPage.Markdown(new BenchResult([], 100, null, [], []) { Breakdowns = f.Breakdowns });
+        Assert.Contains("## Where the time goes: rotated", page);
+        Assert.Contains("| layer | channels_last forward | channels_last backward | peer forward | peer backward |", page);
+        Assert.Contains("| conv | 2.00 | 5.00 | 3.00 | 6.00 |", page);
+        Assert.Contains("| add | 0.50 | 1.00 | — | — |", page);
+        Assert.Contains("| **total** | **2.50** | **6.00** | **3.00** | **6.00** |", page);
+    }
 }

@@ -37,9 +37,16 @@ public class InformationSectionsTests
         Assert.InRange(probe.RingFromClass, 0, 1);
         Assert.Contains("## Does the pixels-only MLP encode the ring?", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(3, Metrics(dir.File("r")).GetProperty("probe").GetProperty("probes").GetArrayLength());
+        // And whether it uses the ring: erased from the same layer, against random subspaces of the same rank.
+        var erasure = run.Result.Erasure!;
+        Assert.Equal(["ring", "class"], erasure.Rows.Select(x => x.Concept));
+        Assert.InRange(erasure.Get("relu1", "ring").Rank, 0, 1); // a two-valued concept: one direction at most (none where the tiny digits never have a ring)
+        Assert.Contains("## Does the pixels-only MLP use the ring?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(2, Metrics(dir.File("r")).GetProperty("erasure").GetArrayLength());
 
         var without = new RingExperiment().Run(options with { AblationSeeds = 0 }, LabData.Of(mnist), RunContext.None);
         Assert.Null(without.Probe); // the pixels-only MLP is trained by the ablation only
+        Assert.Null(without.Erasure);
     }
 
     [Fact]

@@ -92,4 +92,34 @@ public class RotResNetTests
         Assert.True(scale > 0);
         Assert.True((a.Output - b.Output).abs().max().item<float>() <= 1e-4 * scale, "the layouts' logits differ beyond float rounding");
     }
+
+    [Fact]
+    public void In_training_either_layout_gives_the_same_logits_and_gradients_within_float_rounding()
+    {
+        // Training mode: batch statistics, the fused pool and the dropout masks, which are drawn in logical order.
+        using var last = new RotResNet(new Generator(5), ConvLayout.ChannelsLast);
+        using var plain = new RotResNet(new Generator(5), ConvLayout.Contiguous);
+        last.Noise = new Generator(7);
+        plain.Noise = new Generator(7);
+        using var scope = NewDisposeScope();
+        var x = rand([8, 1, 28, 28], generator: new Generator(6));
+        var y = randint(0, 10, [8], generator: new Generator(6));
+        var a = last.call(x);
+        var b = plain.call(x);
+        double scale = a.abs().max().item<float>();
+        Assert.True(scale > 0);
+        Assert.True((a - b).abs().max().item<float>() <= 1e-4 * scale, "the layouts' training logits differ beyond float rounding");
+        nn.functional.cross_entropy(a, y).backward();
+        nn.functional.cross_entropy(b, y).backward();
+        var pa = last.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
+        // A convolution bias feeding a batch norm has no gradient in exact arithmetic (the norm subtracts the mean):
+        // its float gradient is rounding noise, so every gradient is also measured against the largest in the model.
+        double floor = 1e-3 * pa.Values.Max(g => g.abs().max().item<float>());
+        foreach (var (name, parameter) in plain.named_parameters())
+        {
+            var ga = pa[name];
+            double gscale = Math.Max(ga.abs().max().item<float>(), floor);
+            Assert.True((ga - parameter.grad!).abs().max().item<float>() <= 1e-3 * gscale, $"{name}: the layouts' gradients differ beyond float rounding");
+        }
+    }
 }

@@ -10,9 +10,11 @@ public static class Browser
 {
     static readonly string[] Candidates = ["chromium", "chromium-browser", "google-chrome"];
 
-    public static string Executable =>
-        Candidates.Select(Find).FirstOrDefault(p => p is not null)
+    public static string Executable => TryExecutable
         ?? throw new InvalidOperationException("no Chromium found (looked for chromium, chromium-browser, google-chrome on PATH); scripts/setup.sh installs Debian's chromium.");
+
+    /// <summary>The first Chromium on PATH, or null where none is installed.</summary>
+    public static string? TryExecutable => Candidates.Select(Find).FirstOrDefault(p => p is not null);
 
     static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);

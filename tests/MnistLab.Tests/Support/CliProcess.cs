@@ -40,6 +40,13 @@ public sealed class CliProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGINT, as Ctrl-C in a terminal sends it: the process is asked to stop and may clean up first.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL to this process alone: the processes it started are left to notice by themselves.</summary>
     public void KillAlone()
     {

@@ -90,7 +90,7 @@ static class LayerReader
         return name.EndsWith("Layer", StringComparison.Ordinal) && name.Length > 5 ? name[..^5] : name;
     }
 
-    static bool IsStandard(Module m) => m is Sequential || m.GetType().Namespace == "TorchSharp.Modules" || m is SeededDropout;
+    static bool IsStandard(Module m) => m is Sequential || m.GetType().Namespace == "TorchSharp.Modules" || m is SeededDropout or MaxPool2;
 
     static IEnumerable<Module> Expand(Module m) => m is Sequential s ? s.children().SelectMany(Expand) : [m];
 
@@ -117,6 +117,7 @@ static class LayerReader
         TorchSharp.Modules.ELU e => new SmoothActivationStage($"elu {e.alpha:G3}", a => functional.elu(a, e.alpha)),
         TorchSharp.Modules.SiLU => new SmoothActivationStage("silu", a => functional.silu(a)),
         TorchSharp.Modules.Softplus sp => new SmoothActivationStage("softplus", a => functional.softplus(a, sp.beta, sp.threshold)),
+        MaxPool2 => new MaxPoolStage([2, 2], [2, 2], [0, 0], [1, 1]),
         MaxPool2d p when !p.ceil_mode => new MaxPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.dilation ?? [1, 1]),
         AvgPool2d p when !p.ceil_mode && p.divisor_override is null => new AvgPoolStage(p.kernel_size, p.stride ?? p.kernel_size, p.padding ?? [0, 0], p.count_include_pad),
         AdaptiveAvgPool2d p => new AdaptiveAvgPoolStage(p.output_size),

@@ -64,6 +64,9 @@ public sealed record RingResult(RingOptions Options, TopologyFeatures TrainFeatu
 {
     /// <summary>The probe of the pixels-only MLP's hidden layer, when measured.</summary>
     public RingProbeAnswer? Probe { get; init; }
+
+    /// <summary>The ring erased from the pixels-only MLP's hidden layer, when measured.</summary>
+    public Analysis.Causal.ErasureResult? Erasure { get; init; }
 }
 
 /// <summary>
@@ -150,14 +153,20 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         // Models as the seed trains them, evaluated on the test set after every epoch.
         var cache = new Dictionary<(string, double, string, long), RingModelResult>();
         RingProbeAnswer? probe = null;
+        Analysis.Causal.ErasureResult? erasure = null;
         RingModelResult TrainOne(string input, double strength, string model, long seed)
         {
             var key = (input, strength, model, seed);
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
             // The pixels-only MLP of the run's own seed is also probed for the ring while it is at hand.
-            Action<nn.Module<Tensor, Tensor>>? inspect = options.Probe is { } p && model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Seed
-                ? net => probe = RingProbeSection.Compute(net, mnist, p, seed, progress) : null;
+            Action<nn.Module<Tensor, Tensor>>? inspect = model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Seed
+                ? net =>
+                {
+                    if (options.Probe is { } p) probe = RingProbeSection.Compute(net, mnist, p, seed, progress);
+                    if (options.Erasure is { } e) erasure = RingErasureSection.Compute(net, mnist, e, seed, progress);
+                }
+                : null;
             var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
             return cache[key] = result;
         }
@@ -177,7 +186,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                             seeds.Select(s => TrainOne(input, strength, model, s).TestAcc).ToArray()));
 
         var gains = new[] { "linear", "mlp" }.Select(m => RingGain.Of(ablation, m)).OfType<RingGain>().ToList();
-        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe };
+        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe, Erasure = erasure };
     }
 
     public override object Metrics(RingResult r) => RingReport.Metrics(r);

@@ -23,6 +23,9 @@ public sealed record RingOptions
     /// <summary>The probe of the pixels-only MLP's hidden layer for the ring (null: not measured; needs the ablation).</summary>
     public Analysis.Probes.ProbeTableOptions? Probe { get; init; } = RingProbeSection.Defaults;
 
+    /// <summary>The ring (and the class) erased from the pixels-only MLP's hidden layer: is it used? (null: not measured; needs the ablation).</summary>
+    public Analysis.Causal.ErasureOptions? Erasure { get; init; } = RingErasureSection.Defaults;
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -38,6 +41,7 @@ public sealed record RingOptions
         Require.That(Threshold is >= 0 and <= 1, $"{nameof(RingOptions)}.{nameof(RingOptions.Threshold)}", $"must be in [0, 1], got {Threshold}.");
         Require.InRange(AblationSeeds, 0, 50, $"{nameof(RingOptions)}.{nameof(RingOptions.AblationSeeds)}");
         Probe?.Validated();
+        Erasure?.Validated();
         return this;
     }
 }

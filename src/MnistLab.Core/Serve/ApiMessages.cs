@@ -1,0 +1,40 @@
+namespace MnistLab.Serve;
+
+// The JSON the API reads and writes (snake_case on the wire, as every file MnistLab writes). Every field of a request
+// is nullable so that a missing one is answered with a sentence naming it, not a serializer's exception.
+
+public sealed record PredictRequest(string? Model, float[]? Image);
+
+public sealed record ExplainRequest(string? Model, float[]? Image, string? Method, int? Target);
+
+public sealed record ActivationsRequest(string? Model, float[]? Image, string[]? Points);
+
+/// <param name="Mode">zero (the default), mean (the unit's mean over the test images) or value (set to <paramref name="Value"/>).</param>
+public sealed record Ablation(string? Point, long[]? Units, string? Mode, float? Value);
+
+public sealed record AblateRequest(string? Model, float[]? Image, Ablation[]? Ablations);
+
+public sealed record DigitizeRequest(float[]? Drawing);
+
+public sealed record Prediction(float[] Logits, float[] Probabilities, int Predicted);
+
+/// <param name="CompletenessError">Sum of the map minus what the method promises it sums to; null for a method that promises nothing.</param>
+public sealed record ExplainAnswer(string Method, int Target, float[] Map, double? CompletenessError, double Seconds);
+
+/// <param name="Shape">The activation's shape for the one image (no batch dimension); values in C order.</param>
+public sealed record PointActivation(long[] Shape, float[] Values);
+
+public sealed record ActivationsAnswer(Prediction Prediction, IReadOnlyDictionary<string, PointActivation> Points);
+
+public sealed record AblationAnswer(Prediction Before, Prediction After);
+
+public sealed record ModelsAnswer(IReadOnlyList<ModelDescription> Models, IReadOnlyList<SkippedModel> Skipped);
+
+public sealed record ImageAnswer(float[] Image);
+
+public sealed record DatasetImage(string Split, int Index, int Label, float[] Image);
+
+public sealed record ErrorAnswer(string Error);
+
+/// <param name="LiveTensors">libtorch tensors alive in the process: flat over many requests when nothing leaks.</param>
+public sealed record StatusAnswer(int Models, long LiveTensors, double WorkingSetMb, double ManagedMb);

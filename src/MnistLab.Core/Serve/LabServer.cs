@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using MnistLab.Common;
+using MnistLab.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace MnistLab.Serve;
+
+/// <summary>
+/// <c>mnistlab serve</c> as a library call: a local web server (ASP.NET Core's Kestrel) with the page and the JSON API over
+/// a <see cref="ModelCatalogue"/>. Kestrel's threads only move bytes: a request's body is read into a pooled buffer and
+/// handed to the one <see cref="TorchWorker"/> thread, which parses it, checks it, computes the answer and writes it as
+/// JSON. So every libtorch call, and nearly every allocation that could start a garbage collection, happens on that
+/// thread, as in the rest of MnistLab (see <c>GcMode</c>). Errors are answered <c>{"error": "..."}</c>: 400 for a request
+/// that cannot be taken as it is, 404 for an unknown model, point, method or image (listing the known ones), 413 for a
+/// body over the limit, 500 (logged whole, answered without a trace) for anything else. Dispose stops it: requests in
+/// flight finish, then the models are freed.
+/// </summary>
+public sealed class LabServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly TorchWorker _worker;
+    readonly ModelCatalogue _catalogue;
+    readonly Mnist? _mnist;
+    readonly Action<string> _log;
+    readonly long _maxRequestBytes;
+
+    LabServer(WebApplication app, TorchWorker worker, ModelCatalogue catalogue, Mnist? mnist, Action<string> log, long maxRequestBytes)
+        => (_app, _worker, _catalogue, _mnist, _log, _maxRequestBytes) = (app, worker, catalogue, mnist, log, maxRequestBytes);
+
+    /// <summary>The address the server listens on (with the port Kestrel chose when the options asked for port 0).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public ModelCatalogue Catalogue => _catalogue;
+
+    /// <summary>
+    /// Loads the models of <paramref name="options"/> (on the server's libtorch thread) and starts listening.
+    /// <paramref name="mnist"/>, which the caller keeps and frees after the server, serves the test and training images by
+    /// index and the test set's means for mean ablation; without it those are refused. <paramref name="log"/> receives the
+    /// models found and every server error.
+    /// </summary>
+    public static async Task<LabServer> StartAsync(ServeOptions options, Mnist? mnist = null, Action<string>? log = null)
+    {
+        options.Validated();
+        log ??= _ => { };
+        var worker = new TorchWorker();
+        ModelCatalogue? catalogue = null;
+        try
+        {
+            catalogue = await worker.Run(() => ModelCatalogue.Build(options, log));
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+                k.AddServerHeader = false;
+                if (options.Host == "localhost") k.ListenLocalhost(options.Port);
+                else k.Listen(IPAddress.Parse(options.Host), options.Port);
+            });
+            builder.Services.AddRoutingCore();
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var server = new LabServer(app, worker, catalogue, mnist, log, options.MaxRequestBytes);
+            server.Map(app);
+            try { await app.StartAsync(); }
+            catch (IOException e) { throw new MnistLabException($"cannot listen on {options.Host}:{options.Port}: {e.Message}"); }
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            server.Address = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost"));
+            return server;
+        }
+        catch
+        {
+            catalogue?.Dispose();
+            worker.Dispose();
+            throw;
+        }
+    }
+
+    void Map(WebApplication app)
+    {
+        app.UseRouting();
+        app.Use(async (context, next) =>
+        {
+            // The page and its script come from this server only: a browser refuses anything else it might be asked to load.
+            context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self'";
+            context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+            await next(context);
+        });
+        app.MapGet("/", context => PageFile.Write(context, "index.html"));
+        app.MapGet("/{file}", context => PageFile.Write(context, (string)context.GetRouteValue("file")!));
+
+        app.MapGet("/api/models", context => Answer(context, () => new ModelsAnswer(_catalogue.Models.Select(m => m.Description).ToList(), _catalogue.Skipped)));
+        app.MapGet("/api/status", context => Answer(context, Status));
+        app.MapGet("/api/images/{split}/{index}", context =>
+        {
+            string split = (string)context.GetRouteValue("split")!, index = (string)context.GetRouteValue("index")!;
+            return Answer(context, () => DatasetImageAt(split, index));
+        });
+        app.MapPost("/api/digitize", context => Answer<DigitizeRequest>(context, r =>
+        {
+            if (r.Drawing is null || r.Drawing.Length != ImageInput.CanvasSide * ImageInput.CanvasSide)
+                throw new BadRequestException($"'drawing' must be {ImageInput.CanvasSide * ImageInput.CanvasSide:N0} numbers (280x280, row by row), got {r.Drawing?.Length ?? 0:N0}.");
+            return new ImageAnswer(ImageInput.Pixels(r.Drawing, "drawing"));
+        }));
+        app.MapPost("/api/predict", context => Answer<PredictRequest>(context, r =>
+            LabQueries.Predict(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image))));
+        app.MapPost("/api/explain", context => Answer<ExplainRequest>(context, r =>
+            LabQueries.Explain(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Method, r.Target)));
+        app.MapPost("/api/activations", context => Answer<ActivationsRequest>(context, r =>
+            LabQueries.ActivationsAt(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Points)));
+        app.MapPost("/api/ablate", context => Answer<AblateRequest>(context, r =>
+            LabQueries.Ablate(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Ablations, _mnist?.Test.Images)));
+        app.Map("/api/{**rest}", context =>
+        {
+            string request = $"{context.Request.Method} {context.Request.Path}";
+            return Answer(context, () => throw new NotFoundException(
+                $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
+                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/digitize (see docs/SERVE.md)."));
+        });
+    }
+
+    /// <summary>What the server holds: its models, the live libtorch tensors (flat under load when nothing leaks) and its memory.</summary>
+    object Status()
+    {
+        using var self = Process.GetCurrentProcess();
+        return new StatusAnswer(_catalogue.Models.Count, Tensor.TotalCount, self.WorkingSet64 / 1048576.0, GC.GetTotalMemory(false) / 1048576.0);
+    }
+
+    DatasetImage DatasetImageAt(string split, string index)
+    {
+        if (_mnist is null) throw new NotFoundException("this server has not loaded MNIST, so it has no test or training images.");
+        var set = split switch
+        {
+            "test" => _mnist.Test,
+            "train" => _mnist.Train,
+            _ => throw new NotFoundException($"no split '{split}'; the splits are test, train."),
+        };
+        if (!int.TryParse(index, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i) || i >= set.Count)
+            throw new NotFoundException($"no {split} image '{index}'; the {split} images are 0 to {set.Count - 1}.");
+        using var scope = NewDisposeScope();
+        return new DatasetImage(split, i, (int)set.Labels[i].item<long>(), set.Images[i].reshape(-1).data<float>().ToArray());
+    }
+
+    /// <summary>A POST: the body read here, parsed, answered and written as JSON on the worker.</summary>
+    Task Answer<TRequest>(HttpContext context, Func<TRequest, object> answer) where TRequest : class =>
+        Respond(context, async () =>
+        {
+            var (buffer, length) = await ReadBody(context, _maxRequestBytes);
+            try { return await _worker.Run(() => Encode(() => answer(Parse<TRequest>(buffer.AsSpan(0, length))))); }
+            finally { ArrayPool<byte>.Shared.Return(buffer); }
+        });
+
+    /// <summary>A GET: answered and written as JSON on the worker.</summary>
+    Task Answer(HttpContext context, Func<object> answer) => Respond(context, () => _worker.Run(() => Encode(answer)));
+
+    async Task Respond(HttpContext context, Func<Task<(int Status, byte[] Json)>> handle)
+    {
+        int status;
+        byte[] json;
+        try { (status, json) = await handle(); }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            (status, json) = (413, ApiResponse.Json(new ErrorAnswer($"the request body is larger than this server takes ({_maxRequestBytes:N0} bytes).")));
+        }
+        catch (BadHttpRequestException e) { (status, json) = (e.StatusCode, ApiResponse.Json(new ErrorAnswer($"bad request: {e.Message}"))); }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException) { return; } // the client went away
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = json.Length;
+        await context.Response.Body.WriteAsync(json, context.RequestAborted);
+    }
+
+    /// <summary>Reads the whole body into a buffer from the shared pool (the caller returns it): no garbage per request.</summary>
+    static async Task<(byte[] Buffer, int Length)> ReadBody(HttpContext context, long limit)
+    {
+        var reader = context.Request.BodyReader;
+        // Kestrel refuses a body over the limit at the first read; the buffer need never be larger than the limit.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(context.Request.ContentLength ?? 4096, 16, Math.Min(limit + 1, int.MaxValue)));
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(context.RequestAborted);
+                foreach (var segment in read.Buffer)
+                {
+                    if (length + segment.Length > buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + segment.Length));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                    segment.Span.CopyTo(buffer.AsSpan(length));
+                    length += segment.Length;
+                }
+                reader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted) return (buffer, length);
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    static T Parse<T>(ReadOnlySpan<byte> json) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, ApiResponse.Wire) ?? throw new BadRequestException("the body is null: send a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            string where = e.Path is { } p && p != "$" ? $" at {p}" : "";
+            string why = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ', '|');
+            throw new BadRequestException($"the body is not the JSON this request takes{where}: {why}.");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="answer"/> on the worker, in its own dispose scope (a tensor it forgets is freed when it ends;
+    /// models are loaded outside any scope, since a module's own parameters made in one would be freed with it).
+    /// </summary>
+    (int Status, byte[] Json) Encode(Func<object> answer) => ApiResponse.Of(() =>
+    {
+        using var scope = NewDisposeScope();
+        return answer();
+    }, _log);
+
+    /// <summary>Stops listening (requests in flight finish), then frees the models and ends the libtorch thread.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _worker.Dispose();
+        _catalogue.Dispose();
+    }
+}

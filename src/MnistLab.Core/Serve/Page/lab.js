@@ -1,0 +1,261 @@
+// The live lab's page: one image (drawn, or a test image by index), and for it the chosen model's prediction, an
+// attribution map, the activations at a point, and the prediction with units ablated. Everything is computed by the
+// server's JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null };
+
+async function api(path, body) {
+  const response = await fetch(path, body === undefined ? {} : {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || `${path}: HTTP ${response.status}`);
+  return answer;
+}
+
+function showError(e) {
+  $('error').hidden = !e;
+  $('error').textContent = e ? String(e.message || e) : '';
+}
+
+const model = () => state.models.find(m => m.id === $('model').value);
+
+// ---- drawing: white ink on black, as MNIST stores digits; read when the stroke ends ----
+const draw = $('draw');
+const pen = draw.getContext('2d');
+function clearDrawing() {
+  pen.fillStyle = '#000';
+  pen.fillRect(0, 0, draw.width, draw.height);
+}
+let stroke = null;
+function at(e) {
+  const r = draw.getBoundingClientRect();
+  return [(e.clientX - r.left) * draw.width / r.width, (e.clientY - r.top) * draw.height / r.height];
+}
+draw.addEventListener('pointerdown', e => {
+  stroke = at(e);
+  draw.setPointerCapture(e.pointerId);
+  pen.fillStyle = '#fff';
+  pen.beginPath(); pen.arc(stroke[0], stroke[1], 9, 0, 2 * Math.PI); pen.fill();
+});
+draw.addEventListener('pointermove', e => {
+  if (!stroke) return;
+  const next = at(e);
+  pen.strokeStyle = '#fff'; pen.lineWidth = 18; pen.lineCap = 'round'; pen.lineJoin = 'round';
+  pen.beginPath(); pen.moveTo(stroke[0], stroke[1]); pen.lineTo(next[0], next[1]); pen.stroke();
+  stroke = next;
+});
+for (const end of ['pointerup', 'pointercancel']) draw.addEventListener(end, () => {
+  if (!stroke) return;
+  stroke = null;
+  readDrawing();
+});
+
+async function readDrawing() {
+  const pixels = pen.getImageData(0, 0, draw.width, draw.height).data;
+  const drawing = new Array(draw.width * draw.height);
+  // Three decimals are finer than the 256 grey levels the canvas holds, and keep the request small.
+  for (let i = 0; i < drawing.length; i++) drawing[i] = Math.round(1000 * pixels[4 * i] / 255) / 1000;
+  try {
+    const answer = await api('/api/digitize', { drawing });
+    setImage(answer.image, null);
+  } catch (e) { showError(e); }
+}
+
+async function loadTest() {
+  try {
+    const answer = await api(`/api/images/test/${encodeURIComponent($('test-index').value)}`);
+    clearDrawing();
+    setImage(answer.image, answer.label);
+  } catch (e) { showError(e); }
+}
+
+function setImage(image, label) {
+  state.image = image;
+  state.label = label;
+  $('label').textContent = label === null ? '' : `true class: ${label}`;
+  paintGrey($('digit'), image);
+  update();
+}
+
+// ---- pictures ----
+function paint(canvas, side, colour) {
+  const small = document.createElement('canvas');
+  small.width = side; small.height = side;
+  const c = small.getContext('2d');
+  const data = c.createImageData(side, side);
+  for (let i = 0; i < side * side; i++) {
+    const [r, g, b] = colour(i);
+    data.data.set([r, g, b, 255], 4 * i);
+  }
+  c.putImageData(data, 0, 0);
+  const big = canvas.getContext('2d');
+  big.imageSmoothingEnabled = false;
+  big.drawImage(small, 0, 0, canvas.width, canvas.height);
+}
+
+function paintGrey(canvas, values, side = 28) {
+  paint(canvas, side, i => { const v = Math.round(255 * Math.min(1, Math.max(0, values[i]))); return [v, v, v]; });
+}
+
+// Red for evidence for the class, blue against; full colour at the largest |value|, over the digit in grey.
+function paintMap(canvas, map, image) {
+  const top = Math.max(1e-12, ...map.map(Math.abs));
+  paint(canvas, 28, i => {
+    const a = Math.min(1, Math.abs(map[i]) / top), g = 40 + 60 * image[i];
+    return map[i] >= 0 ? [g + (255 - g) * a, g * (1 - a), g * (1 - a)] : [g * (1 - a), g * (1 - a), g + (255 - g) * a];
+  });
+}
+
+function showPrediction(before, after) {
+  const body = $('probs').tBodies[0];
+  body.textContent = '';
+  for (let k = 0; k < before.probabilities.length; k++) {
+    const row = body.insertRow();
+    row.dataset.before = before.probabilities[k];
+    if (after) row.dataset.after = after.probabilities[k];
+    row.insertCell().textContent = k;
+    const cell = row.insertCell();
+    cell.className = 'bars';
+    for (const [p, kind] of [[before.probabilities[k], 'before'], ...(after ? [[after.probabilities[k], 'after']] : [])]) {
+      const bar = document.createElement('div');
+      bar.className = `bar ${kind}`;
+      bar.style.width = `${(100 * p).toFixed(1)}%`;
+      cell.appendChild(bar);
+    }
+    row.insertCell().textContent = (100 * before.probabilities[k]).toFixed(1) + '%' +
+      (after ? ` → ${(100 * after.probabilities[k]).toFixed(1)}%` : '');
+  }
+  $('predicted').textContent = after ? `${before.predicted} → ${after.predicted}` : `${before.predicted}`;
+  $('predicted').dataset.predicted = before.predicted;
+  $('predicted').dataset.after = after ? after.predicted : '';
+}
+
+function showUnits(point, activation) {
+  const units = $('units');
+  units.textContent = '';
+  const { shape, values } = activation;
+  const channels = shape.length === 3 ? shape[0] : shape.length === 1 ? shape[0] : values.length;
+  const size = values.length / channels;
+  const score = c => { let s = 0; for (let j = 0; j < size; j++) s += values[c * size + j]; return s / size; };
+  const scores = Array.from({ length: channels }, (_, c) => score(c));
+  const top = Math.max(1e-12, ...scores.map(Math.abs));
+  const ablated = state.ablations.get(point) || new Set();
+  let best = 0;
+  for (let c = 0; c < channels; c++) {
+    if (scores[c] > scores[best]) best = c;
+    let element;
+    if (shape.length === 3) {
+      element = document.createElement('canvas');
+      element.className = 'channel';
+      element.width = shape[2] * 3; element.height = shape[1] * 3;
+      const slice = values.slice(c * size, (c + 1) * size), high = Math.max(1e-12, ...slice.map(Math.abs));
+      paint(element, shape[1], i => { const v = Math.round(255 * Math.max(0, slice[i]) / high); return [v, v, v]; });
+    } else {
+      element = document.createElement('div');
+      element.className = 'unit';
+      const v = Math.round(255 * Math.max(0, scores[c]) / top);
+      element.style.background = `rgb(${v}, ${v}, ${v})`;
+    }
+    element.dataset.unit = c;
+    element.title = `${point} ${shape.length === 3 ? 'channel' : 'unit'} ${c}: ${scores[c].toFixed(3)}`;
+    if (ablated.has(c)) element.classList.add('ablated');
+    element.addEventListener('click', () => toggle(point, c));
+    units.appendChild(element);
+  }
+  $('most-active').dataset.unit = best;
+  $('most-active').textContent = `most active: ${shape.length === 3 ? 'channel' : 'unit'} ${best} (${scores[best].toFixed(3)})`;
+}
+
+function toggle(point, unit) {
+  const set = state.ablations.get(point) || new Set();
+  if (set.has(unit)) set.delete(unit); else set.add(unit);
+  if (set.size) state.ablations.set(point, set); else state.ablations.delete(point);
+  update();
+}
+
+function ablationList() {
+  const mode = $('mode').value;
+  return [...state.ablations].map(([point, units]) => ({ point, units: [...units].sort((a, b) => a - b), mode }));
+}
+
+// ---- one update: every panel for the current image, model, method, point and ablations ----
+async function update() {
+  if (!state.image || !model()) return;
+  const ticket = {};
+  state.pending = ticket;
+  document.body.dataset.state = 'busy';
+  $('status').textContent = 'computing…';
+  const m = model().id, image = state.image, point = $('point').value;
+  const target = $('target').value === '' ? null : Number($('target').value);
+  const ablations = ablationList();
+  try {
+    const [explained, activations, ablated] = await Promise.all([
+      api('/api/explain', { model: m, image, method: $('method').value, target }),
+      api('/api/activations', { model: m, image, points: [point] }),
+      ablations.length ? api('/api/ablate', { model: m, image, ablations }) : Promise.resolve(null),
+    ]);
+    if (state.pending !== ticket) return; // a newer update started meanwhile; it draws instead
+    showError(null);
+    showPrediction(activations.prediction, ablated && ablated.after);
+    paintMap($('map'), explained.map, image);
+    $('completeness').textContent = `${explained.method} for class ${explained.target}` + (explained.completeness_error === null ? ''
+      : `; completeness error ${Number(explained.completeness_error).toExponential(2)}`) + ` (${(1000 * explained.seconds).toFixed(0)} ms)`;
+    showUnits(point, activations.points[point]);
+    $('ablations').textContent = ablations.length ? ablations.map(a => `${a.point}: ${a.units.join(', ')} (${a.mode})`).join('; ') : 'none';
+    $('status').textContent = '';
+  } catch (e) {
+    if (state.pending === ticket) { showError(e); $('status').textContent = ''; }
+  } finally {
+    if (state.pending === ticket) {
+      document.body.dataset.state = 'ready';
+      document.body.dataset.updates = Number(document.body.dataset.updates) + 1;
+    }
+  }
+}
+
+function chooseModel() {
+  const m = model();
+  if (!m) return;
+  const accuracy = m.test_accuracy !== null ? `test accuracy ${(100 * m.test_accuracy).toFixed(2)}%`
+    : m.validation_accuracy !== null ? `validation accuracy ${(100 * m.validation_accuracy).toFixed(2)}%` : '';
+  $('card').textContent = `${m.kind}, ${m.parameters.toLocaleString('en')} parameters, ${m.source}${accuracy ? ', ' + accuracy : ''}`;
+  const fill = (select, values, keep) => {
+    select.textContent = '';
+    for (const v of values) select.add(new Option(v, v));
+    if (values.includes(keep)) select.value = keep;
+  };
+  fill($('method'), m.methods, $('method').value || 'ig');
+  const points = m.points.filter(p => p.name !== 'input').map(p => p.name);
+  // First shown: the last hidden layer after its non-linearity (relu1, block2), else the last hidden point.
+  const hidden = points.filter(p => p !== 'output');
+  const nonlinear = hidden.filter(p => /^(relu|block)/.test(p.split('.').pop()));
+  fill($('point'), points, $('point').value || (nonlinear.length ? nonlinear : hidden)[(nonlinear.length ? nonlinear : hidden).length - 1]);
+  const target = $('target').value;
+  $('target').length = 1;
+  for (let k = 0; k < m.classes; k++) $('target').add(new Option(k, k));
+  $('target').value = target !== '' && Number(target) < m.classes ? target : '';
+  state.ablations.clear();
+  update();
+}
+
+async function start() {
+  clearDrawing();
+  $('clear').addEventListener('click', () => { clearDrawing(); readDrawing(); });
+  $('load-test').addEventListener('click', loadTest);
+  $('model').addEventListener('change', chooseModel);
+  for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
+  $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
+  try {
+    const answer = await api('/api/models');
+    state.models = answer.models;
+    for (const m of state.models) $('model').add(new Option(m.id, m.id));
+    $('status').textContent = state.models.length ? '' : 'no models: start the server with --runs DIR or --models DIR';
+    document.body.dataset.state = 'ready';
+    chooseModel();
+  } catch (e) { showError(e); }
+}
+
+start();

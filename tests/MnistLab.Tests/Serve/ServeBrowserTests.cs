@@ -1,0 +1,155 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using MnistLab.Common;
+using MnistLab.Models;
+using MnistLab.Tests.Support;
+using MnistLab.Training;
+using PuppeteerSharp;
+using PuppeteerSharp.Input;
+using Xunit.Abstractions;
+using Chromium = MnistLab.Tests.Support.Browser;
+using static TorchSharp.torch;
+
+namespace MnistLab.Tests.Serve;
+
+/// <summary>
+/// The page in a real browser: Debian's Chromium, headless, driven through the DevTools protocol (PuppeteerSharp pointed
+/// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
+/// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
+/// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, and loads a
+/// test image by index. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
+/// </summary>
+[Collection(RealMnistCollection.Name)]
+public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
+{
+    [SkippableFact]
+    public async Task Drawing_a_digit_shows_its_class_its_map_and_what_ablating_a_unit_does()
+    {
+        string? chromium = Chromium.TryExecutable;
+        Skip.If(chromium is null, "no Chromium on PATH (scripts/setup.sh installs Debian's chromium): the browser test did not run.");
+
+        using var dir = new TempDir();
+        string checkpoints = Path.Combine(dir.File("runs"), "browser", "checkpoints");
+        Directory.CreateDirectory(checkpoints);
+        using (var g = Seeds.Generator(0, "serve-browser/init"))
+        using (var model = new Mlp(new MlpSpec(Hidden: 128), g))
+        {
+            var history = Trainer.Train(model, mnist.Data.Train, mnist.Data.Test, LossKind.CrossEntropy, new TrainOptions { Epochs = 1, BatchSize = 128 }, name: "mlp");
+            Assert.True(history.Epochs[^1].ValAcc > 0.9, $"the model reached only {history.Epochs[^1].ValAcc:P1}");
+            Checkpoint.Write(Path.Combine(checkpoints, "mlp.ckpt"), null, new TrainingState("mlp", 1, 1, new TrainOptions(), history.Epochs.ToList()), model, null, new Dictionary<string, Generator>());
+        }
+        // The server in its own process, as a user runs it: nothing of this test's (or the browser driver's) runs beside it.
+        using var server = ServeProcess.Start("--runs", dir.File("runs"));
+        string origin = server.Address.GetLeftPart(UriPartial.Authority);
+
+        await using var browser = await Puppeteer.LaunchAsync(new LaunchOptions
+        {
+            Headless = true, ExecutablePath = chromium, UserDataDir = dir.File("profile"),
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"],
+        });
+        await using var page = await browser.NewPageAsync();
+        // The test's own probes run as evaluated functions, which the page's policy (no eval) would refuse; what the page
+        // loads is checked below by the requests it makes, and the policy itself by the API tests.
+        await page.SetBypassCSPAsync(true);
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
+        var problems = new List<string>();
+        page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) problems.Add($"console: {e.Message.Text}"); };
+        page.PageError += (_, e) => problems.Add($"script error: {e.Message}");
+        page.RequestFailed += (_, e) => problems.Add($"failed: {e.Request.Url}");
+        page.Request += (_, e) => { if (!e.Request.Url.StartsWith(origin, StringComparison.Ordinal)) problems.Add($"request outside the server: {e.Request.Url}"); };
+
+        await page.GoToAsync(server.Address.ToString(), WaitUntilNavigation.Load);
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 1");
+
+        // A 1: one stroke down the middle.
+        await Draw(page, [(140, 40), (138, 140), (136, 240)]);
+        Assert.Equal("1", await Shown(page));
+        await Screenshot(page, "serve-draw-1.png");
+
+        // A 0: a closed oval.
+        await Click(page, "#clear");
+        var oval = Enumerable.Range(0, 41).Select(i => (140 + 65 * Math.Sin(i * Math.PI / 20), 140 - 95 * Math.Cos(i * Math.PI / 20))).ToArray();
+        await Draw(page, oval);
+        Assert.Equal("0", await Shown(page));
+        string igMap = await MapPixels(page);
+        Assert.True(await Coloured(page) > 20, "the attribution map of ig is blank");
+
+        // Another method: the map is drawn again, and differs.
+        await Change(page, "#method", "saliency");
+        Assert.True(await Coloured(page) > 20, "the attribution map of saliency is blank");
+        Assert.NotEqual(igMap, await MapPixels(page));
+
+        // Ablate the unit the page lists as most active: the probabilities move.
+        string unit = await page.EvaluateExpressionAsync<string>("document.getElementById('most-active').dataset.unit");
+        await Click(page, $"#units [data-unit='{unit}']");
+        var rows = await page.EvaluateExpressionAsync<double[][]>(
+            "[...document.querySelectorAll('#probs tbody tr')].map(r => [Number(r.dataset.before), Number(r.dataset.after)])");
+        Assert.Equal(10, rows.Length);
+        Assert.True(rows.Max(r => Math.Abs(r[0] - r[1])) > 1e-4, $"ablating unit {unit} changed no probability");
+        Assert.Contains($"relu1: {unit} (zero)", await page.EvaluateExpressionAsync<string>("document.getElementById('ablations').textContent"));
+        await Screenshot(page, "serve-ablate.png");
+
+        // Reset restores the model: no 'after' column.
+        await Click(page, "#reset");
+        Assert.Equal("none", await page.EvaluateExpressionAsync<string>("document.getElementById('ablations').textContent"));
+
+        // A test image by index: its label, and the class the API gives for it.
+        await page.EvaluateExpressionAsync("document.getElementById('test-index').value = '3'");
+        await Click(page, "#load-test");
+        var client = server.Client;
+        var image = await client.GetFromJsonAsync<JsonElement>("/api/images/test/3");
+        var predicted = await (await client.PostAsJsonAsync("/api/predict", new { model = "runs/browser/mlp", image = image.GetProperty("image") })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
+
+        Assert.Empty(problems);
+        Assert.Equal(0, server.Stop());
+    }
+
+    /// <summary>The page counts finished updates; each action waits for the next one to finish.</summary>
+    static async Task<T> Updated<T>(IPage page, Func<Task<T>> act)
+    {
+        int before = await page.EvaluateExpressionAsync<int>("Number(document.body.dataset.updates)");
+        var result = await act();
+        await page.WaitForFunctionAsync($"() => Number(document.body.dataset.updates) > {before} && document.body.dataset.state === 'ready'",
+            new WaitForFunctionOptions { Timeout = 30_000 });
+        return result;
+    }
+
+    static Task Click(IPage page, string selector) => Updated(page, async () => { await page.ClickAsync(selector); return 0; });
+
+    static Task Change(IPage page, string selector, string value) => Updated(page, () => page.SelectAsync(selector, value));
+
+    /// <summary>Presses the mouse at the first point, moves through the rest (with intermediate events), and releases.</summary>
+    static Task Draw(IPage page, (double X, double Y)[] stroke) => Updated(page, async () =>
+    {
+        var box = await (await page.QuerySelectorAsync("#draw")).BoundingBoxAsync();
+        decimal X(double x) => box.X + (decimal)x;
+        decimal Y(double y) => box.Y + (decimal)y;
+        await page.Mouse.MoveAsync(X(stroke[0].X), Y(stroke[0].Y));
+        await page.Mouse.DownAsync();
+        foreach (var (x, y) in stroke.Skip(1)) await page.Mouse.MoveAsync(X(x), Y(y), new MoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        return 0;
+    });
+
+    static Task<string> Shown(IPage page) => page.EvaluateExpressionAsync<string>("document.getElementById('predicted').dataset.predicted");
+
+    static Task<string> MapPixels(IPage page) => page.EvaluateExpressionAsync<string>("document.getElementById('map').toDataURL()");
+
+    /// <summary>Pixels of the map canvas that are not grey: the map's red and blue.</summary>
+    static Task<int> Coloured(IPage page) => page.EvaluateExpressionAsync<int>("""
+        (() => { const c = document.getElementById('map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 30) n++; return n; })()
+        """);
+
+    async Task Screenshot(IPage page, string name)
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        byte[] png = await page.ScreenshotDataAsync(new ScreenshotOptions { FullPage = true });
+        string path = Path.Combine(folder, name);
+        AtomicFile.WriteAllBytes(path, png);
+        output.WriteLine($"screenshot: {path}");
+    }
+}
