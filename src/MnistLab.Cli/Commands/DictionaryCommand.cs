@@ -93,6 +93,7 @@ public sealed class DictionaryCommand : LabCommand<DictionaryCommand.Settings>
 
         SparseDictionaryResult result;
         DataProvenance provenance;
+        using var data = settings.Activations is null ? settings.OpenData() : null; // MNIST is read on first use
         if (settings.Activations is { } file)
         {
             using var rows = MatrixRows.FromNpy(file, options.HeldOutFraction, seed);
@@ -103,13 +104,12 @@ public sealed class DictionaryCommand : LabCommand<DictionaryCommand.Settings>
         {
             using var model = LoadedModel.Load(settings.Checkpoint, settings.Model);
             MnistLab.Models.Activations.Find(model.Model, settings.Layer!); // an unknown point is named before MNIST is read
-            using var data = settings.OpenData();
-            var point = new PointRows(model, settings.Layer!, data.Mnist.Train, data.Mnist.Test, options.ReadBatch);
+            var point = new PointRows(model, settings.Layer!, data!.Mnist.Train, data.Mnist.Test, options.ReadBatch);
             provenance = data.Mnist.Provenance;
             CommonSettings.Log(point.Description);
             result = Learn(point, options, seed, folder, settings.Resume, provenance, cancellationToken);
         }
-        folder.Publish(f => DictionaryReport.Write(result, f, provenance, CliApp.Arguments));
+        folder.Publish(f => DictionaryReport.Write(result, f, provenance, CliApp.Arguments, data?.Mnist.Test));
 
         var m = result.Metrics;
         var table = new Table().AddColumns("L0", "FVU", "dead", "dense", "accuracy spliced / model", "loss recovered");

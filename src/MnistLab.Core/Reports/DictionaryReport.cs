@@ -18,14 +18,17 @@ public static class DictionaryReport
     public const string DictionaryFile = "dictionary.npy", EncoderFile = "encoder.npy", EncoderBiasFile = "encoder_bias.npy", BiasFile = "bias.npy", ThresholdFile = "threshold.npy";
 
     /// <summary>Writes <paramref name="outDir"/> whole or not at all, one writer at a time (<see cref="ReportFolder"/>).</summary>
-    public static void Write(SparseDictionaryResult r, string outDir, DataProvenance data, IReadOnlyList<string>? command = null)
+    public static void Write(SparseDictionaryResult r, string outDir, DataProvenance data, IReadOnlyList<string>? command = null, LabeledImages? test = null)
     {
         using var folder = ReportFolder.Open(outDir);
-        folder.Publish(f => Write(r, f, data, command));
+        folder.Publish(f => Write(r, f, data, command, test));
     }
 
-    /// <summary>Writes the report's files into an open <paramref name="folder"/> (the caller commits it).</summary>
-    public static void Write(SparseDictionaryResult r, ReportFolder folder, DataProvenance data, IReadOnlyList<string>? command = null)
+    /// <summary>
+    /// Writes the report's files into an open <paramref name="folder"/> (the caller commits it). Given the test images the
+    /// features were scored on, it also draws each tabled feature's top-activating images.
+    /// </summary>
+    public static void Write(SparseDictionaryResult r, ReportFolder folder, DataProvenance data, IReadOnlyList<string>? command = null, LabeledImages? test = null)
     {
         var d = r.Dictionary;
         Npy(folder, DictionaryFile, [d.Width, d.Features], d.Decoder);
@@ -38,8 +41,10 @@ public static class DictionaryReport
         Plots.Histogram(folder.PathOf("frequency.png"), "How often each feature fires on the held-out rows", "log10 of the share of rows (dead at -7)", log10, 30);
         Plots.Lines(folder.PathOf("training.png"), "Training", "epoch", "per row",
             [("objective", r.Training.Loss), ("squared error (scaled inputs)", r.Training.Reconstruction), ("L0", r.Training.L0)]);
+        bool gallery = r.Concepts is not null && test is not null && Tabled(r).Count > 0;
+        if (gallery) Gallery(r, r.Concepts!, test!, folder.PathOf(GalleryFile));
         folder.WriteJson(ReportFolder.Marker, Metrics(r, data, command));
-        folder.WriteReport(MarkdownText(r));
+        folder.WriteReport(MarkdownText(r, gallery));
     }
 
     static void Npy(ReportFolder folder, string name, long[] shape, float[] values)
@@ -101,7 +106,30 @@ public static class DictionaryReport
 
     static string F(double v, int decimals = 4) => double.IsFinite(v) ? v.ToString("F" + decimals, CultureInfo.InvariantCulture) : "-";
 
-    static string MarkdownText(SparseDictionaryResult r)
+    public const string GalleryFile = "features.png";
+
+    /// <summary>The features of the report's table: the most frequent that fire on at most the dense share of rows.</summary>
+    static List<int> Tabled(SparseDictionaryResult r) => Enumerable.Range(0, r.Dictionary.Width)
+        .Where(f => r.Metrics.Frequency[f] > 0 && r.Metrics.Frequency[f] <= DictionaryMetrics.DenseFraction)
+        .OrderByDescending(f => r.Metrics.Frequency[f]).Take(FeatureRows).ToList();
+
+    /// <summary>One row per tabled feature: its top-activating test images (black where it fires on fewer).</summary>
+    static void Gallery(SparseDictionaryResult r, ConceptMatch c, LabeledImages test, string path)
+    {
+        var features = Tabled(r);
+        var images = new List<float[]>();
+        var titles = new List<string>();
+        foreach (int f in features)
+            for (int j = 0; j < ConceptMatch.TopCount; j++)
+            {
+                int[] top = c.TopImages[f];
+                images.Add(j < top.Length ? test.Images[top[j]].reshape(-1).data<float>().ToArray() : new float[LabeledImages.Pixels]);
+                titles.Add(j == 0 ? $"#{f}" : "");
+            }
+        Plots.GrayGrid(path, images, titles, features.Count, ConceptMatch.TopCount);
+    }
+
+    static string MarkdownText(SparseDictionaryResult r, bool gallery)
     {
         var o = r.Options;
         var m = r.Metrics;
@@ -130,7 +158,7 @@ public static class DictionaryReport
         }
         else sb.AppendLine($"Not measured: {r.SpliceSkipped}.").AppendLine();
 
-        if (r.Concepts is { } concepts) sb.Append(ConceptSection(r, concepts));
+        if (r.Concepts is { } concepts) sb.Append(ConceptSection(r, concepts, gallery));
 
         sb.AppendLine("## How it was learned").AppendLine();
         sb.AppendLine(Kind(o));
@@ -155,7 +183,7 @@ public static class DictionaryReport
     static string Score(FeatureConcept m) => m.Kind != Analysis.Concepts.ConceptKind.Discrete ? $"|ρ| {F(m.Score, 3)}"
         : m.Class is null ? $"- (no class of {ConceptMatch.MinClassImages} images)" : $"AUC {F(m.Score, 3)} ({m.Concept} = {m.Class})";
 
-    static string ConceptSection(SparseDictionaryResult r, ConceptMatch c)
+    static string ConceptSection(SparseDictionaryResult r, ConceptMatch c, bool gallery)
     {
         var sb = new StringBuilder();
         sb.AppendLine("## Features and known concepts").AppendLine();
@@ -165,11 +193,13 @@ public static class DictionaryReport
                       "scale); 0 means the feature says nothing of the concept.").AppendLine();
         sb.AppendLine(Table(["concept", "best single feature", "its score", "fires on (held-out rows)"],
             c.BestPerConcept.Select(m => (IReadOnlyList<string>)[m.Concept, $"#{m.Feature}", Score(m), Pct(r.Metrics.Frequency[m.Feature])])));
-        var shown = Enumerable.Range(0, r.Dictionary.Width).Where(f => r.Metrics.Frequency[f] > 0 && r.Metrics.Frequency[f] <= DictionaryMetrics.DenseFraction)
-            .OrderByDescending(f => r.Metrics.Frequency[f]).Take(FeatureRows).ToList();
+        var shown = Tabled(r);
         sb.AppendLine($"The {shown.Count} most frequent features that are neither dead nor dense, with the concept each tells best:").AppendLine();
         sb.AppendLine(Table(["feature", "fires on", "best concept", "score", "rank-biserial / |ρ|"],
             shown.Select(f => { var m = c.Best[f]; return (IReadOnlyList<string>)[$"#{f}", Pct(r.Metrics.Frequency[f]), m.Concept, Score(m), F(m.Strength, 3)]; })));
+        if (gallery)
+            sb.AppendLine($"Each of these features' {ConceptMatch.TopCount} test images where it is largest (one row per feature, in the table's order):")
+              .AppendLine().AppendLine(Image("top-activating images", GalleryFile)).AppendLine();
         return sb.ToString();
     }
 

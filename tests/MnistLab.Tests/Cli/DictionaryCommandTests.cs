@@ -153,6 +153,8 @@ public class DictionaryCommandTests(RealMnist mnist)
         // Some feature of a trained classifier's hidden layer tells one digit from the rest.
         var best = root.GetProperty("concepts").GetProperty("best_feature_per_concept").EnumerateArray().Single(m => m.GetProperty("concept").GetString() == "class");
         Assert.True(best.GetProperty("score").GetDouble() > 0.85, $"best class AUC {best.GetProperty("score").GetDouble()}");
+        Assert.True(File.Exists(dir.File("out/features.png"))); // the tabled features' top-activating images
+        Assert.Contains("![top-activating images](features.png)", File.ReadAllText(dir.File("out/report.md")));
     }
 
     [Fact]

@@ -19,9 +19,14 @@ public sealed record FeatureConcept(int Feature, string Concept, ConceptKind Kin
 /// on the same scale as ρ. A feature that never fires scores AUC ½ and ρ 0. Classes of fewer than
 /// <see cref="MinClassImages"/> images are not scored: among 512 features one reaches an AUC near 1 on three images by chance.
 /// </summary>
-public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IReadOnlyList<FeatureConcept> Best, IReadOnlyList<FeatureConcept> BestPerConcept)
+/// <param name="TopImages">For each feature, the test images (indices) where it is largest, largest first, among those where it fires.</param>
+public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IReadOnlyList<FeatureConcept> Best, IReadOnlyList<FeatureConcept> BestPerConcept,
+    IReadOnlyList<int[]> TopImages)
 {
     public const int MinClassImages = 50;
+
+    /// <summary>Top-activating images kept per feature.</summary>
+    public const int TopCount = 8;
 
     /// <summary>Scores each feature of <paramref name="dictionary"/> (in the point's units) on the test images of <paramref name="point"/>.</summary>
     public static ConceptMatch Compute(SparseAutoencoder dictionary, PointRows point, IReadOnlyList<IConcept> concepts, int images, int batchImages,
@@ -42,10 +47,12 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
         var conceptRanks = concepts.Select(c => c.IsDiscrete ? null : Statistics.Ranks(c.Values, RankDefinition.Average)).ToList();
         var classMembers = concepts.Select(c => c.IsDiscrete ? Enumerable.Range(0, c.Classes).Select(k => c.Codes.Select((code, i) => (code, i)).Where(p => p.code == k).Select(p => p.i).ToArray()).ToArray() : null).ToList();
         var all = new FeatureConcept[width, concepts.Count];
+        var top = new int[width][];
         Parallel.For(0, width, TorchSetup.Parallel, f =>
         {
             var x = new double[images];
             for (int i = 0; i < images; i++) x[i] = perImage[i * width + f];
+            top[f] = Enumerable.Range(0, images).Where(i => x[i] > 0).OrderByDescending(i => x[i]).ThenBy(i => i).Take(TopCount).ToArray();
             var ranks = Statistics.Ranks(x, RankDefinition.Average);
             for (int c = 0; c < concepts.Count; c++)
             {
@@ -75,7 +82,7 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
         });
         var best = Enumerable.Range(0, width).Select(f => Enumerable.Range(0, concepts.Count).Select(c => all[f, c]).MaxBy(m => m.Strength)!).ToList();
         var perConcept = Enumerable.Range(0, concepts.Count).Select(c => Enumerable.Range(0, width).Select(f => all[f, c]).MaxBy(m => m.Strength)!).ToList();
-        return new ConceptMatch(images, concepts.Select(c => c.Name).ToList(), best, perConcept);
+        return new ConceptMatch(images, concepts.Select(c => c.Name).ToList(), best, perConcept, top);
     }
 
     /// <summary>Each feature's value per test image (images, width): its code, or its largest code over a conv point's positions.</summary>

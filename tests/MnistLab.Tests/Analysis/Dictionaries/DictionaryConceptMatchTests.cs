@@ -33,6 +33,10 @@ public class DictionaryConceptMatchTests
         Assert.Equal("3", classBest.Class);
         Assert.Equal(1.0, classBest.Score, 12);
 
+        // The threes' feature is largest on threes, and a feature that never fires has no top images.
+        Assert.Equal(ConceptMatch.TopCount, match.TopImages[1].Length);
+        Assert.All(match.TopImages[1], i => Assert.Equal(3, digit[i]));
+        Assert.Empty(match.TopImages[2]);
         Assert.Equal("slant", match.Best[0].Concept);
         Assert.Equal("class", match.Best[1].Concept);
         // A silent feature tells nothing: AUC ½ for every class, ρ 0.
