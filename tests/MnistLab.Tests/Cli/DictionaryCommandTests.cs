@@ -84,6 +84,22 @@ public class DictionaryCommandTests(RealMnist mnist)
     }
 
     [Fact]
+    public void A_jumprelu_dictionary_writes_each_features_threshold()
+    {
+        using var dir = new TempDir();
+        using var planted = new PlantedFeatures(dims: 12, Enumerable.Repeat(0.05, 24).ToArray(), rows: 2_000, seed: 8);
+        WriteNpy(dir.File("acts.npy"), [2_000, 12], planted.Rows.data<float>().ToArray());
+        Assert.Equal(CliApp.Ok, CliApp.Run(["dictionary", "--activations", dir.File("acts.npy"), "--kind", "jumprelu", "--width", "24", "--l1", "2",
+            "--epochs", "3", "--batch-size", "128", "--out", dir.File("out")]));
+        var threshold = NpyReader.Read(dir.File("out/threshold.npy"));
+        Assert.Equal([24L], threshold.Shape);
+        Assert.All(threshold.Values, t => Assert.True(t > 0 && float.IsFinite(t), $"threshold {t}"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("out/metrics.json")));
+        Assert.Equal("threshold.npy", doc.RootElement.GetProperty("files").GetProperty("threshold").GetString());
+        Assert.Contains("none: this kind has no revival", File.ReadAllText(dir.File("out/report.md")));
+    }
+
+    [Fact]
     public void A_matrix_of_the_wrong_dtype_or_shape_is_bad_usage_naming_the_file()
     {
         using var dir = new TempDir();
