@@ -76,6 +76,9 @@ public static class CliApp
             config.AddCommand<ServeCommand>("serve")
                 .WithExample("serve", "--runs", "runs/all")
                 .WithExample("serve", "--runs", "runs/all", "--models", "models", "--port", "5117");
+            config.AddCommand<DictionaryCommand>("dictionary")
+                .WithExample("dictionary", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--kind", "topk", "--width", "512", "-k", "16", "--out", "runs/dict-relu1")
+                .WithExample("dictionary", "--activations", "acts.npy", "--kind", "jumprelu", "--width", "1024", "--out", "runs/dict-acts");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });
