@@ -38,3 +38,20 @@ public sealed record ErrorAnswer(string Error);
 
 /// <param name="LiveTensors">libtorch tensors alive in the process: flat over many requests when nothing leaks.</param>
 public sealed record StatusAnswer(int Models, long LiveTensors, double WorkingSetMb, double ManagedMb);
+
+public sealed record ConceptsRequest(float[]? Image);
+
+/// <param name="Activation">The unit's activation on the image (a channel's mean over its positions).</param>
+public sealed record UnitImage(int Index, float Activation);
+
+/// <param name="Map">Gradient x input of the unit with respect to the pixels, averaged over its top images, row by row.</param>
+public sealed record UnitAnswer(string Point, long Unit, IReadOnlyList<UnitImage> Images, float[] Map);
+
+public sealed record Mistake(int Index, int Label, int Predicted);
+
+/// <param name="Confusion">Mistakes counted by true class (row) and predicted class (column), over the whole test set.</param>
+public sealed record MistakesAnswer(int Tested, int Wrong, int[][] Confusion, IReadOnlyList<Mistake> Mistakes);
+
+public sealed record ConceptValue(string Name, double Value, string Description);
+
+public sealed record ConceptsAnswer(IReadOnlyList<ConceptValue> Concepts);

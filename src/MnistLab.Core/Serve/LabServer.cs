@@ -119,14 +119,35 @@ public sealed class LabServer : IAsyncDisposable
             LabQueries.ActivationsAt(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Points)));
         app.MapPost("/api/ablate", context => Answer<AblateRequest>(context, r =>
             LabQueries.Ablate(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Ablations, _mnist?.Test.Images)));
+        app.MapPost("/api/concepts", context => Answer<ConceptsRequest>(context, r => TestSetQueries.Concepts(ImageInput.Pixels(r.Image))));
+        // A model's id holds slashes (runs/all/mlp), sent as they are or as %2F: the path is read segment by segment from its end.
+        app.MapGet("/api/units/{**rest}", context =>
+        {
+            var parts = Segments(context, "/api/units/");
+            return Answer(context, () => parts.Length < 3
+                ? throw new NotFoundException("ask for GET /api/units/{model}/{point}/{unit}.")
+                : TestSetQueries.Unit(_catalogue.Get(string.Join('/', parts[..^2])), parts[^2], parts[^1], _mnist?.Test));
+        });
+        app.MapGet("/api/mistakes/{**rest}", context =>
+        {
+            string model = string.Join('/', Segments(context, "/api/mistakes/"));
+            string? label = context.Request.Query["label"], predicted = context.Request.Query["predicted"];
+            return Answer(context, () => TestSetQueries.Mistakes(_catalogue.Get(model), _mnist?.Test, label, predicted));
+        });
         app.Map("/api/{**rest}", context =>
         {
             string request = $"{context.Request.Method} {context.Request.Path}";
             return Answer(context, () => throw new NotFoundException(
                 $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
-                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/digitize (see docs/SERVE.md)."));
+                "GET /api/units/{model}/{point}/{unit}, GET /api/mistakes/{model}, " +
+                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize (see docs/SERVE.md)."));
         });
     }
+
+    /// <summary>The path's segments after <paramref name="prefix"/>, each unescaped (a %2F inside a segment stays escaped in the path).</summary>
+    static string[] Segments(HttpContext context, string prefix) =>
+        (context.Request.Path.Value ?? "")[prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString)
+            .SelectMany(s => s.Split('/')).ToArray();
 
     /// <summary>What the server holds: its models, the live libtorch tensors (flat under load when nothing leaks) and its memory.</summary>
     object Status()

@@ -20,13 +20,16 @@ public sealed record ModelDescription(
     IReadOnlyList<PointShape> Points, IReadOnlyList<string> Methods);
 
 /// <summary>
-/// One model of a running server: the <see cref="LoadedModel"/> every analysis reads, its description, and the mean
-/// activation of each point over the test images (mean ablation), computed on first use. Not thread-safe: the server
-/// calls it from its one libtorch thread (<see cref="TorchWorker"/>).
+/// One model of a running server: the <see cref="LoadedModel"/> every analysis reads, its description, and what it
+/// computes over the test images on first use and keeps: each point's mean activation (mean ablation), each point's
+/// top-activating images per unit, and its predictions (its mistakes). Not thread-safe: the server calls it from its
+/// one libtorch thread (<see cref="TorchWorker"/>).
 /// </summary>
 public sealed class ServedModel : IDisposable
 {
     readonly Dictionary<string, Tensor> _means = [];
+    readonly Dictionary<string, UnitTopImages> _top = [];
+    long[]? _testPredictions;
 
     internal ServedModel(LoadedModel loaded, ModelDescription description) => (Loaded, Description) = (loaded, description);
 
@@ -62,6 +65,32 @@ public sealed class ServedModel : IDisposable
         var mean = (sum ?? throw new MnistLabException("no test images to average over.")).div_(n).DetachFromDisposeScope();
         _means[point] = mean;
         return mean;
+    }
+
+    /// <summary>
+    /// Each unit's top <see cref="TestSetQueries.TopCount"/> images at <paramref name="point"/> among <paramref name="images"/>,
+    /// computed on first use and kept for the model's lifetime (the server passes the same test set every time).
+    /// </summary>
+    public UnitTopImages TopImagesAt(string point, Tensor images)
+    {
+        if (!_top.TryGetValue(point, out var top)) _top[point] = top = UnitTopImages.Compute(Loaded, point, images, TestSetQueries.TopCount);
+        return top;
+    }
+
+    /// <summary>The class the model predicts for each of <paramref name="images"/>, computed once and kept.</summary>
+    public long[] PredictionsOn(Tensor images)
+    {
+        if (_testPredictions is { } known) return known;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var predicted = new List<long>();
+        const int Batch = 1000;
+        for (long start = 0; start < images.shape[0]; start += Batch)
+        {
+            var x = Loaded.Input(images.narrow(0, start, Math.Min(Batch, images.shape[0] - start)));
+            predicted.AddRange(ModelCalls.InEval(Loaded.Model, () => Loaded.Model.call(x)).argmax(1).data<long>().ToArray());
+        }
+        return _testPredictions = predicted.ToArray();
     }
 
     /// <summary>

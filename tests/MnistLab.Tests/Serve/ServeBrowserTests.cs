@@ -16,8 +16,9 @@ namespace MnistLab.Tests.Serve;
 /// The page in a real browser: Debian's Chromium, headless, driven through the DevTools protocol (PuppeteerSharp pointed
 /// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
-/// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, and loads a
-/// test image by index. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
+/// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
+/// test image by index and reads its concepts, shows a unit's top test images and reads one, and opens the model's
+/// mistakes and reads one. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
 public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
@@ -102,6 +103,40 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
 
+        // Its concepts, as the library names them.
+        Assert.Equal(["ring", "holes", "euler", "size", "thick", "slant", "width", "height", "stroke"],
+            await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#concepts tr')].map(r => r.dataset.concept)"));
+
+        // A click that shows a unit's top test images: the 16 the API gives, a map drawn, and a click reads one.
+        await page.SelectAsync("#click", "top");
+        unit = await page.EvaluateExpressionAsync<string>("document.getElementById('most-active').dataset.unit");
+        await page.ClickAsync($"#units [data-unit='{unit}']");
+        await page.WaitForFunctionAsync($"() => document.getElementById('unit-panel').dataset.unit === 'relu1/{unit}' && document.getElementById('unit-panel').dataset.state === 'ready'",
+            new WaitForFunctionOptions { Timeout = 30_000 });
+        var top = await page.EvaluateExpressionAsync<int[]>("[...document.querySelectorAll('#top-images canvas')].map(c => Number(c.dataset.index))");
+        var expectedTop = await client.GetFromJsonAsync<JsonElement>($"/api/units/runs/browser/mlp/relu1/{unit}");
+        Assert.Equal(expectedTop.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("index").GetInt32()), top);
+        Assert.True(await Coloured(page, "unit-map") > 20, "the unit's mean map is blank");
+        await Screenshot(page, "serve-top-images.png");
+        await Click(page, "#top-images canvas");
+        Assert.Equal(top[0].ToString(), await page.EvaluateExpressionAsync<string>("document.getElementById('test-index').value"));
+
+        // The model's mistakes: the largest cell of the table, its first image made the current one.
+        await page.ClickAsync("#open-mistakes");
+        await page.WaitForFunctionAsync("() => document.querySelector('#confusion td.count') && document.getElementById('mistakes-panel').dataset.state === 'ready'");
+        var cell = await page.EvaluateExpressionAsync<int[]>(
+            "(() => { const c = [...document.querySelectorAll('#confusion td.count')].sort((a, b) => b.dataset.count - a.dataset.count)[0]; " +
+            "return [Number(c.dataset.label), Number(c.dataset.predicted), Number(c.dataset.count)]; })()");
+        Assert.NotEqual(cell[0], cell[1]);
+        await page.ClickAsync($"#confusion td[data-label='{cell[0]}'][data-predicted='{cell[1]}']");
+        await page.WaitForFunctionAsync($"() => document.querySelectorAll('#mistakes canvas').length === {Math.Min(cell[2], 48)} && document.getElementById('mistakes-panel').dataset.state === 'ready'");
+        Assert.Equal(new[] { cell[0], cell[1] }, await page.EvaluateExpressionAsync<int[]>(
+            "[...new Set([...document.querySelectorAll('#mistakes canvas')].map(c => c.dataset.label + ' ' + c.dataset.predicted))].flatMap(s => s.split(' ').map(Number))"));
+        await Screenshot(page, "serve-mistakes.png");
+        await Click(page, "#mistakes canvas");
+        Assert.Equal($"true class: {cell[0]}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        Assert.Equal(cell[1].ToString(), await Shown(page));
+
         Assert.Empty(problems);
         Assert.Equal(0, server.Stop());
     }
@@ -138,8 +173,8 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
     static Task<string> MapPixels(IPage page) => page.EvaluateExpressionAsync<string>("document.getElementById('map').toDataURL()");
 
     /// <summary>Pixels of the map canvas that are not grey: the map's red and blue.</summary>
-    static Task<int> Coloured(IPage page) => page.EvaluateExpressionAsync<int>("""
-        (() => { const c = document.getElementById('map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    static Task<int> Coloured(IPage page, string canvas = "map") => page.EvaluateExpressionAsync<int>($$"""
+        (() => { const c = document.getElementById('{{canvas}}'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
           let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 30) n++; return n; })()
         """);
 

@@ -1,6 +1,8 @@
-// The live lab's page: one image (drawn, or a test image by index), and for it the chosen model's prediction, an
-// attribution map, the activations at a point, and the prediction with units ablated. Everything is computed by the
-// server's JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
+// The live lab's page: one image (drawn, a test image by index, one of a unit's top images or of the model's
+// mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
+// with units ablated and the image's concepts; a unit's top test images; the model's mistakes by true and predicted
+// class. Everything is computed by the server's JSON API (docs/SERVE.md); this script only draws. No library, nothing
+// fetched from elsewhere.
 'use strict';
 
 const $ = id => document.getElementById(id);
@@ -62,6 +64,30 @@ async function readDrawing() {
     const answer = await api('/api/digitize', { drawing });
     setImage(answer.image, null);
   } catch (e) { showError(e); }
+}
+
+// A model's id holds slashes: sent as %2F inside one path segment.
+const modelPath = () => encodeURIComponent(model().id);
+
+// Test images by index, fetched once: thumbnails (top images, mistakes) come back often.
+const testImages = new Map();
+async function testImage(index) {
+  if (!testImages.has(index)) testImages.set(index, await api(`/api/images/test/${index}`));
+  return testImages.get(index);
+}
+
+function thumbnail(image, title, onClick) {
+  const c = document.createElement('canvas');
+  c.width = 42; c.height = 42;
+  paintGrey(c, image);
+  c.title = title;
+  c.addEventListener('click', onClick);
+  return c;
+}
+
+function showTest(index) {
+  $('test-index').value = index;
+  loadTest();
 }
 
 async function loadTest() {
@@ -162,7 +188,7 @@ function showUnits(point, activation) {
     element.dataset.unit = c;
     element.title = `${point} ${shape.length === 3 ? 'channel' : 'unit'} ${c}: ${scores[c].toFixed(3)}`;
     if (ablated.has(c)) element.classList.add('ablated');
-    element.addEventListener('click', () => toggle(point, c));
+    element.addEventListener('click', () => $('click').value === 'top' ? showTopImages(point, c) : toggle(point, c));
     units.appendChild(element);
   }
   $('most-active').dataset.unit = best;
@@ -181,6 +207,97 @@ function ablationList() {
   return [...state.ablations].map(([point, units]) => ({ point, units: [...units].sort((a, b) => a - b), mode }));
 }
 
+// ---- a unit's top test images and its mean map (computed by the server once per point) ----
+async function showTopImages(point, unit) {
+  const panel = $('unit-panel');
+  panel.hidden = false;
+  panel.dataset.state = 'busy';
+  $('unit-title').textContent = `${point} ${unit}: computing its top test images…`;
+  try {
+    const answer = await api(`/api/units/${modelPath()}/${encodeURIComponent(point)}/${unit}`);
+    const images = await Promise.all(answer.images.map(i => testImage(i.index)));
+    const box = $('top-images');
+    box.textContent = '';
+    answer.images.forEach((item, k) => {
+      const t = thumbnail(images[k].image, `test image ${item.index} (class ${images[k].label}): ${item.activation.toFixed(3)}`, () => showTest(item.index));
+      t.dataset.index = item.index;
+      box.appendChild(t);
+    });
+    const mean = new Array(784).fill(0);
+    for (const i of images) for (let p = 0; p < 784; p++) mean[p] += i.image[p] / images.length;
+    paintMap($('unit-map'), answer.map, mean);
+    $('unit-title').textContent = `${point} ${unit}: its top test images`;
+    panel.dataset.unit = `${point}/${unit}`;
+    showError(null);
+  } catch (e) { showError(e); $('unit-title').textContent = ''; }
+  panel.dataset.state = 'ready';
+}
+
+// ---- the model's mistakes: counts by true and predicted class, a cell's images, a click reads one ----
+async function openMistakes() {
+  const panel = $('mistakes-panel');
+  panel.dataset.state = 'busy';
+  try {
+    const answer = await api(`/api/mistakes/${modelPath()}`);
+    $('mistakes-summary').textContent = `${answer.wrong.toLocaleString('en')} of ${answer.tested.toLocaleString('en')} test images wrong; ` +
+      'rows: true class, columns: predicted class.';
+    const body = $('confusion').tBodies[0];
+    body.textContent = '';
+    const head = body.insertRow();
+    head.insertCell();
+    answer.confusion.forEach((_, p) => { head.insertCell().textContent = p; });
+    answer.confusion.forEach((row, l) => {
+      const tr = body.insertRow();
+      tr.insertCell().textContent = l;
+      row.forEach((n, p) => {
+        const cell = tr.insertCell();
+        cell.textContent = n ? n : '';
+        cell.dataset.count = n;
+        cell.dataset.label = l;
+        cell.dataset.predicted = p;
+        if (n) { cell.className = 'count'; cell.addEventListener('click', () => showMistakes(cell, l, p)); }
+      });
+    });
+    $('mistakes').textContent = '';
+    showError(null);
+  } catch (e) { showError(e); }
+  panel.dataset.state = 'ready';
+}
+
+async function showMistakes(cell, label, predicted) {
+  const panel = $('mistakes-panel');
+  panel.dataset.state = 'busy';
+  for (const c of document.querySelectorAll('#confusion td.chosen')) c.classList.remove('chosen');
+  cell.classList.add('chosen');
+  try {
+    const answer = await api(`/api/mistakes/${modelPath()}?label=${label}&predicted=${predicted}`);
+    // A cell can hold hundreds on a weak model: the first 48 are enough to look at.
+    const shown = answer.mistakes.slice(0, 48);
+    const images = await Promise.all(shown.map(m => testImage(m.index)));
+    const box = $('mistakes');
+    box.textContent = '';
+    shown.forEach((m, k) => {
+      const t = thumbnail(images[k].image, `test image ${m.index}: a ${m.label} read as ${m.predicted}`, () => showTest(m.index));
+      Object.assign(t.dataset, { index: m.index, label: m.label, predicted: m.predicted });
+      box.appendChild(t);
+    });
+    showError(null);
+  } catch (e) { showError(e); }
+  panel.dataset.state = 'ready';
+}
+
+function showConcepts(answer) {
+  const body = $('concepts').tBodies[0];
+  body.textContent = '';
+  for (const c of answer.concepts) {
+    const row = body.insertRow();
+    row.dataset.concept = c.name;
+    row.title = c.description;
+    row.insertCell().textContent = c.name;
+    row.insertCell().textContent = Number.isInteger(c.value) ? c.value : c.value.toFixed(2);
+  }
+}
+
 // ---- one update: every panel for the current image, model, method, point and ablations ----
 async function update() {
   if (!state.image || !model()) return;
@@ -192,10 +309,11 @@ async function update() {
   const target = $('target').value === '' ? null : Number($('target').value);
   const ablations = ablationList();
   try {
-    const [explained, activations, ablated] = await Promise.all([
+    const [explained, activations, ablated, concepts] = await Promise.all([
       api('/api/explain', { model: m, image, method: $('method').value, target }),
       api('/api/activations', { model: m, image, points: [point] }),
       ablations.length ? api('/api/ablate', { model: m, image, ablations }) : Promise.resolve(null),
+      api('/api/concepts', { image }),
     ]);
     if (state.pending !== ticket) return; // a newer update started meanwhile; it draws instead
     showError(null);
@@ -204,6 +322,7 @@ async function update() {
     $('completeness').textContent = `${explained.method} for class ${explained.target}` + (explained.completeness_error === null ? ''
       : `; completeness error ${Number(explained.completeness_error).toExponential(2)}`) + ` (${(1000 * explained.seconds).toFixed(0)} ms)`;
     showUnits(point, activations.points[point]);
+    showConcepts(concepts);
     $('ablations').textContent = ablations.length ? ablations.map(a => `${a.point}: ${a.units.join(', ')} (${a.mode})`).join('; ') : 'none';
     $('status').textContent = '';
   } catch (e) {
@@ -238,6 +357,10 @@ function chooseModel() {
   for (let k = 0; k < m.classes; k++) $('target').add(new Option(k, k));
   $('target').value = target !== '' && Number(target) < m.classes ? target : '';
   state.ablations.clear();
+  $('unit-panel').hidden = true;
+  $('confusion').tBodies[0].textContent = '';
+  $('mistakes').textContent = '';
+  $('mistakes-summary').textContent = '';
   update();
 }
 
@@ -248,6 +371,7 @@ async function start() {
   $('model').addEventListener('change', chooseModel);
   for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
   $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
+  $('open-mistakes').addEventListener('click', openMistakes);
   try {
     const answer = await api('/api/models');
     state.models = answer.models;

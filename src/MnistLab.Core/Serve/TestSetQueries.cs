@@ -1,0 +1,75 @@
+using MnistLab.Analysis.Concepts;
+using MnistLab.Data;
+using static TorchSharp.torch;
+
+namespace MnistLab.Serve;
+
+/// <summary>
+/// What the API computes over the MNIST test set rather than for one image: a unit's top-activating test images with
+/// its mean attribution map over them, and the model's mistakes. Each is computed once per model (and point) and kept
+/// on the <see cref="ServedModel"/>; the calls are made on the server's one libtorch thread.
+/// </summary>
+public static class TestSetQueries
+{
+    /// <summary>Top-activating images shown per unit.</summary>
+    public const int TopCount = 16;
+
+    public static UnitAnswer Unit(ServedModel model, string point, string unitText, LabeledImages? test)
+    {
+        var shape = model.Point(point).Shape;
+        if (shape.Length == 0) throw new BadRequestException($"point '{point}' holds one value per image, with no units to choose.");
+        long count = shape[0];
+        if (!long.TryParse(unitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long unit) || unit >= count)
+            throw new BadRequestException($"unit '{unitText}' is outside point '{point}', which has {count} units or channels (0 to {count - 1}).");
+        var images = Require(test, "top-activating images").Images;
+        var top = model.TopImagesAt(point, images).Of(unit);
+        using var scope = NewDisposeScope();
+        var chosen = images.index_select(0, tensor(top.Select(t => t.Index).ToArray()));
+        var map = UnitAttribution.MeanMap(model.Loaded, point, unit, chosen);
+        return new UnitAnswer(point, unit, top.Select(t => new UnitImage((int)t.Index, t.Activation)).ToList(), map);
+    }
+
+    /// <summary>The test images the model gets wrong, optionally only those of true class <paramref name="label"/> and predicted class <paramref name="predicted"/>.</summary>
+    public static MistakesAnswer Mistakes(ServedModel model, LabeledImages? test, string? label, string? predicted)
+    {
+        var set = Require(test, "the model's mistakes");
+        int? Class(string? text, string name)
+        {
+            if (text is null) return null;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int c) || c >= model.Description.Classes)
+                throw new BadRequestException($"'{name}' must be a class from 0 to {model.Description.Classes - 1}, got '{text}'.");
+            return c;
+        }
+        int? wantLabel = Class(label, "label"), wantPredicted = Class(predicted, "predicted");
+        long[] labels = set.LabelArray(), guesses = model.PredictionsOn(set.Images);
+        int classes = model.Description.Classes;
+        var confusion = new int[classes][];
+        for (int c = 0; c < classes; c++) confusion[c] = new int[classes];
+        var mistakes = new List<Mistake>();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] == guesses[i] || labels[i] >= classes) continue;
+            confusion[labels[i]][guesses[i]]++;
+            if ((wantLabel is null || labels[i] == wantLabel) && (wantPredicted is null || guesses[i] == wantPredicted))
+                mistakes.Add(new Mistake(i, (int)labels[i], (int)guesses[i]));
+        }
+        return new MistakesAnswer(labels.Length, confusion.Sum(r => r.Sum()), confusion, mistakes);
+    }
+
+    /// <summary>The built-in concepts of one image (all but its class, which an image alone does not give).</summary>
+    public static ConceptsAnswer Concepts(float[] pixels)
+    {
+        using var scope = NewDisposeScope();
+        var images = new ConceptImages(tensor(pixels, [1, 1, 28, 28]), [0]);
+        var values = ConceptRegistry.All.Where(c => c is not ClassConcept).Select(c =>
+        {
+            var v = c.Compute(images);
+            double value = v.IsDiscrete ? double.Parse(v.ClassNames[(int)v.Values[0]], System.Globalization.CultureInfo.InvariantCulture) : v.Values[0];
+            return new ConceptValue(c.Name, value, c.Description);
+        }).ToList();
+        return new ConceptsAnswer(values);
+    }
+
+    static LabeledImages Require(LabeledImages? test, string what) =>
+        test ?? throw new NotFoundException($"this server has not loaded MNIST, so it has no test images for {what}.");
+}
