@@ -73,6 +73,8 @@ public static class CliApp
                 .WithExample("tcav", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layers", "relu1", "--concepts", "ring,thick,class=7", "--out", "runs/tcav");
             config.AddCommand<PatchCommand>("patch")
                 .WithExample("patch", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--pairs", "fill-holes", "--point", "relu1", "--out", "runs/patch");
+            config.AddCommand<CircuitCommand>("circuit")
+                .WithExample("circuit", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--pairs", "fill-holes", "--thresholds", "0.001,0.01,0.1", "--out", "runs/circuit");
             config.AddCommand<ServeCommand>("serve")
                 .WithExample("serve", "--runs", "runs/all")
                 .WithExample("serve", "--runs", "runs/all", "--models", "models", "--port", "5117");
