@@ -14,7 +14,7 @@ public class TcavTests
     /// 600 noise images and a concept "bright": the top-left 7x7 block brighter than the median. Hidden unit 0 of a
     /// 784-4-10 MLP sums that block; when <paramref name="uses"/>, class 3's logit is 5 times that unit, else 0.
     /// </summary>
-    static (Mlp Model, ConceptImages Pool, string Csv) Planted(TempDir dir, bool uses)
+    internal static (Mlp Model, ConceptImages Pool, string Csv) Planted(TempDir dir, bool uses)
     {
         using var g = new Generator(3);
         var images = rand([600, 1, 28, 28], generator: g);
