@@ -120,4 +120,32 @@ public class InformationSectionsTests
         Assert.Null(without.Plane);
         Assert.Equal([0, 0, 1, 1, 2, 2], with.Plane!.Select(p => p.Epoch));
     }
+
+    [Fact]
+    public void The_linearity_report_shares_each_class_out_over_the_mlps_hidden_units()
+    {
+        using var dir = new TempDir();
+        using var mnist = Tiny(dir);
+        var options = new LinearityOptions
+        {
+            Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, ValidationSize = 20, Models = ["linear_ce", "mlp_ce"], MlpHidden = 16, Plane = null,
+            UnitPatching = new UnitPatchingOptions { PairsPerClass = 5 },
+        };
+        var r = new LinearityExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
+        var classes = r.UnitPatching!;
+        Assert.NotEmpty(classes);
+        Assert.All(classes, c =>
+        {
+            Assert.Equal(16, c.Shares.Length);
+            // Linear after relu1: the units' shares add up to the whole, and each estimate is its measurement.
+            Assert.Equal(1, c.Shares.Sum(), 4);
+            Assert.Equal(1, c.Correlation, 4);
+            Assert.InRange(c.UnitsFor50, 1, c.UnitsFor90);
+            Assert.True(c.Shares.OrderDescending().Take(c.UnitsFor90).Sum() >= 0.9 - 1e-9);
+        });
+        Assert.Contains("## Which hidden units does the MLP need for each class?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(classes.Count, Metrics(dir.File("r")).GetProperty("unit_patching").GetArrayLength());
+        Assert.True(File.Exists(dir.File("r/unit_patching.png")));
+        Assert.Null(new LinearityExperiment().Run(options with { UnitPatching = null }, LabData.Of(mnist), RunContext.None).UnitPatching);
+    }
 }

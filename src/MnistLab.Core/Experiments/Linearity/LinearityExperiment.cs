@@ -24,6 +24,9 @@ public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<Lin
     /// <summary>The MLP's information plane, when measured.</summary>
     public IReadOnlyList<Analysis.Information.PlanePoint>? Plane { get; init; }
     public double PlaneSeconds { get; init; }
+
+    /// <summary>The MLP's hidden units each class needs, when measured.</summary>
+    public IReadOnlyList<ClassUnits>? UnitPatching { get; init; }
 }
 
 /// <summary>
@@ -88,6 +91,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         long[] testLabels = mnist.Test.LabelArray();
 
         var results = new List<LinearityModelResult>();
+        IReadOnlyList<ClassUnits>? unitPatching = null;
         using var plane = InformationPlaneSection.Start(options, mnist);
         foreach (var spec in Specs.Where(s => options.Models.Contains(s.Key)))
         {
@@ -107,8 +111,9 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
             results.Add(new LinearityModelResult(spec.Key, spec.Title, test.Accuracy, history, history.Seconds, confusion, templates)
                 { MeanIg = LinearityAttribution.ClassMeans(model, mnist.Test) });
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
+            if (model is Mlp) unitPatching = UnitPatchingSection.Compute(options, model, mnist.Test, progress);
         }
-        return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0 };
+        return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, UnitPatching = unitPatching };
     }
 
     public override object Metrics(LinearityResult r) => LinearityReport.Metrics(r);

@@ -19,6 +19,9 @@ public sealed record LinearityOptions
     /// <summary>The MLP's information plane per epoch (null: not measured).</summary>
     public Analysis.Information.PlaneOptions? Plane { get; init; } = new();
 
+    /// <summary>Which hidden units the MLP needs for each class, by activation patching (null: not measured).</summary>
+    public UnitPatchingOptions? UnitPatching { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -32,6 +35,7 @@ public sealed record LinearityOptions
         Require.Positive(MlpHidden, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.MlpHidden)}");
         Require.That(Models.Count > 0, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", "must name at least one model.");
         Plane?.Validated();
+        UnitPatching?.Validated();
         foreach (var m in Models)
             Require.That(AllModels.Contains(m), $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
         return this;

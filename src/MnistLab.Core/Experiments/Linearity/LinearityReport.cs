@@ -23,7 +23,8 @@ static class LinearityReport
                     Enumerable.Range(0, 10).Select(d => $"digit {d}").ToList(), rows: 2, cols: 5);
         }
         LinearityAttribution.WriteFigures(result, folder);
-        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder));
+        UnitPatchingSection.WriteFigures(result, folder);
+        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder) + UnitPatchingSection.Markdown(result));
     }
 
     public static object Metrics(LinearityResult result) => new
@@ -32,6 +33,7 @@ static class LinearityReport
         information_plane = InformationPlaneSection.Metrics(result),
         epochs = result.Options.Train.Epochs,
         attribution = LinearityAttribution.Metrics(result),
+        unit_patching = UnitPatchingSection.Metrics(result),
         models = result.Models.ToDictionary(m => m.Key, m => new
         {
             title = m.Title,
