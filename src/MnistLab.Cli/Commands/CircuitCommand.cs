@@ -67,7 +67,8 @@ public sealed class CircuitCommand : LabCommand<CircuitCommand.Settings>
             .AddColumn(new TableColumn("share of m kept").RightAligned()).AddColumn(new TableColumn("agreement with EAP").RightAligned());
         foreach (var c in result.Acdc)
             table.AddRow($"{c.Threshold:G4}", $"{c.Edges.Count} of {result.Edges:N0}", $"{c.Kl:F5}", $"{c.Restored:F3}", $"{c.Agreement:F3}");
-        AnsiConsole.MarkupLine($"{Markup.Escape(pairs.Description)}; ACDC's circuits:");
+        AnsiConsole.MarkupLine($"{Markup.Escape(pairs.Description)}; with every edge patched the KL from the full model is {result.CorruptKl:F5} " +
+                               "(a threshold near it removes everything). ACDC's circuits:");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(settings.Out!, "report.html"))}[/] (and report.md, metrics.json, edges.csv)");
         return 0;

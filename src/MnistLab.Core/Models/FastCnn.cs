@@ -22,7 +22,7 @@ public sealed record FastCnnSpec : ModelSpec
 /// Points: input, conv1 (before its bias, B x 24 x 24 x 24), block1 (B x 24 x 12 x 12), conv2 (before its bias,
 /// B x 32 x 10 x 10), block2 (B x 32 x 5 x 5), fc1, relu3, fc2, output.
 /// </summary>
-public sealed class FastCnn : Module<Tensor, Tensor>, ILabModel
+public sealed class FastCnn : Module<Tensor, Tensor>, ILabModel, ILayerSequence
 {
     readonly Conv2d conv1;
     readonly PoolBiasRelu block1;
@@ -69,6 +69,9 @@ public sealed class FastCnn : Module<Tensor, Tensor>, ILabModel
             bias.uniform_(-bound, bound, generator);
         }
     }
+
+    /// <summary>The layers as the forward pass applies them, for the graph readers (LRP, exact IG, circuits); memory layout aside, the same function.</summary>
+    public IEnumerable<Module> Layers() => [conv1, block1, conv2, block2, Flatten(), fc1, relu3, fc2];
 
     public override Tensor forward(Tensor x)
     {

@@ -160,6 +160,20 @@ public class AttributionMethodsTests
         Assert.Contains("Softmax: exact Integrated Gradients and LRP explain the scores before the softmax", e.Message);
     }
 
+    [Fact]
+    public void The_speed_runs_cnn_is_read_as_its_layers_with_each_blocks_pool_bias_and_relu()
+    {
+        using var init = new Generator(21);
+        using var net = new FastCnn(init);
+        using var x = Images(4, 3);
+        var graph = LayerGraph.Of(net);
+        graph.CheckReproduces(net, x); // throws unless the stages compute the network's own logits
+        Assert.Equal("conv 1→24 5x5 → maxpool 2x2 → add constant → relu → conv 24→32 3x3 → maxpool 2x2 → add constant → relu → flatten → linear 800→256 → relu → linear 256→10",
+            graph.Describe());
+        var lrp = Lrp.Compute(new AttributionInput(net, x, Targets(4)), new LrpOptions());
+        Assert.All(lrp.Values, v => Assert.True(float.IsFinite(v)));
+    }
+
     /// <summary>Standard layers as fields, applied in order, with the flatten in the forward pass (as an imported model may be built).</summary>
     sealed class PlainNet : Module<Tensor, Tensor>
     {

@@ -87,7 +87,7 @@ public static class Circuits
                 .OrderByDescending(e => e.Score).ThenBy(e => e.Edge.Layer).ThenBy(e => e.Edge.To).ThenBy(e => e.Edge.From).Select(e => e.Edge).ToList();
 
             var acdc = new List<AcdcCircuit>();
-            using (var task = progress.Start($"ACDC over {graph.Edges:N0} edges at {options.Thresholds.Count} thresholds", graph.Edges * options.Thresholds.Count))
+            using (var task = progress.Start($"ACDC over {graph.Edges:N0} edges at {options.Thresholds.Count} threshold{(options.Thresholds.Count == 1 ? "" : "s")}", graph.Edges * options.Thresholds.Count))
                 foreach (var tau in options.Thresholds)
                 {
                     var clock = Stopwatch.StartNew();

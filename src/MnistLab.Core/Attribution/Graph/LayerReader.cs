@@ -31,7 +31,7 @@ static class LayerReader
         _ when model.children().Where(c => c is not HookPoint).ToList() is { Count: > 0 } kids && kids.All(IsStandard) => Sequence(kids),
         _ => throw new MnistLabException(
             $"{Name(model)} is not a plain sequence of layers: exact Integrated Gradients and LRP read Sequential models of Linear, Conv2d, " +
-            "activation, pooling, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP and ResNet models."),
+            "activation, pooling, BatchNorm, Flatten and Dropout layers (or a module whose only child is one), and the lab's linear, MLP, speed-run CNN and ResNet models."),
     };
 
     /// <summary>The stages of layers applied one after the other (nested Sequentials are read in place).</summary>
@@ -43,7 +43,15 @@ static class LayerReader
         return stages;
     }
 
-    static List<Stage> ReadAll(IEnumerable<Module> layers) => Fold(layers.SelectMany(Expand).Select(ReadLayer).OfType<Stage>().ToList());
+    static List<Stage> ReadAll(IEnumerable<Module> layers) => Fold(layers.SelectMany(Expand).SelectMany(ReadLayers).ToList());
+
+    /// <summary>The stages of one layer: most are one stage (or none, in eval mode); a fused layer is the stages it fuses.</summary>
+    static IEnumerable<Stage> ReadLayers(Module m) => m switch
+    {
+        // The speed run's block: max-pool 2x2, then its convolution's bias, then ReLU (the order it computes them in).
+        PoolBiasRelu block => [new MaxPoolStage([2, 2], [2, 2], [0, 0], [1, 1]), new ConstantAffineStage("Add", block.Bias.detach().view(-1, 1, 1)), new ReluStage()],
+        _ => ReadLayer(m) is { } stage ? [stage] : [],
+    };
 
     /// <summary>An imported nn.Sequential: the reshape to its input, its input normalisation, then its layers.</summary>
     static List<Stage> Imported(Import.SequentialModel model)
