@@ -61,7 +61,7 @@ public sealed class LocalFeed : IDisposable
         foreach (string project in new[] { "src/MnistLab.Core/MnistLab.Core.csproj", "src/MnistLab.Cli/MnistLab.Cli.csproj" })
         {
             var pack = Command.Run("dotnet", ["pack", project, "-c", "Release", "--no-build", "--nologo", "-v", "quiet",
-                    "-o", Folder, $"-p:PackageVersion={Version}", $"-p:PublishDir={Path.Combine(_root.Path, "publish", Path.GetFileNameWithoutExtension(project))}/"],
+                    "-o", Folder, $"-p:PackageVersion={Version}", $"-p:NuspecOutputPath={Path.Combine(_root.Path, "nuspec")}/", $"-p:PublishDir={Path.Combine(_root.Path, "publish", Path.GetFileNameWithoutExtension(project))}/"],
                 repo, new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" }, TimeSpan.FromMinutes(5));
             if (pack.ExitCode != 0) throw new InvalidOperationException($"packing {project} failed: {pack}");
         }
