@@ -96,7 +96,7 @@ public static class LibTorchNatives
         try
         {
             string sourceFolder = Path.GetDirectoryName(source)!;
-            LoadLibtorch(torchSharp, sourceFolder);
+            LoadLibtorch(sourceFolder);
             string copy = PatchedCopy(source);
             NativeLibrary.Load(copy);
             if (!NativeLibrary.TryLoad("LibTorchSharp", torchSharp, null, out _))
@@ -132,13 +132,15 @@ public static class LibTorchNatives
 
     /// <summary>
     /// libtorch.so (and through it libtorch_cpu.so and libc10.so) first, from beside the original: the copy lives in
-    /// another folder, so its $ORIGIN run path cannot find them; already loaded, they satisfy it by their SONAMEs.
+    /// another folder, so its $ORIGIN run path cannot find them; already loaded, they satisfy it by their SONAMEs. Only
+    /// from there: a search by name could find another libtorch (Debian's python3-torch installs one system-wide).
     /// </summary>
-    static void LoadLibtorch(System.Reflection.Assembly torchSharp, string sourceFolder)
+    static void LoadLibtorch(string sourceFolder)
     {
         string beside = Path.Combine(sourceFolder, "libtorch.so");
-        if (File.Exists(beside)) NativeLibrary.Load(beside);
-        else NativeLibrary.Load("libtorch.so", torchSharp, null);
+        if (!File.Exists(beside))
+            throw new MnistLabException($"libtorch.so is not beside it in {sourceFolder}.");
+        NativeLibrary.Load(beside);
     }
 
     /// <summary>
