@@ -15,9 +15,9 @@ namespace MnistLab.Natives;
 /// (<see cref="GlibcxxPatch"/>). This repository's builds and publishes patch the copy in their output folder, but a
 /// program that references the package copies the unpatched file from the NuGet cache, and TorchSharp's own fallback
 /// copies it again, unpatched, into a <c>cpu/</c> folder: the first tensor fails. So, once per process and before
-/// TorchSharp's first call (the module initializer below runs before any MnistLab code), MnistLab tries the library
-/// where TorchSharp looks for it; only if that fails for want of GLIBCXX_3.4.32 does it write a patched copy into its
-/// own cache (the NuGet cache and the program's folder are left alone) and load that copy. The copy's SONAME is
+/// TorchSharp's first call (the module initializer below runs before any MnistLab code), MnistLab reads the file where
+/// TorchSharp will look for it; only if it needs GLIBCXX_3.4.32 and the system libstdc++ lacks it does it write a
+/// patched copy into its own cache (the NuGet cache and the program's folder are left alone) and load that copy. The copy's SONAME is
 /// libLibTorchSharp.so, so when TorchSharp then asks the dynamic loader for the library by name it gets the copy
 /// already in the process. Where the system libstdc++ has the version (Ubuntu 24.04, Debian 13) nothing is copied.
 /// A failure is kept, not thrown from the initializer (commands that never touch libtorch must still work), and
@@ -27,8 +27,11 @@ public static class LibTorchNatives
 {
     const string LibraryFile = "libLibTorchSharp.so";
 
-    /// <summary>The <see cref="NativeLoad.Description"/> when TorchSharp's own lookup loads the library (nothing copied).</summary>
-    public const string WhereTorchSharpFindsIt = "where TorchSharp finds it";
+    /// <summary>
+    /// The <see cref="NativeLoad.Description"/> when nothing needed doing: the system libstdc++ has the version, or the
+    /// file TorchSharp will load is already patched (a build or publish output), or not Linux.
+    /// </summary>
+    public const string WhereTorchSharpFindsIt = "TorchSharp's own lookup: no copy needed";
 
     static readonly Lazy<NativeLoad> Outcome = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -68,35 +71,29 @@ public static class LibTorchNatives
 
     static NativeLoad Load()
     {
+        // Decided from the files alone (two ELF headers read, milliseconds): a process that never makes a tensor, or
+        // runs where nothing needs doing, loads no native library here.
         if (!OperatingSystem.IsLinux())
-            return new("not Linux: TorchSharp's own loader", null);
-        var torchSharp = typeof(torch).Assembly; // loads TorchSharp.dll; torch's static constructor does not run
-
-        string regularError;
-        try
-        {
-            NativeLibrary.Load("LibTorchSharp", torchSharp, null);
             return new(WhereTorchSharpFindsIt, null);
-        }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        var torchSharp = typeof(torch).Assembly; // loads TorchSharp.dll; torch's static constructor does not run
+        string? system, source;
+        try
         {
-            regularError = OneLine(e.Message);
+            system = GlibcxxPatch.FindSystemLibrary();
+            if (system is null || GlibcxxPatch.Defines(system))
+                return new(WhereTorchSharpFindsIt, null);
+            source = FindSource(torchSharp);
+            if (source is null || !GlibcxxPatch.Needed(source))
+                return new(WhereTorchSharpFindsIt, null); // a build or publish output, already patched (or nothing found: TorchSharp's message says where it looked)
         }
-
-        string? source = FindSource(torchSharp);
-        string? system = GlibcxxPatch.FindSystemLibrary();
-        bool versionMissing = system is not null && !GlibcxxPatch.Defines(system);
-        if (source is null || !versionMissing || !GlibcxxPatch.Needed(source))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            // Not the GLIBCXX problem (for example a notebook host, where the natives sit in separate package folders
-            // that TorchSharp's own fallback gathers): left to TorchSharp, whose message says what it tried.
-            return new($"left to TorchSharp ({regularError})", null);
+            return new($"left to TorchSharp: {OneLine(e.Message)}", null); // a file that cannot be read as ELF: TorchSharp may still load
         }
 
         try
         {
-            string sourceFolder = Path.GetDirectoryName(source)!;
-            LoadLibtorch(sourceFolder);
+            LoadLibtorch(Path.GetDirectoryName(source)!);
             string copy = PatchedCopy(source);
             NativeLibrary.Load(copy);
             if (!NativeLibrary.TryLoad("LibTorchSharp", torchSharp, null, out _))

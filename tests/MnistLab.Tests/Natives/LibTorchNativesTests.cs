@@ -6,10 +6,10 @@ namespace MnistLab.Tests.Natives;
 public class LibTorchNativesTests
 {
     [Fact]
-    public void In_a_build_output_TorchSharp_finds_the_patched_copy_itself_and_nothing_is_copied()
+    public void In_a_build_output_nothing_is_copied_and_TorchSharp_loads_its_own()
     {
-        // The build patched runtimes/linux-x64/native/libLibTorchSharp.so where needed, so the regular lookup works;
-        // a copy in the cache would mean the build's patch did not take.
+        // The build patched runtimes/linux-x64/native/libLibTorchSharp.so where needed; a copy in the cache would mean
+        // the build's patch did not take.
         LibTorchNatives.EnsureLoaded();
         Assert.Null(LibTorchNatives.Status.Error);
         Assert.Equal(LibTorchNatives.WhereTorchSharpFindsIt, LibTorchNatives.Status.Description);

@@ -66,6 +66,8 @@ public sealed class LocalFeed : IDisposable
             if (pack.ExitCode != 0) throw new InvalidOperationException($"packing {project} failed: {pack}");
         }
         PackTime = clock.Elapsed;
+        // The tool's published folder (libtorch included) has served its purpose once packed.
+        Directory.Delete(Path.Combine(_root.Path, "publish"), recursive: true);
     }
 
     public string Package(string id) => Path.Combine(Folder, $"{id}.{Version}.nupkg");
