@@ -67,7 +67,7 @@ public sealed class LocalFeed : IDisposable
         }
         PackTime = clock.Elapsed;
         // The tool's published folder (libtorch included) has served its purpose once packed.
-        Directory.Delete(Path.Combine(_root.Path, "publish"), recursive: true);
+        if (Directory.Exists(Path.Combine(_root.Path, "publish"))) Directory.Delete(Path.Combine(_root.Path, "publish"), recursive: true);
     }
 
     public string Package(string id) => Path.Combine(Folder, $"{id}.{Version}.nupkg");
