@@ -17,9 +17,9 @@ namespace MnistLab.Natives;
 /// copies it again, unpatched, into a <c>cpu/</c> folder: the first tensor fails. So, once per process and before
 /// TorchSharp's first call (the module initializer below runs before any MnistLab code), MnistLab reads the file where
 /// TorchSharp will look for it; only if it needs GLIBCXX_3.4.32 and the system libstdc++ lacks it does it write a
-/// patched copy into its own cache (the NuGet cache and the program's folder are left alone) and load that copy. The copy's SONAME is
-/// libLibTorchSharp.so, so when TorchSharp then asks the dynamic loader for the library by name it gets the copy
-/// already in the process. Where the system libstdc++ has the version (Ubuntu 24.04, Debian 13) nothing is copied.
+/// patched copy into its own cache (the NuGet cache and the program's folder are left alone) and load that copy. The
+/// copy's SONAME is libLibTorchSharp.so, so when TorchSharp then asks the dynamic loader for the library by name it
+/// gets the copy already in the process. Where the system libstdc++ has the version (Ubuntu 24.04, Debian 13) nothing is copied.
 /// A failure is kept, not thrown from the initializer (commands that never touch libtorch must still work), and
 /// <see cref="EnsureLoaded"/> reports it in one message naming the file and the loader's error.
 /// </remarks>
@@ -50,8 +50,9 @@ public static class LibTorchNatives
 
     /// <summary>
     /// Throws <see cref="MnistLabException"/> naming what failed when libLibTorchSharp.so could not be made loadable.
-    /// MnistLab does this before its own first tensor; call it before calling TorchSharp directly, ahead of any
-    /// MnistLab code.
+    /// Every mnistlab command calls it first (<see cref="TorchSetup.SetThreads"/>); a program that calls TorchSharp
+    /// before any MnistLab code calls it first too (that also runs the module initializer), and one that wants this
+    /// message rather than TorchSharp's may call it at any time.
     /// </summary>
     public static void EnsureLoaded()
     {
