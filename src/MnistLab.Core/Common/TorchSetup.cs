@@ -12,14 +12,15 @@ public static class TorchSetup
     public static ParallelOptions Parallel { get; private set; } = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
 
     /// <summary>
-    /// Sets libtorch's intra-op threads and MnistLab's parallel loops (<paramref name="threads"/> null means all cores)
-    /// and tunes the native allocator (<see cref="AllocatorTuning"/>) and the collector (<see cref="GcMode"/>); every
+    /// Sets libtorch's intra-op threads and MnistLab's parallel loops (<paramref name="threads"/> null means all cores),
+    /// fails with one clear message if libtorch's glue cannot be loaded (<see cref="Natives.LibTorchNatives"/>), and tunes the native allocator (<see cref="AllocatorTuning"/>) and the collector (<see cref="GcMode"/>); every
     /// command calls this before any work.
     /// </summary>
     public static int SetThreads(int? threads)
     {
         int n = threads ?? Environment.ProcessorCount;
         Require.InRange(n, 1, 1024, "threads");
+        Natives.LibTorchNatives.EnsureLoaded();
         GcMode.Apply();
         AllocatorTuning.Apply();
         torch.set_num_threads(n);

@@ -1,7 +1,7 @@
-namespace MnistLab.ElfPatch;
+namespace MnistLab.Natives;
 
 /// <summary>What <see cref="GlibcxxPatch.Apply"/> did.</summary>
-public enum PatchOutcome
+internal enum PatchOutcome
 {
     Patched,
     AlreadyPatched,
@@ -13,10 +13,11 @@ public enum PatchOutcome
 /// libLibTorchSharp.so (TorchSharp 0.107.0) is built with GCC 13, whose &lt;iostream&gt; makes every object
 /// reference <c>std::ios_base_library_init()</c> at version GLIBCXX_3.4.32. No relocation uses that
 /// symbol, so the library runs on an older libstdc++ (GCC 12, GLIBCXX_3.4.30) once the loader is told the
-/// version is optional: the VER_FLG_WEAK bit of its version-needs entry. Only the copy in a build output
-/// is ever changed, never the NuGet cache, and nothing is changed where the system already has the version.
+/// version is optional: the VER_FLG_WEAK bit of its version-needs entry. Where the version exists the bit changes
+/// nothing. Only copies are ever changed (a build or publish output, MnistLab's own cache: <see cref="LibTorchNatives"/>),
+/// never the NuGet cache.
 /// </summary>
-public static class GlibcxxPatch
+internal static class GlibcxxPatch
 {
     public const string Version = "GLIBCXX_3.4.32";
 
@@ -32,10 +33,20 @@ public static class GlibcxxPatch
     /// <summary>The first system libstdc++ that exists, or null.</summary>
     public static string? FindSystemLibrary() => SystemLibraryCandidates.FirstOrDefault(File.Exists);
 
-    /// <summary>Patches <paramref name="target"/> in place (atomically) when the system library lacks the version.</summary>
+    /// <summary>True when <paramref name="systemLibrary"/> (a libstdc++) defines <see cref="Version"/>.</summary>
+    public static bool Defines(string systemLibrary) => ElfFile.Read(systemLibrary).VersionDefinitions().Contains(Version);
+
+    /// <summary>True when the ELF file <paramref name="library"/> needs <see cref="Version"/> and does not yet mark it optional.</summary>
+    public static bool Needed(string library) =>
+        ElfFile.Read(library).VersionNeeds().Any(n => n.Version == Version && (n.Flags & ElfFile.VerFlagWeak) == 0);
+
+    /// <summary>
+    /// Patches <paramref name="target"/> in place (atomically) when the system library lacks the version; with a null
+    /// <paramref name="systemLibrary"/>, always (a published folder runs on other machines than the one that built it).
+    /// </summary>
     public static PatchOutcome Apply(string target, string? systemLibrary)
     {
-        if (systemLibrary is not null && ElfFile.Read(systemLibrary).VersionDefinitions().Contains(Version))
+        if (systemLibrary is not null && Defines(systemLibrary))
             return PatchOutcome.NotNeededSystemHasVersion;
 
         var elf = ElfFile.Read(target);

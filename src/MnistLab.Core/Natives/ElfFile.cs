@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace MnistLab.ElfPatch;
+namespace MnistLab.Natives;
 
 /// <summary>
 /// The little of ELF64 (little-endian) that the patch needs: section headers, the version-needs table
 /// (<c>.gnu.version_r</c>) and the version-definitions table (<c>.gnu.version_d</c>).
 /// </summary>
-public sealed class ElfFile
+internal sealed class ElfFile
 {
     const uint ShtGnuVerdef = 0x6ffffffd;
     const uint ShtGnuVerneed = 0x6ffffffe;

@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.Text;
-using MnistLab.ElfPatch;
+using MnistLab.Natives;
 using MnistLab.Tests.Support;
 
-namespace MnistLab.Tests.Tools;
+namespace MnistLab.Tests.Natives;
 
-public class ElfPatchTests
+public class GlibcxxPatchTests
 {
     /// <summary>
     /// A minimal ELF64 file with a .dynstr and either a version-needs table (needing the given versions of
