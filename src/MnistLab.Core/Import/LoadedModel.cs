@@ -17,9 +17,12 @@ public sealed class LoadedModel : IDisposable
     readonly Func<string, Module<Tensor, Tensor>> _previous;
     readonly IReadOnlyCollection<Module<Tensor, Tensor>> _owned;
 
+    readonly bool _ownsModel;
+
     LoadedModel(Module<Tensor, Tensor> model, ModelSpec spec, string path, string source, ModelCard? card,
-        Func<string, Module<Tensor, Tensor>> previous, IReadOnlyCollection<Module<Tensor, Tensor>> owned)
+        Func<string, Module<Tensor, Tensor>> previous, IReadOnlyCollection<Module<Tensor, Tensor>> owned, bool ownsModel = true)
     {
+        _ownsModel = ownsModel;
         Model = model;
         Spec = spec;
         Path = path;
@@ -88,6 +91,18 @@ public sealed class LoadedModel : IDisposable
     }
 
     /// <summary>
+    /// A lab model this process holds (an experiment's own, mid-run), read through the same type as a loaded one; the
+    /// caller keeps it: disposing the result does not free it. <paramref name="name"/> stands where a file would.
+    /// </summary>
+    public static LoadedModel Borrowed(Module<Tensor, Tensor> model, string name)
+    {
+        var spec = ((ILabModel)model).Spec;
+        Module<Tensor, Tensor> NoPrevious(string training) =>
+            throw new MnistLabException($"{name}: the model reads the outputs of '{training}', which a model held in memory does not carry.");
+        return new LoadedModel(model, spec, name, $"{name} ({Kind(spec)}, input {spec.Input})", null, NoPrevious, [], ownsModel: false);
+    }
+
+    /// <summary>
     /// Refuses, before any work, a model whose output is not class scores for the image: a VAE, a local layer, a layer
     /// stacked on another training. <paramref name="purpose"/> says what needs the scores (<c>explain attributes a
     /// classifier's scores to the image</c>).
@@ -109,6 +124,6 @@ public sealed class LoadedModel : IDisposable
     public void Dispose()
     {
         foreach (var m in _owned) m.Dispose();
-        Model.Dispose();
+        if (_ownsModel) Model.Dispose();
     }
 }

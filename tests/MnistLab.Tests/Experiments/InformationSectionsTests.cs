@@ -29,7 +29,11 @@ public class InformationSectionsTests
     {
         using var dir = new TempDir();
         using var mnist = Tiny(dir);
-        var options = new RingOptions { Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, AblationSeeds = 1, Probe = RingProbeSection.Defaults with { Probe = Small } };
+        var options = new RingOptions
+        {
+            Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, AblationSeeds = 1, Probe = RingProbeSection.Defaults with { Probe = Small },
+            Dictionary = RingDictionarySection.Defaults with { Width = 32, K = 4, Epochs = 1, BatchSize = 64 },
+        };
         var run = new RingExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist));
         var probe = run.Result.Probe!;
         Assert.Equal(["pixels", "relu1", "random:relu1"], probe.Table.Layers.Select(l => l.Name));
@@ -43,10 +47,17 @@ public class InformationSectionsTests
         Assert.InRange(erasure.Get("relu1", "ring").Rank, 0, 1); // a two-valued concept: one direction at most (none where the tiny digits never have a ring)
         Assert.Contains("## Does the pixels-only MLP use the ring?", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(2, Metrics(dir.File("r")).GetProperty("erasure").GetArrayLength());
+        // And whether it built a ring feature of its own: a dictionary of the same layer, its features scored against the concepts.
+        var dictionary = run.Result.Dictionary!;
+        Assert.Equal(32, dictionary.Dictionary.Width);
+        Assert.InRange(dictionary.Metrics.L0, 0, 4 + 1e-9); // TopK keeps at most k codes per row
+        Assert.Contains("## Did the pixels-only MLP build a ring feature of its own?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(32, Metrics(dir.File("r")).GetProperty("dictionary").GetProperty("width").GetInt32());
 
         var without = new RingExperiment().Run(options with { AblationSeeds = 0 }, LabData.Of(mnist), RunContext.None);
         Assert.Null(without.Probe); // the pixels-only MLP is trained by the ablation only
         Assert.Null(without.Erasure);
+        Assert.Null(without.Dictionary);
     }
 
     [Fact]

@@ -67,6 +67,9 @@ public sealed record RingResult(RingOptions Options, TopologyFeatures TrainFeatu
 
     /// <summary>The ring erased from the pixels-only MLP's hidden layer, when measured.</summary>
     public Analysis.Causal.ErasureResult? Erasure { get; init; }
+
+    /// <summary>The sparse dictionary of the pixels-only MLP's hidden layer, when learned.</summary>
+    public Analysis.Dictionaries.SparseDictionaryResult? Dictionary { get; init; }
 }
 
 /// <summary>
@@ -154,6 +157,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         var cache = new Dictionary<(string, double, string, long), RingModelResult>();
         RingProbeAnswer? probe = null;
         Analysis.Causal.ErasureResult? erasure = null;
+        Analysis.Dictionaries.SparseDictionaryResult? dictionary = null;
         RingModelResult TrainOne(string input, double strength, string model, long seed)
         {
             var key = (input, strength, model, seed);
@@ -165,6 +169,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                 {
                     if (options.Probe is { } p) probe = RingProbeSection.Compute(net, mnist, p, seed, progress);
                     if (options.Erasure is { } e) erasure = RingErasureSection.Compute(net, mnist, e, seed, progress);
+                    if (options.Dictionary is { } d) dictionary = RingDictionarySection.Compute(net, mnist, d, seed, progress);
                 }
                 : null;
             var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
@@ -186,7 +191,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                             seeds.Select(s => TrainOne(input, strength, model, s).TestAcc).ToArray()));
 
         var gains = new[] { "linear", "mlp" }.Select(m => RingGain.Of(ablation, m)).OfType<RingGain>().ToList();
-        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe, Erasure = erasure };
+        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe, Erasure = erasure, Dictionary = dictionary };
     }
 
     public override object Metrics(RingResult r) => RingReport.Metrics(r);

@@ -26,6 +26,9 @@ public sealed record RingOptions
     /// <summary>The ring (and the class) erased from the pixels-only MLP's hidden layer: is it used? (null: not measured; needs the ablation).</summary>
     public Analysis.Causal.ErasureOptions? Erasure { get; init; } = RingErasureSection.Defaults;
 
+    /// <summary>A sparse dictionary of the pixels-only MLP's hidden layer, its features scored against the ring (null: not learned).</summary>
+    public Analysis.Dictionaries.DictionaryOptions? Dictionary { get; init; } = RingDictionarySection.Defaults;
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -42,6 +45,7 @@ public sealed record RingOptions
         Require.InRange(AblationSeeds, 0, 50, $"{nameof(RingOptions)}.{nameof(RingOptions.AblationSeeds)}");
         Probe?.Validated();
         Erasure?.Validated();
+        Dictionary?.Validated();
         return this;
     }
 }
