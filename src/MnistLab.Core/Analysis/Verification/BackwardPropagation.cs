@@ -1,0 +1,55 @@
+using MnistLab.Attribution.Graph;
+using static TorchSharp.torch;
+
+namespace MnistLab.Analysis.Verification;
+
+/// <summary>
+/// CROWN's backward pass: a lower bound of Λ·y, y the output of a stage, rewritten as a lower bound Λ'·x + offset in the
+/// stage's input x. Affine stages are exact (Λ' = Λ W, the offset takes Λ b); an activation takes its lower line where a
+/// coefficient is positive and its upper line where it is negative; max-pooling its own relaxation.
+/// </summary>
+static class BackwardPropagation
+{
+    /// <summary>Λ (S, output shape) carried back through <paramref name="stage"/>; <paramref name="record"/> holds its input's shape and relaxation.</summary>
+    public static Tensor Back(Stage stage, StageRecord record, Tensor lambda, ref Tensor offset)
+    {
+        switch (stage)
+        {
+            case AffineStage { IsConv: false } a:
+                if (a.Bias is not null) offset = offset + lambda.matmul(a.Bias);
+                return lambda.matmul(a.Weight);
+            case ReluStage or PiecewiseLinearStage:
+            {
+                var r = record.Activation!;
+                var pos = lambda.clamp(min: 0);
+                var neg = lambda.clamp(max: 0);
+                offset = offset + (pos * r.LowerIntercept + neg * r.UpperIntercept).flatten(1).sum(1);
+                return pos * r.LowerSlope + neg * r.UpperSlope;
+            }
+            case MaxPoolStage:
+                return record.MaxPool!.Back(lambda, ref offset);
+            default:
+                return Affine(stage, record.InputShape, lambda, ref offset);
+        }
+    }
+
+    /// <summary>
+    /// Any affine stage f(x) = L x + f(0) (a convolution, a normalisation, pooling by averages, a reshape), applied to each
+    /// row: Λ L is the vector-Jacobian product of f at any point, and Λ·f(0) its constant.
+    /// </summary>
+    static Tensor Affine(Stage stage, long[] inputShape, Tensor lambda, ref Tensor offset)
+    {
+        using var _ = enable_grad();
+        var x = zeros([lambda.shape[0], .. inputShape[1..]], dtype: ScalarType.Float64).requires_grad_(true);
+        var y = stage.Forward(x);
+        offset = offset + (lambda * y.detach()).flatten(1).sum(1);
+        return autograd.grad([y], [x], [lambda])[0].detach();
+    }
+
+    /// <summary>The smallest value of Λ·x + offset over the box <paramref name="box"/>: each coefficient meets the corner that lowers it.</summary>
+    public static Tensor Concretize(Tensor lambda, Tensor offset, Interval box) =>
+        offset + (lambda.clamp(min: 0) * box.Lower + lambda.clamp(max: 0) * box.Upper).flatten(1).sum(1);
+}
+
+/// <summary>What the backward pass needs of a stage, recorded on the way forward: its input's shape and bounds, and its relaxation if it has one.</summary>
+sealed record StageRecord(long[] InputShape, Interval Input, ActivationRelaxation? Activation, MaxPoolRelaxation? MaxPool);
