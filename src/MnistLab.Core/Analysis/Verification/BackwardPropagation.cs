@@ -1,5 +1,6 @@
 using MnistLab.Attribution.Graph;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace MnistLab.Analysis.Verification;
 
@@ -18,6 +19,12 @@ static class BackwardPropagation
             case AffineStage { IsConv: false } a:
                 if (a.Bias is not null) offset = offset + lambda.matmul(a.Bias);
                 return lambda.matmul(a.Weight);
+            case AffineStage a:
+                return Convolution(a, record.InputShape, lambda, ref offset);
+            case NormalizeStage or BatchNormStage or ConstantAffineStage:
+                return Elementwise(stage, record.InputShape, lambda, ref offset);
+            case ReshapeStage:
+                return lambda.reshape([lambda.shape[0], .. record.InputShape[1..]]);
             case ReluStage or PiecewiseLinearStage:
             {
                 var r = record.Activation!;
@@ -31,6 +38,29 @@ static class BackwardPropagation
             default:
                 return Affine(stage, record.InputShape, lambda, ref offset);
         }
+    }
+
+    /// <summary>
+    /// A convolution's transpose carries Λ back: the output padding restores the rows and columns a stride left out.
+    /// </summary>
+    static Tensor Convolution(AffineStage a, long[] inputShape, Tensor lambda, ref Tensor offset)
+    {
+        var c = a.Conv!;
+        if (a.Bias is not null) offset = offset + (lambda.sum([2, 3]) * a.Bias).sum(1);
+        long[] kernel = [a.Weight.shape[2], a.Weight.shape[3]];
+        long[] outputPadding = [.. Enumerable.Range(0, 2).Select(d =>
+            inputShape[2 + d] - ((lambda.shape[2 + d] - 1) * c.Stride[d] - 2 * c.Padding[d] + c.Dilation[d] * (kernel[d] - 1) + 1))];
+        return functional.conv_transpose2d(lambda, a.Weight, null, c.Stride, c.Padding, outputPadding, c.Dilation, c.Groups);
+    }
+
+    /// <summary>A per-element affine map a·s + t (a normalisation, a BatchNorm, a constant): Λ' = Λ·s, its constant Λ·t.</summary>
+    static Tensor Elementwise(Stage stage, long[] inputShape, Tensor lambda, ref Tensor offset)
+    {
+        var one = zeros([1, .. inputShape[1..]], dtype: ScalarType.Float64);
+        var shift = stage.Forward(one);
+        var scale = stage.Forward(one + 1) - shift;
+        offset = offset + (lambda * shift).flatten(1).sum(1);
+        return lambda * scale;
     }
 
     /// <summary>

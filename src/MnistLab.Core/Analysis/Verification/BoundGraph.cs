@@ -127,7 +127,7 @@ public sealed class BoundGraph
             MaxPoolRelaxation? pool = null;
             if (method == BoundMethod.Crown && stage is ReluStage or PiecewiseLinearStage)
             {
-                bounds = Tightened(records, bounds);
+                if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds);
                 activation = Relax(stage, bounds);
             }
             else if (method == BoundMethod.Crown && stage is MaxPoolStage m) pool = new MaxPoolRelaxation(m, bounds);
@@ -136,6 +136,15 @@ public sealed class BoundGraph
         }
         return (records, bounds);
     }
+
+    /// <summary>
+    /// Whether the box of the input of stage <paramref name="k"/> is already the exact range of each value: the stages
+    /// before it are per-element maps and reshapes and at most one Linear, Conv2d or average pooling, whose range over a box
+    /// is W c + b ± |W| r. A backward pass could not tighten it (the first activation of most models).
+    /// </summary>
+    bool BoxIsExact(int k) =>
+        Stages.Take(k).All(s => s is ReshapeStage or NormalizeStage or BatchNormStage or ConstantAffineStage or AffineStage or AvgPoolStage or AdaptiveAvgPoolStage)
+        && Stages.Take(k).Count(s => s is AffineStage or AvgPoolStage or AdaptiveAvgPoolStage) <= 1;
 
     /// <summary>
     /// CROWN's bounds of an activation's inputs that may change sign (the others are relaxed exactly whatever their bounds),
