@@ -26,7 +26,11 @@ sealed class MaxPoolRelaxation
         _paddedH = _inputShape[2] + 2 * pool.Padding[0];
         _paddedW = _inputShape[3] + 2 * pool.Padding[1];
         var (lw, uw) = (Windows(input.Lower), Windows(input.Upper)); // (C, K, L)
-        var chosen = lw.argmax(1, keepdim: true);
+        // The first of the elements with the largest lower bound (ties are common: a ReLU before the pool leaves many at 0),
+        // chosen explicitly so that the choice does not rest on how argmax breaks ties.
+        long k = lw.shape[1];
+        var first = arange(k, 0, -1, dtype: ScalarType.Float64).view(1, -1, 1);
+        var chosen = ((lw == lw.max(1, keepdim: true).values).to_type(ScalarType.Float64) * first).argmax(1, keepdim: true);
         var chosenLower = lw.gather(1, chosen).squeeze(1);
         var othersUpper = uw.scatter(1, chosen, full_like(chosen, double.NegativeInfinity, dtype: ScalarType.Float64)).max(1).values;
         _chosen = chosen;
