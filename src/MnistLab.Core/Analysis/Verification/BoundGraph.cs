@@ -69,40 +69,60 @@ public sealed class BoundGraph
     public double[] LowerBounds(Interval input, Tensor spec, BoundMethod method)
     {
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (records, output) = Forward(input, method);
-        var lambda = spec.to_type(ScalarType.Float64).reshape([spec.shape[0], .. output.Lower.shape[1..]]);
-        return [.. Backward(records, output, lambda, method).data<double>()];
+        return [.. Bound(input, method, shape =>
+        {
+            long outputs = shape.Aggregate(1L, (a, b) => a * b);
+            if (spec.dim() != 2 || spec.shape[1] != outputs)
+                throw new ArgumentException($"a specification has one row of {outputs} coefficients per bound, got ({string.Join(", ", spec.shape)}).");
+            return spec;
+        }).data<double>()];
     }
 
     /// <summary>Lower and upper bounds of every output over <paramref name="input"/>, as (1, outputs) tensors.</summary>
     public Interval OutputBounds(Interval input, BoundMethod method)
     {
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (records, output) = Forward(input, method);
-        long n = output.Lower.numel();
-        var eye = TorchSharp.torch.eye(n, dtype: ScalarType.Float64);
-        var lambda = cat([eye, -eye], 0).reshape([2 * n, .. output.Lower.shape[1..]]);
-        var bounds = Backward(records, output, lambda, method);
-        var shape = output.Lower.shape;
+        long[] shape = [];
+        long n = 0;
+        var bounds = Bound(input, method, outputShape =>
+        {
+            shape = outputShape;
+            n = outputShape.Aggregate(1L, (a, b) => a * b);
+            var eye = TorchSharp.torch.eye(n, dtype: ScalarType.Float64);
+            return cat([eye, -eye], 0);
+        });
         return new Interval(bounds.narrow(0, 0, n).reshape(shape), (-bounds.narrow(0, n, n)).reshape(shape)).Keep();
     }
 
-    /// <summary>The certified lower bound of logit_label − logit_j for every other class j.</summary>
-    public MarginBounds Margins(Interval input, int label, BoundMethod method, int classes = 10)
+    /// <summary>The certified lower bound of logit_label − logit_j for every other class j (as many classes as the model has outputs).</summary>
+    public MarginBounds Margins(Interval input, int label, BoundMethod method)
     {
         using var scope = NewDisposeScope();
-        var spec = MarginSpec(label, classes);
-        var lower = LowerBounds(input, spec, method);
+        int classes = 0;
+        var lower = Bound(input, method, shape =>
+        {
+            classes = (int)shape.Aggregate(1L, (a, b) => a * b);
+            return MarginSpec(label, classes);
+        }).data<double>().ToArray();
         var all = new double[classes];
         for (int j = 0, row = 0; j < classes; j++) all[j] = j == label ? double.PositiveInfinity : lower[row++];
         return new MarginBounds(label, all);
     }
 
+    /// <summary>Lower bounds of spec·output, the specification (S, outputs) made by <paramref name="spec"/> from the output's shape (1, ...).</summary>
+    Tensor Bound(Interval input, BoundMethod method, Func<long[], Tensor> spec)
+    {
+        using var _ = no_grad();
+        var (records, output) = Forward(input, method);
+        var rows = spec(output.Lower.shape).to_type(ScalarType.Float64);
+        var lambda = rows.reshape([rows.shape[0], .. output.Lower.shape[1..]]);
+        return Backward(records, output, lambda, method);
+    }
+
     /// <summary>The specification matrix of the margins: one row e_label − e_j per other class j.</summary>
     public static Tensor MarginSpec(int label, int classes)
     {
+        if (classes < 2 || label < 0 || label >= classes) throw new ArgumentException($"label {label} is not one of {classes} classes.");
         var rows = Enumerable.Range(0, classes).Where(j => j != label).Select(j =>
         {
             var row = new double[classes];

@@ -35,7 +35,7 @@ public sealed record Interval(Tensor Lower, Tensor Upper)
         return new(l, u);
     }
 
-    /// <summary>Whether every element of <paramref name="values"/> (N, same shape as a bound without its batch dimension, or with it) lies inside, up to <paramref name="tolerance"/>.</summary>
+    /// <summary>How many of the rows of <paramref name="values"/> (N, the bounds' shape without the batch dimension) have an element outside, by more than <paramref name="tolerance"/>.</summary>
     public long CountOutside(Tensor values, double tolerance = 0)
     {
         using var scope = NewDisposeScope();

@@ -1,7 +1,7 @@
 using MnistLab.Attribution.Graph;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using TorchSharp;
 
 namespace MnistLab.Analysis.Verification;
 

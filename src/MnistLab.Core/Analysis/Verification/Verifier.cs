@@ -101,7 +101,6 @@ public static class Verifier
         var method = options.BoundMethod;
         var verdicts = new List<ImageVerdict>();
         double boundSeconds = 0;
-        int classes = (int)ModelCalls.InEval(model, () => { using var _ = no_grad(); return model.call(x.narrow(0, 0, 1)); }).shape[1];
         using (var task = progress.Start($"{BoundMethods.Name(method)} bounds", n))
             for (long i = 0; i < n; i++)
             {
@@ -112,7 +111,7 @@ public static class Verifier
                 if (wrongClass is null) counterexample = null;
 
                 var time = Stopwatch.StartNew();
-                var margins = graph.Margins(Interval.Ball(xi, options.Eps), (int)labels[i], method, classes);
+                var margins = graph.Margins(Interval.Ball(xi, options.Eps), (int)labels[i], method);
                 double seconds = time.Elapsed.TotalSeconds;
                 boundSeconds += seconds;
                 double bound = margins.Min;
