@@ -10,7 +10,7 @@ using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("Proved, not sampled: for each image, is every input of its L∞ ball classified as the label? A PGD attack, then IBP or CROWN bounds on the class margins; verified, falsified or unknown per image, the certified accuracy, and a report folder.")]
+[Description("Proved, not sampled: for each image, is every input of its L∞ ball classified as the label? A PGD attack, then IBP, CROWN or α-CROWN bounds on the class margins; verified, falsified or unknown per image, the certified accuracy, and a report folder.")]
 public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
 {
     public sealed class Settings : ImagesSettings
@@ -18,7 +18,7 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
         [CommandOption("--eps <X>"), OptionPath("eps", "L∞ radius of each image's ball, in pixel units (0 to 1), before the model's normalisation.", typeof(VerifyOptions))]
         public double? Eps { get; init; }
 
-        [CommandOption("--method <NAME>"), OptionPath("method", "ibp (interval bounds) or crown (backward linear relaxation, tighter).", typeof(VerifyOptions))]
+        [CommandOption("--method <NAME>"), OptionPath("method", "ibp (interval bounds), crown (backward linear relaxation, tighter) or alpha-crown (crown with its ReLU slopes optimised by gradient, tighter still and slower).", typeof(VerifyOptions))]
         public string? Method { get; init; }
 
         [CommandOption("--pgd-steps <N>"), OptionPath("pgd.steps", "Steps of each PGD run.", typeof(VerifyOptions))]

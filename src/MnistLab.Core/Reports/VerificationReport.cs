@@ -101,7 +101,7 @@ public static class VerificationReport
         sb.AppendLine($"Model `{r.Model}`: {r.Layers}. Images: {o.Images}. Each image's set is the L∞ ball of radius {F(o.Eps)} around it, clipped to " +
                       $"[0, 1], in the pixels the model reads (before its normalisation). A PGD attack ({o.Pgd.Restarts} random starts x {o.Pgd.Steps} steps, " +
                       $"seed {o.Seed}) runs first; an input it finds counts only after the model, run again on it, classifies it otherwise (**falsified**). " +
-                      $"Then {(o.Method == "ibp" ? "interval bound propagation" : "CROWN (backward linear relaxation)")} bounds every margin " +
+                      $"Then {o.Method switch { "ibp" => "interval bound propagation", "crown" => "CROWN (backward linear relaxation)", _ => "α-CROWN (CROWN with its ReLU slopes optimised per margin)" }} bounds every margin " +
                       "logit(label) − logit(other) from below over the whole ball, in float64: **verified** when every bound is above 0, " +
                       "**unknown** otherwise (neither proved nor broken).").AppendLine();
         sb.AppendLine(Table(["", "share", "images"],

@@ -59,7 +59,7 @@ public class VerifyCommandTests(RealMnist mnist)
 
     [Theory]
     [InlineData("--eps", "2", "--eps must be a number from 0 to 1")]
-    [InlineData("--method", "alpha", "--method must be ibp or crown, got 'alpha'")]
+    [InlineData("--method", "alpha", "--method must be ibp, crown or alpha-crown, got 'alpha'")]
     [InlineData("--images", "test:5", "images must be SPLIT:START:END")]
     public void A_bad_value_is_bad_usage_naming_the_flag_and_nothing_is_written(string flag, string value, string said)
     {

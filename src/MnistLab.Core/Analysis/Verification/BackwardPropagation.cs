@@ -69,11 +69,14 @@ static class BackwardPropagation
     /// </summary>
     static Tensor Affine(Stage stage, long[] inputShape, Tensor lambda, ref Tensor offset)
     {
+        // Under α-CROWN's optimisation Λ depends on the slopes: the product then keeps its own graph.
+        bool through = lambda.requires_grad;
         using var _ = enable_grad();
         var x = zeros([lambda.shape[0], .. inputShape[1..]], dtype: ScalarType.Float64).requires_grad_(true);
         var y = stage.Forward(x);
         offset = offset + (lambda * y.detach()).flatten(1).sum(1);
-        return autograd.grad([y], [x], [lambda])[0].detach();
+        var product = autograd.grad([y], [x], [lambda], create_graph: through)[0];
+        return through ? product : product.detach();
     }
 
     /// <summary>The smallest value of Λ·x + offset over the box <paramref name="box"/>: each coefficient meets the corner that lowers it.</summary>

@@ -24,6 +24,10 @@ public sealed class BoundGraph
     /// <summary>CROWN keeps each working matrix of the backward pass under about this many float64 values (128 MB).</summary>
     const long WorkingValues = 1L << 24;
 
+    /// <summary>α-CROWN's Adam steps on the slopes and their learning rate (auto_LiRPA's defaults for its optimised bounds).</summary>
+    const int AlphaSteps = 20;
+    const double AlphaLearningRate = 0.1;
+
     internal IReadOnlyList<Stage> Stages { get; }
     public LayerGraph Layers { get; }
 
@@ -116,7 +120,52 @@ public sealed class BoundGraph
         var (records, output) = Forward(input, method);
         var rows = spec(output.Lower.shape).to_type(ScalarType.Float64);
         var lambda = rows.reshape([rows.shape[0], .. output.Lower.shape[1..]]);
-        return Backward(records, output, lambda, method);
+        return method == BoundMethod.AlphaCrown ? Optimised(records, output, lambda) : Backward(records, output, lambda, method);
+    }
+
+    /// <summary>
+    /// α-CROWN's bounds: each unstable ReLU's lower slope, one per bound and unit, starts at CROWN's and climbs the bound's
+    /// gradient, projected back into [a, 1] after each step. Every iterate is a valid bound; each row keeps its best.
+    /// </summary>
+    Tensor Optimised(List<StageRecord> records, Interval output, Tensor lambda)
+    {
+        long rows = lambda.shape[0];
+        var slopes = new List<(int Stage, TorchSharp.Modules.Parameter Alpha, Tensor Unstable, double Low)>();
+        for (int k = 0; k < records.Count; k++)
+        {
+            if (records[k].Activation is not { } r) continue;
+            var input = records[k].Input;
+            var unstable = (input.Lower < 0) & (input.Upper > 0);
+            if (!unstable.any().item<bool>()) continue;
+            double low = Stages[k] is PiecewiseLinearStage p ? p.SlopeBelow : 0;
+            var start = r.LowerSlope.expand([rows, .. r.LowerSlope.shape[1..]]).clone();
+            slopes.Add((k, new TorchSharp.Modules.Parameter(start), unstable, low));
+        }
+        if (slopes.Count == 0) return Backward(records, output, lambda, BoundMethod.Crown);
+        using var adam = optim.Adam(slopes.Select(s => s.Alpha), AlphaLearningRate);
+        Tensor? best = null;
+        for (int step = 0; step < AlphaSteps; step++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor lower;
+            using (enable_grad())
+            {
+                var withSlopes = records.ToList();
+                foreach (var (k, alpha, unstable, _) in slopes)
+                    withSlopes[k] = records[k] with { Activation = records[k].Activation! with { LowerSlope = where(unstable, alpha, records[k].Activation!.LowerSlope) } };
+                lower = Backward(withSlopes, output, lambda, BoundMethod.Crown);
+                adam.zero_grad();
+                (-lower.sum()).backward();
+            }
+            var next = best is null ? lower.detach().clone() : maximum(best, lower.detach());
+            best?.Dispose();
+            best = next.MoveToOuterDisposeScope();
+            adam.step();
+            using (no_grad())
+                foreach (var (_, alpha, _, low) in slopes) alpha.clamp_(low, 1);
+        }
+        foreach (var s in slopes) s.Alpha.Dispose();
+        return best!.MoveToOuterDisposeScope();
     }
 
     /// <summary>The specification matrix of the margins: one row e_label − e_j per other class j.</summary>
@@ -145,12 +194,13 @@ public sealed class BoundGraph
         {
             ActivationRelaxation? activation = null;
             MaxPoolRelaxation? pool = null;
-            if (method == BoundMethod.Crown && stage is ReluStage or PiecewiseLinearStage)
+            bool linear = method is BoundMethod.Crown or BoundMethod.AlphaCrown;
+            if (linear && stage is ReluStage or PiecewiseLinearStage)
             {
                 if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds);
                 activation = Relax(stage, bounds);
             }
-            else if (method == BoundMethod.Crown && stage is MaxPoolStage m) pool = new MaxPoolRelaxation(m, bounds);
+            else if (linear && stage is MaxPoolStage m) pool = new MaxPoolRelaxation(m, bounds);
             records.Add(new StageRecord(bounds.Lower.shape, bounds, activation, pool));
             bounds = IntervalPropagation.Step(stage, bounds);
         }

@@ -9,7 +9,7 @@ public sealed record VerifyOptions
     /// <summary>The L∞ radius of the ball around each image, in pixel units (before any normalisation the model applies).</summary>
     public double Eps { get; init; } = 0.02;
 
-    /// <summary><c>ibp</c> or <c>crown</c>.</summary>
+    /// <summary><c>ibp</c>, <c>crown</c> or <c>alpha-crown</c>.</summary>
     public string Method { get; init; } = "crown";
 
     public ImageSelection Images { get; init; } = new("test", 0, 100);
@@ -25,7 +25,7 @@ public sealed record VerifyOptions
     {
         const string o = nameof(VerifyOptions);
         Require.That(double.IsFinite(Eps) && Eps >= 0 && Eps <= 1, $"{o}.{nameof(Eps)}", $"must be a number from 0 to 1 (an L∞ radius in pixel units, e.g. 0.02), got {Eps}.");
-        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be {string.Join(" or ", BoundMethods.Names)}, got '{Method}'.");
+        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
         if (Images.PerClass is { } k) Require.InRange(k, 1, 1000, $"{o}.{nameof(Images)}");
         Require.InRange(Hardest, 0, 1000, $"{o}.{nameof(Hardest)}");
         Pgd.Validated();
