@@ -72,6 +72,18 @@ public class VerifyCommandTests(RealMnist mnist)
     }
 
     [Fact]
+    public void The_vnnlib_form_takes_its_own_flags_only()
+    {
+        using var dir = new TempDir();
+        string onnx = ModelFixtures.File("mlp.onnx");
+        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--result", dir.File("r.txt")])); // no --vnnlib
+        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--vnnlib", dir.File("p.vnnlib"), "--eps", "0.1"]));
+        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--model", ModelFixtures.File("."), "--timeout", "5", "--out", dir.File("out")]));
+        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--vnnlib", dir.File("none.vnnlib")])); // no such file
+        Assert.False(File.Exists(dir.File("r.txt")));
+    }
+
+    [Fact]
     public void A_model_with_a_layer_verify_cannot_read_is_refused_by_the_layer_s_name()
     {
         using var dir = new TempDir();

@@ -61,13 +61,45 @@ public static class Pgd
     internal static (Tensor Low, Tensor High) Edges(Tensor x, double eps)
     {
         var c = x.to_type(ScalarType.Float64);
-        var lo64 = (c - eps).clamp(0, 1);
-        var hi64 = (c + eps).clamp(0, 1);
+        return Inward((c - eps).clamp(0, 1), (c + eps).clamp(0, 1));
+    }
+
+    /// <summary>A float64 box as float32 corners rounded inwards, so that every float32 point between them lies in the box.</summary>
+    internal static (Tensor Low, Tensor High) Inward(Tensor lo64, Tensor hi64)
+    {
         var lo = lo64.to_type(ScalarType.Float32);
         var hi = hi64.to_type(ScalarType.Float32);
         lo = where(lo.to_type(ScalarType.Float64) < lo64, lo.nextafter(full_like(lo, float.PositiveInfinity)), lo);
         hi = where(hi.to_type(ScalarType.Float64) > hi64, hi.nextafter(full_like(hi, float.NegativeInfinity)), hi);
         return (lo, hi);
+    }
+
+    /// <summary>
+    /// PGD in any box: an input between <paramref name="lower"/> and <paramref name="upper"/> (float64, (1, ...)) where
+    /// <paramref name="objective"/> of the model's output (one value per row) is ≥ 0, or null. Each coordinate steps by
+    /// its own share of the box's width, as the ball's attack steps by a share of eps.
+    /// </summary>
+    public static Tensor? Search(Module<Tensor, Tensor> model, Tensor lower, Tensor upper, Func<Tensor, Tensor> objective, PgdOptions options, Generator generator)
+    {
+        options.Validated();
+        using var scope = NewDisposeScope();
+        var (l, h) = Inward(lower, upper);
+        var step = (h - l) / 2 * (options.StepFraction / options.Steps);
+        for (int restart = 0; restart < options.Restarts; restart++)
+        {
+            var a = l + rand(l.shape, generator: generator) * (h - l);
+            for (int s = 0; ; s++)
+            {
+                using var _ = enable_grad();
+                var leaf = a.detach().requires_grad_(true);
+                var value = objective(ModelCalls.InEval(model, () => model.call(leaf)));
+                if (value.max().to_type(ScalarType.Float64).item<double>() >= 0) return leaf.detach().clone().MoveToOuterDisposeScope();
+                if (s == options.Steps) break;
+                var gradient = autograd.grad([value.sum()], [leaf])[0];
+                a = (a + step * gradient.sign()).maximum(l).minimum(h).detach();
+            }
+        }
+        return null;
     }
 
     /// <summary>max over other classes of logit_j − logit_label per row, and (when asked) its gradient with respect to the input.</summary>
