@@ -117,6 +117,8 @@ public sealed class BoundGraph
     Tensor Bound(Interval input, BoundMethod method, Func<long[], Tensor> spec)
     {
         using var _ = no_grad();
+        // Many small products: a second libtorch thread only waits for the first on a busy machine (α-CROWN's steps 10x).
+        using var threads = TorchSetup.OneLibtorchThread();
         var (records, output) = Forward(input, method);
         var rows = spec(output.Lower.shape).to_type(ScalarType.Float64);
         var lambda = rows.reshape([rows.shape[0], .. output.Lower.shape[1..]]);

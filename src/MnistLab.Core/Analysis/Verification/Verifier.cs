@@ -100,8 +100,6 @@ public static class Verifier
 
         var method = options.BoundMethod;
         var verdicts = new List<ImageVerdict>();
-        // One image's bounds are many small products: a second libtorch thread only waits for the first on a busy machine.
-        using var threads = TorchSetup.OneLibtorchThread();
         double boundSeconds = 0;
         using (var task = progress.Start($"{BoundMethods.Name(method)} bounds", n))
             for (long i = 0; i < n; i++)
