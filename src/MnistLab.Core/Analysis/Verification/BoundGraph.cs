@@ -127,12 +127,14 @@ public sealed class BoundGraph
 
     /// <summary>
     /// α-CROWN's bounds: each unstable ReLU's lower slope, one per bound and unit, starts at CROWN's and climbs the bound's
-    /// gradient, projected back into [a, 1] after each step. Every iterate is a valid bound; each row keeps its best.
+    /// gradient by Adam's steps (Kingma and Ba 2015, written out here so that every moment lives in this call's scope),
+    /// projected back into [a, 1] after each. Every iterate is a valid bound; each row keeps its best.
     /// </summary>
     Tensor Optimised(List<StageRecord> records, Interval output, Tensor lambda)
     {
+        using var outer = NewDisposeScope();
         long rows = lambda.shape[0];
-        var slopes = new List<(int Stage, TorchSharp.Modules.Parameter Alpha, Tensor Unstable, double Low)>();
+        var slopes = new List<(int Stage, Tensor Alpha, Tensor Unstable, double Low, Tensor First, Tensor Second)>();
         for (int k = 0; k < records.Count; k++)
         {
             if (records[k].Activation is not { } r) continue;
@@ -141,32 +143,42 @@ public sealed class BoundGraph
             if (!unstable.any().item<bool>()) continue;
             double low = Stages[k] is PiecewiseLinearStage p ? p.SlopeBelow : 0;
             var start = r.LowerSlope.expand([rows, .. r.LowerSlope.shape[1..]]).clone();
-            slopes.Add((k, new TorchSharp.Modules.Parameter(start), unstable, low));
+            slopes.Add((k, start, unstable, low, zeros_like(start), zeros_like(start)));
         }
-        if (slopes.Count == 0) return Backward(records, output, lambda, BoundMethod.Crown);
-        using var adam = optim.Adam(slopes.Select(s => s.Alpha), AlphaLearningRate);
+        if (slopes.Count == 0) return Backward(records, output, lambda, BoundMethod.Crown).MoveToOuterDisposeScope();
+        const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
         Tensor? best = null;
-        for (int step = 0; step < AlphaSteps; step++)
+        for (int step = 1; step <= AlphaSteps; step++)
         {
             using var scope = NewDisposeScope();
             Tensor lower;
+            Tensor[] gradients;
             using (enable_grad())
             {
+                var leaves = slopes.Select(s => s.Alpha.detach().requires_grad_(true)).ToArray();
                 var withSlopes = records.ToList();
-                foreach (var (k, alpha, unstable, _) in slopes)
-                    withSlopes[k] = records[k] with { Activation = records[k].Activation! with { LowerSlope = where(unstable, alpha, records[k].Activation!.LowerSlope) } };
+                for (int i = 0; i < slopes.Count; i++)
+                {
+                    var (k, _, unstable, _, _, _) = slopes[i];
+                    withSlopes[k] = records[k] with { Activation = records[k].Activation! with { LowerSlope = where(unstable, leaves[i], records[k].Activation!.LowerSlope) } };
+                }
                 lower = Backward(withSlopes, output, lambda, BoundMethod.Crown);
-                adam.zero_grad();
-                (-lower.sum()).backward();
+                gradients = [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
             }
             var next = best is null ? lower.detach().clone() : maximum(best, lower.detach());
             best?.Dispose();
             best = next.MoveToOuterDisposeScope();
-            adam.step();
-            using (no_grad())
-                foreach (var (_, alpha, _, low) in slopes) alpha.clamp_(low, 1);
+            for (int i = 0; i < slopes.Count; i++)
+            {
+                var (_, alpha, _, low, first, second) = slopes[i];
+                var g = gradients[i];
+                first.mul_(beta1).add_(g * (1 - beta1));
+                second.mul_(beta2).add_(g * g * (1 - beta2));
+                var stepSize = AlphaLearningRate / (1 - Math.Pow(beta1, step));
+                var scale = (second / (1 - Math.Pow(beta2, step))).sqrt_().add_(epsilon);
+                alpha.add_(first / scale * stepSize).clamp_(low, 1); // ascent: the bound is to be raised
+            }
         }
-        foreach (var s in slopes) s.Alpha.Dispose();
         return best!.MoveToOuterDisposeScope();
     }
 
