@@ -11,6 +11,7 @@ sealed class AffineStage(string name, Tensor weight, Tensor? bias, ConvShape? co
     public Tensor Weight { get; } = weight;
     public Tensor? Bias { get; } = bias;
     public bool IsConv => conv is not null;
+    public ConvShape? Conv => conv;
 
     /// <summary>Whether this is the graph's first Linear or Conv2d, the one that reads the pixels (LRP gives it its own rule).</summary>
     public bool IsFirst { get; set; }

@@ -1,0 +1,36 @@
+using MnistLab.Common;
+using MnistLab.Data;
+
+namespace MnistLab.Analysis.Verification;
+
+/// <summary>The options of <c>mnistlab verify</c>: the ball, the bound method, the images, the attack run first.</summary>
+public sealed record VerifyOptions
+{
+    /// <summary>The L∞ radius of the ball around each image, in pixel units (before any normalisation the model applies).</summary>
+    public double Eps { get; init; } = 0.02;
+
+    /// <summary><c>ibp</c>, <c>crown</c> or <c>alpha-crown</c>.</summary>
+    public string Method { get; init; } = "crown";
+
+    public ImageSelection Images { get; init; } = new("test", 0, 100);
+    public PgdOptions Pgd { get; init; } = new();
+
+    /// <summary>Seed of the attack's random starts.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Images shown in the report's figure of the hardest ones (the smallest proved margins).</summary>
+    public int Hardest { get; init; } = 16;
+
+    public VerifyOptions Validated()
+    {
+        const string o = nameof(VerifyOptions);
+        Require.That(double.IsFinite(Eps) && Eps >= 0 && Eps <= 1, $"{o}.{nameof(Eps)}", $"must be a number from 0 to 1 (an L∞ radius in pixel units, e.g. 0.02), got {Eps}.");
+        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
+        if (Images.PerClass is { } k) Require.InRange(k, 1, 1000, $"{o}.{nameof(Images)}");
+        Require.InRange(Hardest, 0, 1000, $"{o}.{nameof(Hardest)}");
+        Pgd.Validated();
+        return this;
+    }
+
+    public BoundMethod BoundMethod => BoundMethods.Parse(Method);
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MnistLab.Attribution;
+using MnistLab.Common;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistLab.Analysis.Verification;
+
+/// <summary>VNN-COMP's answers: sat (a counterexample), unsat (proved), unknown, timeout.</summary>
+public enum VnnStatus { Sat, Unsat, Unknown, Timeout }
+
+/// <param name="X">For sat, the counterexample's inputs; <paramref name="Y"/> the model's outputs on them.</param>
+public sealed record VnnLibResult(VnnStatus Status, double[]? X, double[]? Y, double Seconds)
+{
+    /// <summary>VNN-COMP's result file: the status on the first line; for sat the assignment <c>((X_0 v) ... (Y_0 v) ...)</c>.</summary>
+    public string Text()
+    {
+        var sb = new StringBuilder(Status.ToString().ToLowerInvariant()).Append('\n');
+        if (Status != VnnStatus.Sat) return sb.ToString();
+        sb.Append('(');
+        for (int i = 0; i < X!.Length; i++) sb.Append(CultureInfo.InvariantCulture, $"(X_{i} {X[i]:R})\n");
+        for (int j = 0; j < Y!.Length; j++) sb.Append(CultureInfo.InvariantCulture, $"(Y_{j} {Y[j]:R})").Append(j + 1 < Y.Length ? "\n" : ")\n");
+        return sb.ToString();
+    }
+}
+
+public sealed record VnnLibOptions
+{
+    /// <summary><c>ibp</c>, <c>crown</c> or <c>alpha-crown</c>.</summary>
+    public string Method { get; init; } = "crown";
+    public PgdOptions Pgd { get; init; } = new();
+    public long Seed { get; init; }
+
+    /// <summary>Seconds after which the answer is timeout, checked between the attack of each disjunct and after the bounds.</summary>
+    public double Timeout { get; init; } = 300;
+
+    public VnnLibOptions Validated()
+    {
+        const string o = nameof(VnnLibOptions);
+        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
+        Require.Positive(Timeout, $"{o}.{nameof(Timeout)}");
+        Pgd.Validated();
+        return this;
+    }
+}
+
+/// <summary>
+/// A VNN-LIB property of a model: the attack first, on each unsafe disjunct (the smallest of its constraints' slacks
+/// maximised over the box); a candidate counts only when the model, run again on it, meets every constraint of the
+/// disjunct (sat). Otherwise the bounds: a disjunct is unreachable when one of its constraints' lower bounds of the
+/// violation is above 0 over the box; every disjunct unreachable is unsat, anything else unknown.
+/// </summary>
+public static class VnnLibCheck
+{
+    public static VnnLibResult Compute(Module<Tensor, Tensor> model, VnnLibProperty property, VnnLibOptions options)
+    {
+        options = options.Validated();
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var graph = BoundGraph.Of(model);
+        int n = property.Lower.Length;
+        var lower = tensor(property.Lower).view(1, n);
+        var upper = tensor(property.Upper).view(1, n);
+        var center = ((lower + upper) / 2).to_type(ScalarType.Float32);
+        long outputs;
+        using (no_grad()) outputs = ModelCalls.InEval(model, () => model.call(center)).numel();
+        if (outputs != property.Outputs)
+            throw new MnistLabException($"the property declares {property.Outputs} outputs Y_j and the model has {outputs}.");
+        graph.Layers.CheckReproduces(model, center);
+
+        using (var generator = Seeds.Generator(options.Seed, "verify/vnnlib-pgd"))
+            foreach (var disjunct in property.Unsafe)
+            {
+                var a = tensor(disjunct.SelectMany(c => c.Coefficients).ToArray(), [disjunct.Count, property.Outputs]);
+                var b = tensor(disjunct.Select(c => c.Bound).ToArray());
+                Tensor Slack(Tensor y) => (y.to_type(ScalarType.Float64).reshape(-1, property.Outputs).matmul(a.t()) - b).min(1).values;
+                var candidate = Pgd.Search(model, lower, upper, Slack, options.Pgd, generator);
+                if (candidate is not null && Recheck(model, candidate, lower, upper, Slack) is { } y)
+                    return new VnnLibResult(VnnStatus.Sat, [.. candidate.to_type(ScalarType.Float64).data<double>()], y, clock.Elapsed.TotalSeconds);
+                if (clock.Elapsed.TotalSeconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, clock.Elapsed.TotalSeconds);
+            }
+
+        // Each constraint c·Y ≥ b is unreachable when the lower bound of b − c·Y is above 0: one row −c per constraint.
+        var all = property.Unsafe.SelectMany(d => d).ToList();
+        var spec = tensor(all.SelectMany(c => c.Coefficients.Select(v => -v)).ToArray(), [all.Count, property.Outputs]);
+        var bounds = graph.LowerBounds(Interval.Box(lower.squeeze(0), upper.squeeze(0)), spec, BoundMethods.Parse(options.Method));
+        int row = 0;
+        bool proved = true;
+        foreach (var disjunct in property.Unsafe)
+        {
+            bool unreachable = false;
+            foreach (var c in disjunct) unreachable |= bounds[row++] + c.Bound > 0;
+            proved &= unreachable;
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (seconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, seconds);
+        return new VnnLibResult(proved ? VnnStatus.Unsat : VnnStatus.Unknown, null, null, seconds);
+    }
+
+    /// <summary>The model's outputs on <paramref name="x"/> when it lies in the box and they meet the disjunct; null otherwise.</summary>
+    static double[]? Recheck(Module<Tensor, Tensor> model, Tensor x, Tensor lower, Tensor upper, Func<Tensor, Tensor> slack)
+    {
+        using var scope = NewDisposeScope();
+        var x64 = x.to_type(ScalarType.Float64);
+        if (!((x64 >= lower) & (x64 <= upper)).all().item<bool>()) return null;
+        using var _ = no_grad();
+        var y = ModelCalls.InEval(model, () => model.call(x));
+        return slack(y).item<double>() >= 0 ? [.. y.to_type(ScalarType.Float64).flatten().data<double>()] : null;
+    }
+}
