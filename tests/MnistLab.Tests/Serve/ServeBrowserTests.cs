@@ -17,7 +17,7 @@ namespace MnistLab.Tests.Serve;
 /// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
 /// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
-/// test image by index and reads its concepts, shows a unit's top test images and reads one, and opens the model's
+/// test image by index and compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, and opens the model's
 /// mistakes and reads one. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
@@ -39,6 +39,10 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
             Assert.True(history.Epochs[^1].ValAcc > 0.9, $"the model reached only {history.Epochs[^1].ValAcc:P1}");
             Checkpoint.Write(Path.Combine(checkpoints, "mlp.ckpt"), null, new TrainingState("mlp", 1, 1, new TrainOptions(), history.Epochs.ToList()), model, null, new Dictionary<string, Generator>());
         }
+        // A second model to compare with: untrained, so its probabilities differ from the first's.
+        using (var g = Seeds.Generator(0, "serve-browser/untrained"))
+        using (var model = new Mlp(new MlpSpec(Hidden: 32), g))
+            Checkpoint.Write(Path.Combine(checkpoints, "untrained.ckpt"), null, new TrainingState("untrained", 1, 1, new TrainOptions(), new List<EpochMetrics>()), model, null, new Dictionary<string, Generator>());
         // The server in its own process, as a user runs it: nothing of this test's (or the browser driver's) runs beside it.
         using var server = ServeProcess.Start("--runs", dir.File("runs"));
         string origin = server.Address.GetLeftPart(UriPartial.Authority);
@@ -60,7 +64,7 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         page.Request += (_, e) => { if (!e.Request.Url.StartsWith(origin, StringComparison.Ordinal)) problems.Add($"request outside the server: {e.Request.Url}"); };
 
         await page.GoToAsync(server.Address.ToString(), WaitUntilNavigation.Load);
-        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 1");
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 2");
 
         // A 1: one stroke down the middle.
         await Draw(page, [(140, 40), (138, 140), (136, 240)]);
@@ -102,6 +106,17 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         var predicted = await (await client.PostAsJsonAsync("/api/predict", new { model = "runs/browser/mlp", image = image.GetProperty("image") })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
+
+        // A second model beside the first: its probabilities, as the API gives them for the same image, and its map.
+        await Change(page, "#compare", "runs/browser/untrained");
+        var untrained = await (await client.PostAsJsonAsync("/api/predict", new { model = "runs/browser/untrained", image = image.GetProperty("image") })).Content.ReadFromJsonAsync<JsonElement>();
+        var compared = await page.EvaluateExpressionAsync<double[]>("[...document.querySelectorAll('#probs tbody tr')].map(r => Number(r.dataset.compare))");
+        Assert.Equal(untrained.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()), compared, (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Equal(untrained.GetProperty("predicted").GetInt32().ToString(), await page.EvaluateExpressionAsync<string>("document.getElementById('predicted').dataset.compare"));
+        Assert.True(await Coloured(page, "compare-map") > 20, "the second model's map is blank");
+        await Screenshot(page, "serve-compare.png");
+        await Change(page, "#compare", "");
+        Assert.Equal(0, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#probs .bar.compare').length"));
 
         // Its concepts, as the library names them.
         Assert.Equal(["ring", "holes", "euler", "size", "thick", "slant", "width", "height", "stroke"],

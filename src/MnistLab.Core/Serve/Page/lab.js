@@ -1,8 +1,8 @@
 // The live lab's page: one image (drawn, a test image by index, one of a unit's top images or of the model's
 // mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
-// with units ablated and the image's concepts; a unit's top test images; the model's mistakes by true and predicted
-// class. Everything is computed by the server's JSON API (docs/SERVE.md); this script only draws. No library, nothing
-// fetched from elsewhere.
+// with units ablated and the image's concepts, with a second model's prediction and map beside them if one is chosen;
+// a unit's top test images; the model's mistakes by true and predicted class. Everything is computed by the server's
+// JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
 'use strict';
 
 const $ = id => document.getElementById(id);
@@ -23,6 +23,8 @@ function showError(e) {
 }
 
 const model = () => state.models.find(m => m.id === $('model').value);
+// The second model, shown beside the first for the same image (none by default).
+const compared = () => state.models.find(m => m.id === $('compare').value);
 
 // ---- drawing: white ink on black, as MNIST stores digits; read when the stroke ends ----
 const draw = $('draw');
@@ -135,17 +137,20 @@ function paintMap(canvas, map, image) {
   });
 }
 
-function showPrediction(before, after) {
+function showPrediction(before, after, other) {
   const body = $('probs').tBodies[0];
   body.textContent = '';
   for (let k = 0; k < before.probabilities.length; k++) {
     const row = body.insertRow();
     row.dataset.before = before.probabilities[k];
     if (after) row.dataset.after = after.probabilities[k];
+    if (other) row.dataset.compare = other.probabilities[k] ?? '';
     row.insertCell().textContent = k;
     const cell = row.insertCell();
     cell.className = 'bars';
-    for (const [p, kind] of [[before.probabilities[k], 'before'], ...(after ? [[after.probabilities[k], 'after']] : [])]) {
+    const series = [[before.probabilities[k], 'before'], ...(after ? [[after.probabilities[k], 'after']] : []),
+      ...(other && k < other.probabilities.length ? [[other.probabilities[k], 'compare']] : [])];
+    for (const [p, kind] of series) {
       const bar = document.createElement('div');
       bar.className = `bar ${kind}`;
       bar.style.width = `${(100 * p).toFixed(1)}%`;
@@ -153,7 +158,11 @@ function showPrediction(before, after) {
     }
     row.insertCell().textContent = (100 * before.probabilities[k]).toFixed(1) + '%' +
       (after ? ` → ${(100 * after.probabilities[k]).toFixed(1)}%` : '');
+    if (other) row.insertCell().textContent = k < other.probabilities.length ? (100 * other.probabilities[k]).toFixed(1) + '%' : '';
   }
+  $('compare-key').hidden = !other;
+  $('predicted').dataset.compare = other ? other.predicted : '';
+  if (other) $('compare-name').textContent = `${compared().id} predicts ${other.predicted}`;
   $('predicted').textContent = after ? `${before.predicted} → ${after.predicted}` : `${before.predicted}`;
   $('predicted').dataset.predicted = before.predicted;
   $('predicted').dataset.after = after ? after.predicted : '';
@@ -308,16 +317,22 @@ async function update() {
   const m = model().id, image = state.image, point = $('point').value;
   const target = $('target').value === '' ? null : Number($('target').value);
   const ablations = ablationList();
+  const other = compared(), method = $('method').value;
+  // The second model's map only for a method that applies to it (exact IG and LRP do not to every model).
+  const otherMethod = other && other.methods.includes(method) ? method : null;
   try {
-    const [explained, activations, ablated, concepts] = await Promise.all([
+    const [explained, activations, ablated, concepts, otherPrediction, otherExplained] = await Promise.all([
       api('/api/explain', { model: m, image, method: $('method').value, target }),
       api('/api/activations', { model: m, image, points: [point] }),
       ablations.length ? api('/api/ablate', { model: m, image, ablations }) : Promise.resolve(null),
       api('/api/concepts', { image }),
+      other ? api('/api/predict', { model: other.id, image }) : Promise.resolve(null),
+      otherMethod ? api('/api/explain', { model: other.id, image, method: otherMethod, target }) : Promise.resolve(null),
     ]);
     if (state.pending !== ticket) return; // a newer update started meanwhile; it draws instead
     showError(null);
-    showPrediction(activations.prediction, ablated && ablated.after);
+    showPrediction(activations.prediction, ablated && ablated.after, otherPrediction);
+    showComparedMap(other, otherExplained, image, method);
     paintMap($('map'), explained.map, image);
     $('completeness').textContent = `${explained.method} for class ${explained.target}` + (explained.completeness_error === null ? ''
       : `; completeness error ${Number(explained.completeness_error).toExponential(2)}`) + ` (${(1000 * explained.seconds).toFixed(0)} ms)`;
@@ -333,6 +348,21 @@ async function update() {
       document.body.dataset.updates = Number(document.body.dataset.updates) + 1;
     }
   }
+}
+
+function showComparedMap(other, explained, image, method) {
+  $('compare-map-box').hidden = !other;
+  if (!other) return;
+  if (!explained) {
+    $('compare-map-title').textContent = `${method} does not apply to ${other.id}.`;
+    $('compare-map').getContext('2d').clearRect(0, 0, 140, 140);
+    $('compare-completeness').textContent = '';
+    return;
+  }
+  $('compare-map-title').textContent = `${other.id}: ${explained.method} for class ${explained.target}`;
+  paintMap($('compare-map'), explained.map, image);
+  $('compare-completeness').textContent = explained.completeness_error === null ? ''
+    : `completeness error ${Number(explained.completeness_error).toExponential(2)}`;
 }
 
 function chooseModel() {
@@ -369,13 +399,14 @@ async function start() {
   $('clear').addEventListener('click', () => { clearDrawing(); readDrawing(); });
   $('load-test').addEventListener('click', loadTest);
   $('model').addEventListener('change', chooseModel);
+  $('compare').addEventListener('change', update);
   for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
   $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
   $('open-mistakes').addEventListener('click', openMistakes);
   try {
     const answer = await api('/api/models');
     state.models = answer.models;
-    for (const m of state.models) $('model').add(new Option(m.id, m.id));
+    for (const m of state.models) { $('model').add(new Option(m.id, m.id)); $('compare').add(new Option(m.id, m.id)); }
     $('status').textContent = state.models.length ? '' : 'no models: start the server with --runs DIR or --models DIR';
     document.body.dataset.state = 'ready';
     chooseModel();
