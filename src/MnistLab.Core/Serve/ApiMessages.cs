@@ -16,6 +16,13 @@ public sealed record AblateRequest(string? Model, float[]? Image, Ablation[]? Ab
 
 public sealed record DigitizeRequest(float[]? Drawing);
 
+/// <param name="Png">The PNG file's bytes as base64 (a data URL is taken too).</param>
+public sealed record PngRequest(string? Png);
+
+/// <param name="Inverted">True when the PNG's border was bright (dark ink on light) and its levels were inverted.</param>
+/// <param name="Fitted">True when the PNG was not 28x28 and was made 28x28 the way MNIST's digits were.</param>
+public sealed record PngAnswer(float[] Image, int Width, int Height, bool Inverted, bool Fitted);
+
 public sealed record Prediction(float[] Logits, float[] Probabilities, int Predicted);
 
 /// <param name="CompletenessError">Sum of the map minus what the method promises it sums to; null for a method that promises nothing.</param>

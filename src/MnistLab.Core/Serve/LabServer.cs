@@ -111,6 +111,7 @@ public sealed class LabServer : IAsyncDisposable
                 throw new BadRequestException($"'drawing' must be {ImageInput.CanvasSide * ImageInput.CanvasSide:N0} numbers (280x280, row by row), got {r.Drawing?.Length ?? 0:N0}.");
             return new ImageAnswer(ImageInput.Pixels(r.Drawing, "drawing"));
         }));
+        app.MapPost("/api/png", context => Answer<PngRequest>(context, r => PngInput.Read(r.Png)));
         app.MapPost("/api/predict", context => Answer<PredictRequest>(context, r =>
             LabQueries.Predict(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image))));
         app.MapPost("/api/explain", context => Answer<ExplainRequest>(context, r =>
@@ -140,7 +141,7 @@ public sealed class LabServer : IAsyncDisposable
             return Answer(context, () => throw new NotFoundException(
                 $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
                 "GET /api/units/{model}/{point}/{unit}, GET /api/mistakes/{model}, " +
-                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize (see docs/SERVE.md)."));
+                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize, /api/png (see docs/SERVE.md)."));
         });
     }
 

@@ -17,7 +17,7 @@ namespace MnistLab.Tests.Serve;
 /// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
 /// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
-/// test image by index and compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, and opens the model's
+/// test image by index, uploads it as a PNG, compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, and opens the model's
 /// mistakes and reads one. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
@@ -105,6 +105,20 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         var image = await client.GetFromJsonAsync<JsonElement>("/api/images/test/3");
         var predicted = await (await client.PostAsJsonAsync("/api/predict", new { model = "runs/browser/mlp", image = image.GetProperty("image") })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
+
+        // The same test image as a PNG, dark ink on light, uploaded: inverted back, read as pixels, the same class.
+        string pngFile = dir.File("three.png");
+        var pixels = image.GetProperty("image").EnumerateArray().Select(v => (byte)(255 - Math.Round(255 * v.GetDouble()))).ToArray();
+        using (var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(28, 28, SkiaSharp.SKColorType.Gray8)))
+        {
+            System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+            using var png = SkiaSharp.SKImage.FromBitmap(bitmap);
+            using var encoded = png.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(pngFile, encoded.ToArray());
+        }
+        await Updated(page, async () => { await (await page.QuerySelectorAsync("#png")).UploadFileAsync(pngFile); return 0; });
+        Assert.Equal("three.png: 28x28, inverted (dark ink on light)", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
 
         // A second model beside the first: its probabilities, as the API gives them for the same image, and its map.

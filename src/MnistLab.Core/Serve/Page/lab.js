@@ -1,5 +1,5 @@
-// The live lab's page: one image (drawn, a test image by index, one of a unit's top images or of the model's
-// mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
+// The live lab's page: one image (drawn, a test image by index, an uploaded PNG, one of a unit's top images or of the
+// model's mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
 // with units ablated and the image's concepts, with a second model's prediction and map beside them if one is chosen;
 // a unit's top test images; the model's mistakes by true and predicted class. Everything is computed by the server's
 // JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
@@ -98,6 +98,25 @@ async function loadTest() {
     clearDrawing();
     setImage(answer.image, answer.label);
   } catch (e) { showError(e); }
+}
+
+// An uploaded PNG: the server decodes it (28x28 as pixels, any other size as a drawing) and says what it did.
+function uploadPng() {
+  const file = $('png').files[0];
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = async () => {
+    try {
+      const answer = await api('/api/png', { png: reader.result });
+      clearDrawing();
+      setImage(answer.image, null);
+      $('label').textContent = `${file.name}: ${answer.width}x${answer.height}` + (answer.fitted ? ', fitted to 28x28 as a drawing' : '') +
+        (answer.inverted ? ', inverted (dark ink on light)' : '');
+    } catch (e) { showError(e); }
+    $('png').value = '';
+  };
+  reader.onerror = () => showError(reader.error);
+  reader.readAsDataURL(file);
 }
 
 function setImage(image, label) {
@@ -398,6 +417,7 @@ async function start() {
   clearDrawing();
   $('clear').addEventListener('click', () => { clearDrawing(); readDrawing(); });
   $('load-test').addEventListener('click', loadTest);
+  $('png').addEventListener('change', uploadPng);
   $('model').addEventListener('change', chooseModel);
   $('compare').addEventListener('change', update);
   for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
