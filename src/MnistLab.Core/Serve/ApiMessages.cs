@@ -62,3 +62,8 @@ public sealed record MistakesAnswer(int Tested, int Wrong, int[][] Confusion, IR
 public sealed record ConceptValue(string Name, double Value, string Description);
 
 public sealed record ConceptsAnswer(IReadOnlyList<ConceptValue> Concepts);
+
+/// <param name="Explained">The share of the point's total variance over the test images on each of the two components.</param>
+/// <param name="X">Each test image's coordinate on the first component, in test-set order; <paramref name="Y"/> on the second.</param>
+/// <param name="Seconds">How long this request took on the server (the first for a point computes it; later ones read it back).</param>
+public sealed record ProjectionAnswer(string Point, double[] Explained, float[] X, float[] Y, int[] Labels, int[] Predicted, double Seconds);

@@ -129,6 +129,13 @@ public sealed class LabServer : IAsyncDisposable
                 ? throw new NotFoundException("ask for GET /api/units/{model}/{point}/{unit}.")
                 : TestSetQueries.Unit(_catalogue.Get(string.Join('/', parts[..^2])), parts[^2], parts[^1], _mnist?.Test));
         });
+        app.MapGet("/api/projection/{**rest}", context =>
+        {
+            var parts = Segments(context, "/api/projection/");
+            return Answer(context, () => parts.Length < 2
+                ? throw new NotFoundException("ask for GET /api/projection/{model}/{point}.")
+                : TestSetQueries.Projection(_catalogue.Get(string.Join('/', parts[..^1])), parts[^1], _mnist?.Test));
+        });
         app.MapGet("/api/mistakes/{**rest}", context =>
         {
             string model = string.Join('/', Segments(context, "/api/mistakes/"));
@@ -140,7 +147,7 @@ public sealed class LabServer : IAsyncDisposable
             string request = $"{context.Request.Method} {context.Request.Path}";
             return Answer(context, () => throw new NotFoundException(
                 $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
-                "GET /api/units/{model}/{point}/{unit}, GET /api/mistakes/{model}, " +
+                "GET /api/units/{model}/{point}/{unit}, GET /api/projection/{model}/{point}, GET /api/mistakes/{model}, " +
                 "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize, /api/png (see docs/SERVE.md)."));
         });
     }

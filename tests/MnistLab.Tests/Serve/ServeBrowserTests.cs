@@ -17,8 +17,8 @@ namespace MnistLab.Tests.Serve;
 /// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
 /// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
-/// test image by index, uploads it as a PNG, compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, and opens the model's
-/// mistakes and reads one. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
+/// test image by index, uploads it as a PNG, compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, opens the model's
+/// mistakes and reads one, and opens the projector and reads the image of the point it clicks. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
 public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
@@ -166,6 +166,29 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         Assert.Equal($"true class: {cell[0]}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(cell[1].ToString(), await Shown(page));
 
+        // The projector: relu1's PCA drawn; a click on the point drawn furthest right reads that test image.
+        await page.SelectAsync("#projector-point", "relu1");
+        await page.ClickAsync("#open-projector");
+        await page.WaitForFunctionAsync("() => document.getElementById('projector-panel').dataset.point === 'relu1' && document.getElementById('projector-panel').dataset.state === 'ready'",
+            new WaitForFunctionOptions { Timeout = 60_000 });
+        Assert.True(await Coloured(page, "projector") > 1000, "the projector drew no points");
+        output.WriteLine(await page.EvaluateExpressionAsync<string>("document.getElementById('projector-summary').textContent"));
+        var again = await client.GetFromJsonAsync<JsonElement>("/api/projection/runs%2Fbrowser%2Fmlp/relu1");
+        output.WriteLine($"asked again: {again.GetProperty("seconds").GetDouble():F4} s");
+        var chosen = await page.EvaluateExpressionAsync<double[]>(
+            "(() => { const p = state.projection; let i = 0; for (let j = 0; j < p.px.length; j++) if (p.px[j] > p.px[i]) i = j; return [i, p.px[i], p.py[i]]; })()");
+        // Points drawn on the same pixel as the chosen one: the click may read any of them.
+        var same = await page.EvaluateExpressionAsync<int[]>(
+            $"[...state.projection.px.keys()].filter(j => Math.hypot(state.projection.px[j] - {chosen[1]}, state.projection.py[j] - {chosen[2]}) < 0.5)");
+        var box = await (await page.QuerySelectorAsync("#projector")).BoundingBoxAsync();
+        await page.Mouse.MoveAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]);
+        Assert.StartsWith("test image ", await page.EvaluateExpressionAsync<string>("document.getElementById('projector-hover').textContent"));
+        await Screenshot(page, "serve-projector.png");
+        await Updated(page, async () => { await page.Mouse.ClickAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]); return 0; });
+        int read = int.Parse(await page.EvaluateExpressionAsync<string>("document.getElementById('test-index').value"));
+        Assert.Contains(read, same);
+        int label = await page.EvaluateExpressionAsync<int>($"state.projection.answer.labels[{read}]");
+        Assert.Equal($"true class: {label}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Empty(problems);
         Assert.Equal(0, server.Stop());
     }

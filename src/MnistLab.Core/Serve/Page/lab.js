@@ -1,12 +1,13 @@
-// The live lab's page: one image (drawn, a test image by index, an uploaded PNG, one of a unit's top images or of the
-// model's mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
-// with units ablated and the image's concepts, with a second model's prediction and map beside them if one is chosen;
-// a unit's top test images; the model's mistakes by true and predicted class. Everything is computed by the server's
-// JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
+// The live lab's page: one image (drawn, a test image by index, an uploaded PNG, one of a unit's top images, of the
+// model's mistakes or of the projector), and for it the chosen model's prediction, an attribution map, the activations
+// at a point, the prediction with units ablated and the image's concepts, with a second model's prediction and map
+// beside them if one is chosen; a unit's top test images; the model's mistakes by true and predicted class; the test
+// images on a point's first two principal components. Everything is computed by the server's JSON API
+// (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
 'use strict';
 
 const $ = id => document.getElementById(id);
-const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null };
+const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null, projection: null };
 
 async function api(path, body) {
   const response = await fetch(path, body === undefined ? {} : {
@@ -314,6 +315,70 @@ async function showMistakes(cell, label, predicted) {
   panel.dataset.state = 'ready';
 }
 
+// ---- the projector: the test images on a point's first two principal components (computed by the server once) ----
+const classColours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+async function openProjector() {
+  const panel = $('projector-panel');
+  panel.dataset.state = 'busy';
+  const point = $('projector-point').value;
+  $('projector-summary').textContent = `projecting the test images at ${point}…`;
+  try {
+    const answer = await api(`/api/projection/${modelPath()}/${encodeURIComponent(point)}`);
+    const canvas = $('projector'), margin = 8;
+    const span = values => { let lo = Infinity, hi = -Infinity; for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); } return [lo, Math.max(hi - lo, 1e-12)]; };
+    const [x0, dx] = span(answer.x), [y0, dy] = span(answer.y);
+    const px = answer.x.map(v => margin + (v - x0) / dx * (canvas.width - 2 * margin));
+    const py = answer.y.map(v => canvas.height - margin - (v - y0) / dy * (canvas.height - 2 * margin));
+    state.projection = { model: model().id, answer, px, py };
+    $('projector-summary').textContent = `${answer.x.length.toLocaleString('en')} test images at ${answer.point} on its first two principal ` +
+      `components (${(100 * answer.explained[0]).toFixed(1)}% and ${(100 * answer.explained[1]).toFixed(1)}% of the variance; ` +
+      `${answer.seconds.toFixed(2)} s on the server).`;
+    panel.dataset.point = answer.point;
+    drawProjection();
+    showError(null);
+  } catch (e) { showError(e); $('projector-summary').textContent = ''; }
+  panel.dataset.state = 'ready';
+}
+
+function drawProjection() {
+  const p = state.projection;
+  if (!p) return;
+  const canvas = $('projector'), c = canvas.getContext('2d'), by = $('projector-colour').value, { labels, predicted } = p.answer;
+  c.clearRect(0, 0, canvas.width, canvas.height);
+  const colour = i => by === 'label' ? classColours[labels[i] % 10] : by === 'predicted' ? classColours[predicted[i] % 10]
+    : labels[i] === predicted[i] ? '#73d216' : '#cc0000';
+  // Wrong ones last when colouring by correctness, so the few are not hidden under the many.
+  const order = [...labels.keys()];
+  if (by === 'correct') order.sort((a, b) => (labels[a] !== predicted[a]) - (labels[b] !== predicted[b]));
+  for (const i of order) { c.fillStyle = colour(i); c.fillRect(p.px[i] - 1.5, p.py[i] - 1.5, 3, 3); }
+  const legend = $('projector-legend');
+  legend.textContent = '';
+  const entries = by === 'correct' ? [['#73d216', 'right'], ['#cc0000', 'wrong']] : classColours.map((k, i) => [k, String(i)]);
+  for (const [k, text] of entries) {
+    const item = document.createElement('span'), swatch = document.createElement('i');
+    swatch.style.background = k;
+    item.append(swatch, text);
+    legend.appendChild(item);
+  }
+}
+
+/** The test image drawn nearest the mouse, if one lies within a few pixels of it. */
+function projectedAt(e) {
+  const p = state.projection;
+  if (!p) return null;
+  const canvas = $('projector'), r = canvas.getBoundingClientRect();
+  // Inside the border: the drawing's pixels start at the canvas's content box.
+  const x = (e.clientX - r.left - canvas.clientLeft) * canvas.width / canvas.clientWidth;
+  const y = (e.clientY - r.top - canvas.clientTop) * canvas.height / canvas.clientHeight;
+  let best = null, distance = 36;
+  for (let i = 0; i < p.px.length; i++) {
+    const d = (p.px[i] - x) ** 2 + (p.py[i] - y) ** 2;
+    if (d < distance) { distance = d; best = i; }
+  }
+  return best;
+}
+
 function showConcepts(answer) {
   const body = $('concepts').tBodies[0];
   body.textContent = '';
@@ -410,6 +475,11 @@ function chooseModel() {
   $('confusion').tBodies[0].textContent = '';
   $('mistakes').textContent = '';
   $('mistakes-summary').textContent = '';
+  fill($('projector-point'), m.points.map(p => p.name), $('point').value);
+  state.projection = null;
+  $('projector').getContext('2d').clearRect(0, 0, $('projector').width, $('projector').height);
+  $('projector-summary').textContent = '';
+  $('projector-legend').textContent = '';
   update();
 }
 
@@ -423,6 +493,19 @@ async function start() {
   for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
   $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
   $('open-mistakes').addEventListener('click', openMistakes);
+  $('open-projector').addEventListener('click', openProjector);
+  $('projector-point').addEventListener('change', () => { if (state.projection) openProjector(); });
+  $('projector-colour').addEventListener('change', drawProjection);
+  $('projector').addEventListener('mousemove', e => {
+    const i = projectedAt(e), a = state.projection && state.projection.answer;
+    $('projector-hover').textContent = i === null ? '' : `test image ${i}: class ${a.labels[i]}, predicted ${a.predicted[i]}`;
+    $('projector-digit').hidden = i === null;
+    if (i !== null && state.hovered !== i) {
+      state.hovered = i;
+      testImage(i).then(t => { if (state.hovered === i) paintGrey($('projector-digit'), t.image); }).catch(showError);
+    }
+  });
+  $('projector').addEventListener('click', e => { const i = projectedAt(e); if (i !== null) showTest(i); });
   try {
     const answer = await api('/api/models');
     state.models = answer.models;
