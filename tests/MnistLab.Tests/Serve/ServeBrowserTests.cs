@@ -18,7 +18,7 @@ namespace MnistLab.Tests.Serve;
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
 /// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
 /// test image by index, uploads it as a PNG, compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, opens the model's
-/// mistakes and reads one, and opens the projector and reads the image of the point it clicks. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
+/// mistakes and reads one, opens the projector and reads the image of the point it clicks, and opens a run's report from its link. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
 public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
@@ -43,6 +43,17 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         using (var g = Seeds.Generator(0, "serve-browser/untrained"))
         using (var model = new Mlp(new MlpSpec(Hidden: 32), g))
             Checkpoint.Write(Path.Combine(checkpoints, "untrained.ckpt"), null, new TrainingState("untrained", 1, 1, new TrainOptions(), new List<EpochMetrics>()), model, null, new Dictionary<string, Generator>());
+        // A report in the run folder, with a figure it links to relatively.
+        string reportFolder = Path.Combine(dir.File("runs"), "browser", "demo");
+        Directory.CreateDirectory(reportFolder);
+        File.WriteAllText(Path.Combine(reportFolder, "report.html"), MnistLab.Reports.HtmlPage.FromMarkdown("# A demo report\n\n![a red square](figure.png)\n"));
+        using (var square = new SkiaSharp.SKBitmap(20, 20))
+        {
+            square.Erase(SkiaSharp.SKColors.Red);
+            using var squareImage = SkiaSharp.SKImage.FromBitmap(square);
+            using var squarePng = squareImage.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(reportFolder, "figure.png"), squarePng.ToArray());
+        }
         // The server in its own process, as a user runs it: nothing of this test's (or the browser driver's) runs beside it.
         using var server = ServeProcess.Start("--runs", dir.File("runs"));
         string origin = server.Address.GetLeftPart(UriPartial.Authority);
@@ -189,6 +200,16 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         Assert.Contains(read, same);
         int label = await page.EvaluateExpressionAsync<int>($"state.projection.answer.labels[{read}]");
         Assert.Equal($"true class: {label}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        // The run's report, from the page's link: served as written, its figure loaded from beside it.
+        string href = await page.EvaluateExpressionAsync<string>("[...document.querySelectorAll('#runs a')].find(a => a.textContent === 'browser/demo').href");
+        Assert.Equal($"{origin}/runs/runs/browser/demo/report.html", href);
+        await using (var report = await browser.NewPageAsync())
+        {
+            await report.GoToAsync(href, WaitUntilNavigation.Load);
+            Assert.Equal("A demo report", await report.EvaluateExpressionAsync<string>("document.querySelector('h1').textContent"));
+            Assert.Equal(20, await report.EvaluateExpressionAsync<int>("document.querySelector('img').naturalWidth"));
+        }
+
         Assert.Empty(problems);
         Assert.Equal(0, server.Stop());
     }

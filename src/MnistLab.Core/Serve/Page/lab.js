@@ -2,8 +2,8 @@
 // model's mistakes or of the projector), and for it the chosen model's prediction, an attribution map, the activations
 // at a point, the prediction with units ablated and the image's concepts, with a second model's prediction and map
 // beside them if one is chosen; a unit's top test images; the model's mistakes by true and predicted class; the test
-// images on a point's first two principal components. Everything is computed by the server's JSON API
-// (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
+// images on a point's first two principal components; links to the run folders' reports. Everything is computed by
+// the server's JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
 'use strict';
 
 const $ = id => document.getElementById(id);
@@ -483,6 +483,27 @@ function chooseModel() {
   update();
 }
 
+// ---- the run folders' index and reports, linked as the server lists them ----
+async function showRuns() {
+  const list = $('runs');
+  list.textContent = '';
+  const link = (url, text) => {
+    const a = document.createElement('a');
+    a.href = url; a.textContent = text; a.target = '_blank'; a.rel = 'noopener';
+    return a;
+  };
+  const answer = await api('/api/runs');
+  for (const run of answer.runs) {
+    const item = document.createElement('li');
+    item.dataset.run = run.id;
+    item.append(run.index ? link(run.index, `${run.id}: index`) : `${run.id}:`);
+    for (const r of run.reports) item.append(' · ', link(r.url, r.name));
+    if (!run.index && !run.reports.length) item.append(' no reports yet');
+    list.appendChild(item);
+  }
+  if (!answer.runs.length) list.textContent = 'no run folders (start the server with --runs DIR).';
+}
+
 async function start() {
   clearDrawing();
   $('clear').addEventListener('click', () => { clearDrawing(); readDrawing(); });
@@ -511,6 +532,7 @@ async function start() {
     state.models = answer.models;
     for (const m of state.models) { $('model').add(new Option(m.id, m.id)); $('compare').add(new Option(m.id, m.id)); }
     $('status').textContent = state.models.length ? '' : 'no models: start the server with --runs DIR or --models DIR';
+    await showRuns();
     document.body.dataset.state = 'ready';
     chooseModel();
   } catch (e) { showError(e); }
