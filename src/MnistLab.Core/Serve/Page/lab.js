@@ -497,7 +497,7 @@ async function showRuns() {
     const item = document.createElement('li');
     item.dataset.run = run.id;
     item.append(run.index ? link(run.index, `${run.id}: index`) : `${run.id}:`);
-    for (const r of run.reports) item.append(' · ', link(r.url, r.name));
+    run.reports.forEach((r, k) => item.append(k || run.index ? ' · ' : ' ', link(r.url, r.name)));
     if (!run.index && !run.reports.length) item.append(' no reports yet');
     list.appendChild(item);
   }
