@@ -16,6 +16,13 @@ public sealed record AblateRequest(string? Model, float[]? Image, Ablation[]? Ab
 
 public sealed record DigitizeRequest(float[]? Drawing);
 
+/// <param name="Png">The PNG file's bytes as base64 (a data URL is taken too).</param>
+public sealed record PngRequest(string? Png);
+
+/// <param name="Inverted">True when the PNG's border was bright (dark ink on light) and its levels were inverted.</param>
+/// <param name="Fitted">True when the PNG was not 28x28 and was made 28x28 the way MNIST's digits were.</param>
+public sealed record PngAnswer(float[] Image, int Width, int Height, bool Inverted, bool Fitted);
+
 public sealed record Prediction(float[] Logits, float[] Probabilities, int Predicted);
 
 /// <param name="CompletenessError">Sum of the map minus what the method promises it sums to; null for a method that promises nothing.</param>
@@ -55,3 +62,8 @@ public sealed record MistakesAnswer(int Tested, int Wrong, int[][] Confusion, IR
 public sealed record ConceptValue(string Name, double Value, string Description);
 
 public sealed record ConceptsAnswer(IReadOnlyList<ConceptValue> Concepts);
+
+/// <param name="Explained">The share of the point's total variance over the test images on each of the two components.</param>
+/// <param name="X">Each test image's coordinate on the first component, in test-set order; <paramref name="Y"/> on the second.</param>
+/// <param name="Seconds">How long this request took on the server (the first for a point computes it; later ones read it back).</param>
+public sealed record ProjectionAnswer(string Point, double[] Explained, float[] X, float[] Y, int[] Labels, int[] Predicted, double Seconds);

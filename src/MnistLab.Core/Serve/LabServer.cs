@@ -34,9 +34,10 @@ public sealed class LabServer : IAsyncDisposable
     readonly Mnist? _mnist;
     readonly Action<string> _log;
     readonly long _maxRequestBytes;
+    readonly RunFolders _runs;
 
-    LabServer(WebApplication app, TorchWorker worker, ModelCatalogue catalogue, Mnist? mnist, Action<string> log, long maxRequestBytes)
-        => (_app, _worker, _catalogue, _mnist, _log, _maxRequestBytes) = (app, worker, catalogue, mnist, log, maxRequestBytes);
+    LabServer(WebApplication app, TorchWorker worker, ModelCatalogue catalogue, Mnist? mnist, Action<string> log, long maxRequestBytes, RunFolders runs)
+        => (_app, _worker, _catalogue, _mnist, _log, _maxRequestBytes, _runs) = (app, worker, catalogue, mnist, log, maxRequestBytes, runs);
 
     /// <summary>The address the server listens on (with the port Kestrel chose when the options asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -69,7 +70,7 @@ public sealed class LabServer : IAsyncDisposable
             builder.Services.AddRoutingCore();
             builder.Logging.ClearProviders();
             var app = builder.Build();
-            var server = new LabServer(app, worker, catalogue, mnist, log, options.MaxRequestBytes);
+            var server = new LabServer(app, worker, catalogue, mnist, log, options.MaxRequestBytes, new RunFolders(options.Runs));
             server.Map(app);
             try { await app.StartAsync(); }
             catch (IOException e) { throw new MnistLabException($"cannot listen on {options.Host}:{options.Port}: {e.Message}"); }
@@ -100,6 +101,8 @@ public sealed class LabServer : IAsyncDisposable
 
         app.MapGet("/api/models", context => Answer(context, () => new ModelsAnswer(_catalogue.Models.Select(m => m.Description).ToList(), _catalogue.Skipped)));
         app.MapGet("/api/status", context => Answer(context, Status));
+        app.MapGet("/api/runs", context => Answer(context, _runs.List));
+        app.MapGet("/runs/{run}/{**path}", ServeRunFile);
         app.MapGet("/api/images/{split}/{index}", context =>
         {
             string split = (string)context.GetRouteValue("split")!, index = (string)context.GetRouteValue("index")!;
@@ -111,6 +114,7 @@ public sealed class LabServer : IAsyncDisposable
                 throw new BadRequestException($"'drawing' must be {ImageInput.CanvasSide * ImageInput.CanvasSide:N0} numbers (280x280, row by row), got {r.Drawing?.Length ?? 0:N0}.");
             return new ImageAnswer(ImageInput.Pixels(r.Drawing, "drawing"));
         }));
+        app.MapPost("/api/png", context => Answer<PngRequest>(context, r => PngInput.Read(r.Png)));
         app.MapPost("/api/predict", context => Answer<PredictRequest>(context, r =>
             LabQueries.Predict(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image))));
         app.MapPost("/api/explain", context => Answer<ExplainRequest>(context, r =>
@@ -128,6 +132,13 @@ public sealed class LabServer : IAsyncDisposable
                 ? throw new NotFoundException("ask for GET /api/units/{model}/{point}/{unit}.")
                 : TestSetQueries.Unit(_catalogue.Get(string.Join('/', parts[..^2])), parts[^2], parts[^1], _mnist?.Test));
         });
+        app.MapGet("/api/projection/{**rest}", context =>
+        {
+            var parts = Segments(context, "/api/projection/");
+            return Answer(context, () => parts.Length < 2
+                ? throw new NotFoundException("ask for GET /api/projection/{model}/{point}.")
+                : TestSetQueries.Projection(_catalogue.Get(string.Join('/', parts[..^1])), parts[^1], _mnist?.Test));
+        });
         app.MapGet("/api/mistakes/{**rest}", context =>
         {
             string model = string.Join('/', Segments(context, "/api/mistakes/"));
@@ -139,9 +150,34 @@ public sealed class LabServer : IAsyncDisposable
             string request = $"{context.Request.Method} {context.Request.Path}";
             return Answer(context, () => throw new NotFoundException(
                 $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
-                "GET /api/units/{model}/{point}/{unit}, GET /api/mistakes/{model}, " +
-                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize (see docs/SERVE.md)."));
+                "GET /api/runs, GET /api/units/{model}/{point}/{unit}, GET /api/projection/{model}/{point}, GET /api/mistakes/{model}, " +
+                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize, /api/png (see docs/SERVE.md)."));
         });
+    }
+
+    /// <summary>
+    /// A file of a run folder, as it was written (a report's relative links to its figures and the index's to the reports
+    /// work as they do on disk). Found by the run's id and the file's path as keys into <see cref="RunFolders"/>' listing.
+    /// </summary>
+    async Task ServeRunFile(HttpContext context)
+    {
+        string run = (string)context.GetRouteValue("run")!, path = (string?)context.GetRouteValue("path") ?? "";
+        try
+        {
+            string file = _runs.Find(run, path);
+            // A report's page carries its style sheet inline; it still loads nothing from elsewhere.
+            context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
+            context.Response.ContentType = RunFolders.Types[Path.GetExtension(file)];
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.SendFileAsync(file, context.RequestAborted);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is NotFoundException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Not listed, or removed between the listing and the read.
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(e is NotFoundException ? e.Message : $"run '{run}' has no report file '{path}' any more.");
+        }
     }
 
     /// <summary>The path's segments after <paramref name="prefix"/>, each unescaped (a %2F inside a segment stays escaped in the path).</summary>

@@ -22,13 +22,14 @@ public sealed record ModelDescription(
 /// <summary>
 /// One model of a running server: the <see cref="LoadedModel"/> every analysis reads, its description, and what it
 /// computes over the test images on first use and keeps: each point's mean activation (mean ablation), each point's
-/// top-activating images per unit, and its predictions (its mistakes). Not thread-safe: the server calls it from its
+/// top-activating images per unit and projection on its principal components, and its predictions (its mistakes). Not thread-safe: the server calls it from its
 /// one libtorch thread (<see cref="TorchWorker"/>).
 /// </summary>
 public sealed class ServedModel : IDisposable
 {
     readonly Dictionary<string, Tensor> _means = [];
     readonly Dictionary<string, UnitTopImages> _top = [];
+    readonly Dictionary<string, TestSetProjection> _projections = [];
     long[]? _testPredictions;
 
     internal ServedModel(LoadedModel loaded, ModelDescription description) => (Loaded, Description) = (loaded, description);
@@ -75,6 +76,13 @@ public sealed class ServedModel : IDisposable
     {
         if (!_top.TryGetValue(point, out var top)) _top[point] = top = UnitTopImages.Compute(Loaded, point, images, TestSetQueries.TopCount);
         return top;
+    }
+
+    /// <summary>The test images' activations at <paramref name="point"/> on their first two principal components, computed on first use and kept.</summary>
+    public TestSetProjection ProjectionAt(string point, Tensor images)
+    {
+        if (!_projections.TryGetValue(point, out var projection)) _projections[point] = projection = TestSetProjection.Compute(Loaded, point, images);
+        return projection;
     }
 
     /// <summary>The class the model predicts for each of <paramref name="images"/>, computed once and kept.</summary>

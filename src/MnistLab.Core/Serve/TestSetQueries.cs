@@ -6,7 +6,7 @@ namespace MnistLab.Serve;
 
 /// <summary>
 /// What the API computes over the MNIST test set rather than for one image: a unit's top-activating test images with
-/// its mean attribution map over them, and the model's mistakes. Each is computed once per model (and point) and kept
+/// its mean attribution map over them, the test images on a point's principal components, and the model's mistakes. Each is computed once per model (and point) and kept
 /// on the <see cref="ServedModel"/>; the calls are made on the server's one libtorch thread.
 /// </summary>
 public static class TestSetQueries
@@ -54,6 +54,21 @@ public static class TestSetQueries
                 mistakes.Add(new Mistake(i, (int)labels[i], (int)guesses[i]));
         }
         return new MistakesAnswer(labels.Length, confusion.Sum(r => r.Sum()), confusion, mistakes);
+    }
+
+    /// <summary>
+    /// The test images at <paramref name="point"/> on its first two principal components, with each image's label and the
+    /// model's prediction for it (to colour the points by class, by prediction or by correctness).
+    /// </summary>
+    public static ProjectionAnswer Projection(ServedModel model, string point, LabeledImages? test)
+    {
+        model.Point(point);
+        var set = Require(test, "the projection");
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var projection = model.ProjectionAt(point, set.Images);
+        var predicted = model.PredictionsOn(set.Images);
+        return new ProjectionAnswer(point, projection.Explained, projection.X, projection.Y, set.LabelArray().Select(l => (int)l).ToArray(),
+            predicted.Select(p => (int)p).ToArray(), stopwatch.Elapsed.TotalSeconds);
     }
 
     /// <summary>The built-in concepts of one image (all but its class, which an image alone does not give).</summary>

@@ -17,8 +17,8 @@ namespace MnistLab.Tests.Serve;
 /// at the system's browser; nothing downloaded). A model trained here for one epoch on the real MNIST is served; the test
 /// draws a 1 and a 0 with the mouse and reads the predicted class the page shows, checks that the attribution map is
 /// drawn for two methods, ablates the unit the page lists as most active and sees the probabilities move, loads a
-/// test image by index and reads its concepts, shows a unit's top test images and reads one, and opens the model's
-/// mistakes and reads one. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
+/// test image by index, uploads it as a PNG, compares it with a second, untrained model's probabilities and map, reads its concepts, shows a unit's top test images and reads one, opens the model's
+/// mistakes and reads one, opens the projector and reads the image of the point it clicks, and opens a run's report from its link. Screenshots go to screenshots/ beside the test assembly. Without Chromium it is skipped, and says so.
 /// </summary>
 [Collection(RealMnistCollection.Name)]
 public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
@@ -38,6 +38,21 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
             var history = Trainer.Train(model, mnist.Data.Train, mnist.Data.Test, LossKind.CrossEntropy, new TrainOptions { Epochs = 1, BatchSize = 128 }, name: "mlp");
             Assert.True(history.Epochs[^1].ValAcc > 0.9, $"the model reached only {history.Epochs[^1].ValAcc:P1}");
             Checkpoint.Write(Path.Combine(checkpoints, "mlp.ckpt"), null, new TrainingState("mlp", 1, 1, new TrainOptions(), history.Epochs.ToList()), model, null, new Dictionary<string, Generator>());
+        }
+        // A second model to compare with: untrained, so its probabilities differ from the first's.
+        using (var g = Seeds.Generator(0, "serve-browser/untrained"))
+        using (var model = new Mlp(new MlpSpec(Hidden: 32), g))
+            Checkpoint.Write(Path.Combine(checkpoints, "untrained.ckpt"), null, new TrainingState("untrained", 1, 1, new TrainOptions(), new List<EpochMetrics>()), model, null, new Dictionary<string, Generator>());
+        // A report in the run folder, with a figure it links to relatively.
+        string reportFolder = Path.Combine(dir.File("runs"), "browser", "demo");
+        Directory.CreateDirectory(reportFolder);
+        File.WriteAllText(Path.Combine(reportFolder, "report.html"), MnistLab.Reports.HtmlPage.FromMarkdown("# A demo report\n\n![a red square](figure.png)\n"));
+        using (var square = new SkiaSharp.SKBitmap(20, 20))
+        {
+            square.Erase(SkiaSharp.SKColors.Red);
+            using var squareImage = SkiaSharp.SKImage.FromBitmap(square);
+            using var squarePng = squareImage.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(reportFolder, "figure.png"), squarePng.ToArray());
         }
         // The server in its own process, as a user runs it: nothing of this test's (or the browser driver's) runs beside it.
         using var server = ServeProcess.Start("--runs", dir.File("runs"));
@@ -60,7 +75,7 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         page.Request += (_, e) => { if (!e.Request.Url.StartsWith(origin, StringComparison.Ordinal)) problems.Add($"request outside the server: {e.Request.Url}"); };
 
         await page.GoToAsync(server.Address.ToString(), WaitUntilNavigation.Load);
-        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 1");
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 2");
 
         // A 1: one stroke down the middle.
         await Draw(page, [(140, 40), (138, 140), (136, 240)]);
@@ -103,6 +118,31 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
 
+        // The same test image as a PNG, dark ink on light, uploaded: inverted back, read as pixels, the same class.
+        string pngFile = dir.File("three.png");
+        var pixels = image.GetProperty("image").EnumerateArray().Select(v => (byte)(255 - Math.Round(255 * v.GetDouble()))).ToArray();
+        using (var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(28, 28, SkiaSharp.SKColorType.Gray8)))
+        {
+            System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
+            using var png = SkiaSharp.SKImage.FromBitmap(bitmap);
+            using var encoded = png.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(pngFile, encoded.ToArray());
+        }
+        await Updated(page, async () => { await (await page.QuerySelectorAsync("#png")).UploadFileAsync(pngFile); return 0; });
+        Assert.Equal("three.png: 28x28, inverted (dark ink on light)", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        Assert.Equal(predicted.GetProperty("predicted").GetInt32().ToString(), await Shown(page));
+
+        // A second model beside the first: its probabilities, as the API gives them for the same image, and its map.
+        await Change(page, "#compare", "runs/browser/untrained");
+        var untrained = await (await client.PostAsJsonAsync("/api/predict", new { model = "runs/browser/untrained", image = image.GetProperty("image") })).Content.ReadFromJsonAsync<JsonElement>();
+        var compared = await page.EvaluateExpressionAsync<double[]>("[...document.querySelectorAll('#probs tbody tr')].map(r => Number(r.dataset.compare))");
+        Assert.Equal(untrained.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()), compared, (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Equal(untrained.GetProperty("predicted").GetInt32().ToString(), await page.EvaluateExpressionAsync<string>("document.getElementById('predicted').dataset.compare"));
+        Assert.True(await Coloured(page, "compare-map") > 20, "the second model's map is blank");
+        await Screenshot(page, "serve-compare.png");
+        await Change(page, "#compare", "");
+        Assert.Equal(0, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#probs .bar.compare').length"));
+
         // Its concepts, as the library names them.
         Assert.Equal(["ring", "holes", "euler", "size", "thick", "slant", "width", "height", "stroke"],
             await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#concepts tr')].map(r => r.dataset.concept)"));
@@ -136,6 +176,39 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         await Click(page, "#mistakes canvas");
         Assert.Equal($"true class: {cell[0]}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
         Assert.Equal(cell[1].ToString(), await Shown(page));
+
+        // The projector: relu1's PCA drawn; a click on the point drawn furthest right reads that test image.
+        await page.SelectAsync("#projector-point", "relu1");
+        await page.ClickAsync("#open-projector");
+        await page.WaitForFunctionAsync("() => document.getElementById('projector-panel').dataset.point === 'relu1' && document.getElementById('projector-panel').dataset.state === 'ready'",
+            new WaitForFunctionOptions { Timeout = 60_000 });
+        Assert.True(await Coloured(page, "projector") > 1000, "the projector drew no points");
+        output.WriteLine(await page.EvaluateExpressionAsync<string>("document.getElementById('projector-summary').textContent"));
+        var again = await client.GetFromJsonAsync<JsonElement>("/api/projection/runs%2Fbrowser%2Fmlp/relu1");
+        output.WriteLine($"asked again: {again.GetProperty("seconds").GetDouble():F4} s");
+        var chosen = await page.EvaluateExpressionAsync<double[]>(
+            "(() => { const p = state.projection; let i = 0; for (let j = 0; j < p.px.length; j++) if (p.px[j] > p.px[i]) i = j; return [i, p.px[i], p.py[i]]; })()");
+        // Points drawn on the same pixel as the chosen one: the click may read any of them.
+        var same = await page.EvaluateExpressionAsync<int[]>(
+            $"[...state.projection.px.keys()].filter(j => Math.hypot(state.projection.px[j] - {chosen[1]}, state.projection.py[j] - {chosen[2]}) < 0.5)");
+        var box = await (await page.QuerySelectorAsync("#projector")).BoundingBoxAsync();
+        await page.Mouse.MoveAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]);
+        Assert.StartsWith("test image ", await page.EvaluateExpressionAsync<string>("document.getElementById('projector-hover').textContent"));
+        await Screenshot(page, "serve-projector.png");
+        await Updated(page, async () => { await page.Mouse.ClickAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]); return 0; });
+        int read = int.Parse(await page.EvaluateExpressionAsync<string>("document.getElementById('test-index').value"));
+        Assert.Contains(read, same);
+        int label = await page.EvaluateExpressionAsync<int>($"state.projection.answer.labels[{read}]");
+        Assert.Equal($"true class: {label}", await page.EvaluateExpressionAsync<string>("document.getElementById('label').textContent"));
+        // The run's report, from the page's link: served as written, its figure loaded from beside it.
+        string href = await page.EvaluateExpressionAsync<string>("[...document.querySelectorAll('#runs a')].find(a => a.textContent === 'browser/demo').href");
+        Assert.Equal($"{origin}/runs/runs/browser/demo/report.html", href);
+        await using (var report = await browser.NewPageAsync())
+        {
+            await report.GoToAsync(href, WaitUntilNavigation.Load);
+            Assert.Equal("A demo report", await report.EvaluateExpressionAsync<string>("document.querySelector('h1').textContent"));
+            Assert.Equal(20, await report.EvaluateExpressionAsync<int>("document.querySelector('img').naturalWidth"));
+        }
 
         Assert.Empty(problems);
         Assert.Equal(0, server.Stop());

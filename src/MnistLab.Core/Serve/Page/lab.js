@@ -1,12 +1,13 @@
-// The live lab's page: one image (drawn, a test image by index, one of a unit's top images or of the model's
-// mistakes), and for it the chosen model's prediction, an attribution map, the activations at a point, the prediction
-// with units ablated and the image's concepts; a unit's top test images; the model's mistakes by true and predicted
-// class. Everything is computed by the server's JSON API (docs/SERVE.md); this script only draws. No library, nothing
-// fetched from elsewhere.
+// The live lab's page: one image (drawn, a test image by index, an uploaded PNG, one of a unit's top images, of the
+// model's mistakes or of the projector), and for it the chosen model's prediction, an attribution map, the activations
+// at a point, the prediction with units ablated and the image's concepts, with a second model's prediction and map
+// beside them if one is chosen; a unit's top test images; the model's mistakes by true and predicted class; the test
+// images on a point's first two principal components; links to the run folders' reports. Everything is computed by
+// the server's JSON API (docs/SERVE.md); this script only draws. No library, nothing fetched from elsewhere.
 'use strict';
 
 const $ = id => document.getElementById(id);
-const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null };
+const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null, projection: null };
 
 async function api(path, body) {
   const response = await fetch(path, body === undefined ? {} : {
@@ -23,6 +24,8 @@ function showError(e) {
 }
 
 const model = () => state.models.find(m => m.id === $('model').value);
+// The second model, shown beside the first for the same image (none by default).
+const compared = () => state.models.find(m => m.id === $('compare').value);
 
 // ---- drawing: white ink on black, as MNIST stores digits; read when the stroke ends ----
 const draw = $('draw');
@@ -98,6 +101,25 @@ async function loadTest() {
   } catch (e) { showError(e); }
 }
 
+// An uploaded PNG: the server decodes it (28x28 as pixels, any other size as a drawing) and says what it did.
+function uploadPng() {
+  const file = $('png').files[0];
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = async () => {
+    try {
+      const answer = await api('/api/png', { png: reader.result });
+      clearDrawing();
+      setImage(answer.image, null);
+      $('label').textContent = `${file.name}: ${answer.width}x${answer.height}` + (answer.fitted ? ', fitted to 28x28 as a drawing' : '') +
+        (answer.inverted ? ', inverted (dark ink on light)' : '');
+    } catch (e) { showError(e); }
+    $('png').value = '';
+  };
+  reader.onerror = () => showError(reader.error);
+  reader.readAsDataURL(file);
+}
+
 function setImage(image, label) {
   state.image = image;
   state.label = label;
@@ -135,17 +157,20 @@ function paintMap(canvas, map, image) {
   });
 }
 
-function showPrediction(before, after) {
+function showPrediction(before, after, other) {
   const body = $('probs').tBodies[0];
   body.textContent = '';
   for (let k = 0; k < before.probabilities.length; k++) {
     const row = body.insertRow();
     row.dataset.before = before.probabilities[k];
     if (after) row.dataset.after = after.probabilities[k];
+    if (other) row.dataset.compare = other.probabilities[k] ?? '';
     row.insertCell().textContent = k;
     const cell = row.insertCell();
     cell.className = 'bars';
-    for (const [p, kind] of [[before.probabilities[k], 'before'], ...(after ? [[after.probabilities[k], 'after']] : [])]) {
+    const series = [[before.probabilities[k], 'before'], ...(after ? [[after.probabilities[k], 'after']] : []),
+      ...(other && k < other.probabilities.length ? [[other.probabilities[k], 'compare']] : [])];
+    for (const [p, kind] of series) {
       const bar = document.createElement('div');
       bar.className = `bar ${kind}`;
       bar.style.width = `${(100 * p).toFixed(1)}%`;
@@ -153,7 +178,11 @@ function showPrediction(before, after) {
     }
     row.insertCell().textContent = (100 * before.probabilities[k]).toFixed(1) + '%' +
       (after ? ` → ${(100 * after.probabilities[k]).toFixed(1)}%` : '');
+    if (other) row.insertCell().textContent = k < other.probabilities.length ? (100 * other.probabilities[k]).toFixed(1) + '%' : '';
   }
+  $('compare-key').hidden = !other;
+  $('predicted').dataset.compare = other ? other.predicted : '';
+  if (other) $('compare-name').textContent = `${compared().id} predicts ${other.predicted}`;
   $('predicted').textContent = after ? `${before.predicted} → ${after.predicted}` : `${before.predicted}`;
   $('predicted').dataset.predicted = before.predicted;
   $('predicted').dataset.after = after ? after.predicted : '';
@@ -286,6 +315,70 @@ async function showMistakes(cell, label, predicted) {
   panel.dataset.state = 'ready';
 }
 
+// ---- the projector: the test images on a point's first two principal components (computed by the server once) ----
+const classColours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+async function openProjector() {
+  const panel = $('projector-panel');
+  panel.dataset.state = 'busy';
+  const point = $('projector-point').value;
+  $('projector-summary').textContent = `projecting the test images at ${point}…`;
+  try {
+    const answer = await api(`/api/projection/${modelPath()}/${encodeURIComponent(point)}`);
+    const canvas = $('projector'), margin = 8;
+    const span = values => { let lo = Infinity, hi = -Infinity; for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); } return [lo, Math.max(hi - lo, 1e-12)]; };
+    const [x0, dx] = span(answer.x), [y0, dy] = span(answer.y);
+    const px = answer.x.map(v => margin + (v - x0) / dx * (canvas.width - 2 * margin));
+    const py = answer.y.map(v => canvas.height - margin - (v - y0) / dy * (canvas.height - 2 * margin));
+    state.projection = { model: model().id, answer, px, py };
+    $('projector-summary').textContent = `${answer.x.length.toLocaleString('en')} test images at ${answer.point} on its first two principal ` +
+      `components (${(100 * answer.explained[0]).toFixed(1)}% and ${(100 * answer.explained[1]).toFixed(1)}% of the variance; ` +
+      `${answer.seconds.toFixed(2)} s on the server).`;
+    panel.dataset.point = answer.point;
+    drawProjection();
+    showError(null);
+  } catch (e) { showError(e); $('projector-summary').textContent = ''; }
+  panel.dataset.state = 'ready';
+}
+
+function drawProjection() {
+  const p = state.projection;
+  if (!p) return;
+  const canvas = $('projector'), c = canvas.getContext('2d'), by = $('projector-colour').value, { labels, predicted } = p.answer;
+  c.clearRect(0, 0, canvas.width, canvas.height);
+  const colour = i => by === 'label' ? classColours[labels[i] % 10] : by === 'predicted' ? classColours[predicted[i] % 10]
+    : labels[i] === predicted[i] ? '#73d216' : '#cc0000';
+  // Wrong ones last when colouring by correctness, so the few are not hidden under the many.
+  const order = [...labels.keys()];
+  if (by === 'correct') order.sort((a, b) => (labels[a] !== predicted[a]) - (labels[b] !== predicted[b]));
+  for (const i of order) { c.fillStyle = colour(i); c.fillRect(p.px[i] - 1.5, p.py[i] - 1.5, 3, 3); }
+  const legend = $('projector-legend');
+  legend.textContent = '';
+  const entries = by === 'correct' ? [['#73d216', 'right'], ['#cc0000', 'wrong']] : classColours.map((k, i) => [k, String(i)]);
+  for (const [k, text] of entries) {
+    const item = document.createElement('span'), swatch = document.createElement('i');
+    swatch.style.background = k;
+    item.append(swatch, text);
+    legend.appendChild(item);
+  }
+}
+
+/** The test image drawn nearest the mouse, if one lies within a few pixels of it. */
+function projectedAt(e) {
+  const p = state.projection;
+  if (!p) return null;
+  const canvas = $('projector'), r = canvas.getBoundingClientRect();
+  // Inside the border: the drawing's pixels start at the canvas's content box.
+  const x = (e.clientX - r.left - canvas.clientLeft) * canvas.width / canvas.clientWidth;
+  const y = (e.clientY - r.top - canvas.clientTop) * canvas.height / canvas.clientHeight;
+  let best = null, distance = 36;
+  for (let i = 0; i < p.px.length; i++) {
+    const d = (p.px[i] - x) ** 2 + (p.py[i] - y) ** 2;
+    if (d < distance) { distance = d; best = i; }
+  }
+  return best;
+}
+
 function showConcepts(answer) {
   const body = $('concepts').tBodies[0];
   body.textContent = '';
@@ -308,16 +401,22 @@ async function update() {
   const m = model().id, image = state.image, point = $('point').value;
   const target = $('target').value === '' ? null : Number($('target').value);
   const ablations = ablationList();
+  const other = compared(), method = $('method').value;
+  // The second model's map only for a method that applies to it (exact IG and LRP do not to every model).
+  const otherMethod = other && other.methods.includes(method) ? method : null;
   try {
-    const [explained, activations, ablated, concepts] = await Promise.all([
+    const [explained, activations, ablated, concepts, otherPrediction, otherExplained] = await Promise.all([
       api('/api/explain', { model: m, image, method: $('method').value, target }),
       api('/api/activations', { model: m, image, points: [point] }),
       ablations.length ? api('/api/ablate', { model: m, image, ablations }) : Promise.resolve(null),
       api('/api/concepts', { image }),
+      other ? api('/api/predict', { model: other.id, image }) : Promise.resolve(null),
+      otherMethod ? api('/api/explain', { model: other.id, image, method: otherMethod, target }) : Promise.resolve(null),
     ]);
     if (state.pending !== ticket) return; // a newer update started meanwhile; it draws instead
     showError(null);
-    showPrediction(activations.prediction, ablated && ablated.after);
+    showPrediction(activations.prediction, ablated && ablated.after, otherPrediction);
+    showComparedMap(other, otherExplained, image, method);
     paintMap($('map'), explained.map, image);
     $('completeness').textContent = `${explained.method} for class ${explained.target}` + (explained.completeness_error === null ? ''
       : `; completeness error ${Number(explained.completeness_error).toExponential(2)}`) + ` (${(1000 * explained.seconds).toFixed(0)} ms)`;
@@ -333,6 +432,21 @@ async function update() {
       document.body.dataset.updates = Number(document.body.dataset.updates) + 1;
     }
   }
+}
+
+function showComparedMap(other, explained, image, method) {
+  $('compare-map-box').hidden = !other;
+  if (!other) return;
+  if (!explained) {
+    $('compare-map-title').textContent = `${method} does not apply to ${other.id}.`;
+    $('compare-map').getContext('2d').clearRect(0, 0, 140, 140);
+    $('compare-completeness').textContent = '';
+    return;
+  }
+  $('compare-map-title').textContent = `${other.id}: ${explained.method} for class ${explained.target}`;
+  paintMap($('compare-map'), explained.map, image);
+  $('compare-completeness').textContent = explained.completeness_error === null ? ''
+    : `completeness error ${Number(explained.completeness_error).toExponential(2)}`;
 }
 
 function chooseModel() {
@@ -361,22 +475,64 @@ function chooseModel() {
   $('confusion').tBodies[0].textContent = '';
   $('mistakes').textContent = '';
   $('mistakes-summary').textContent = '';
+  fill($('projector-point'), m.points.map(p => p.name), $('point').value);
+  state.projection = null;
+  $('projector').getContext('2d').clearRect(0, 0, $('projector').width, $('projector').height);
+  $('projector-summary').textContent = '';
+  $('projector-legend').textContent = '';
   update();
+}
+
+// ---- the run folders' index and reports, linked as the server lists them ----
+async function showRuns() {
+  const list = $('runs');
+  list.textContent = '';
+  const link = (url, text) => {
+    const a = document.createElement('a');
+    a.href = url; a.textContent = text; a.target = '_blank'; a.rel = 'noopener';
+    return a;
+  };
+  const answer = await api('/api/runs');
+  for (const run of answer.runs) {
+    const item = document.createElement('li');
+    item.dataset.run = run.id;
+    item.append(run.index ? link(run.index, `${run.id}: index`) : `${run.id}:`);
+    run.reports.forEach((r, k) => item.append(k || run.index ? ' · ' : ' ', link(r.url, r.name)));
+    if (!run.index && !run.reports.length) item.append(' no reports yet');
+    list.appendChild(item);
+  }
+  if (!answer.runs.length) list.textContent = 'no run folders (start the server with --runs DIR).';
 }
 
 async function start() {
   clearDrawing();
   $('clear').addEventListener('click', () => { clearDrawing(); readDrawing(); });
   $('load-test').addEventListener('click', loadTest);
+  $('png').addEventListener('change', uploadPng);
   $('model').addEventListener('change', chooseModel);
+  $('compare').addEventListener('change', update);
   for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
   $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
   $('open-mistakes').addEventListener('click', openMistakes);
+  $('open-projector').addEventListener('click', openProjector);
+  $('projector-point').addEventListener('change', () => { if (state.projection) openProjector(); });
+  $('projector-colour').addEventListener('change', drawProjection);
+  $('projector').addEventListener('mousemove', e => {
+    const i = projectedAt(e), a = state.projection && state.projection.answer;
+    $('projector-hover').textContent = i === null ? '' : `test image ${i}: class ${a.labels[i]}, predicted ${a.predicted[i]}`;
+    $('projector-digit').hidden = i === null;
+    if (i !== null && state.hovered !== i) {
+      state.hovered = i;
+      testImage(i).then(t => { if (state.hovered === i) paintGrey($('projector-digit'), t.image); }).catch(showError);
+    }
+  });
+  $('projector').addEventListener('click', e => { const i = projectedAt(e); if (i !== null) showTest(i); });
   try {
     const answer = await api('/api/models');
     state.models = answer.models;
-    for (const m of state.models) $('model').add(new Option(m.id, m.id));
+    for (const m of state.models) { $('model').add(new Option(m.id, m.id)); $('compare').add(new Option(m.id, m.id)); }
     $('status').textContent = state.models.length ? '' : 'no models: start the server with --runs DIR or --models DIR';
+    await showRuns();
     document.body.dataset.state = 'ready';
     chooseModel();
   } catch (e) { showError(e); }
