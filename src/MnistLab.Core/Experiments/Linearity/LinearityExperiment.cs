@@ -62,9 +62,15 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         new("linear_mse_test_acc", "linear + MSE: test accuracy", "linear MSE"),
         new("linear_ce_test_acc", "linear + cross-entropy: test accuracy", "linear CE"),
         new("mlp_ce_test_acc", "MLP: test accuracy", "MLP"),
+        new("mlp_units_for_90", "MLP: hidden units that carry 90% of a class's evidence (activation patching, median over classes)", "MLP units for 90%", FigureKind.Count),
     ];
 
-    public override IReadOnlyDictionary<string, double> Figures(LinearityResult r) => r.Models.ToDictionary(m => $"{m.Key}_test_acc", m => m.TestAcc);
+    public override IReadOnlyDictionary<string, double> Figures(LinearityResult r)
+    {
+        var f = r.Models.ToDictionary(m => $"{m.Key}_test_acc", m => m.TestAcc);
+        if (r.UnitPatching is { Count: > 0 } classes) f["mlp_units_for_90"] = classes.Select(c => c.UnitsFor90).Order().ElementAt(classes.Count / 2);
+        return f;
+    }
 
     public override string Answer(IReadOnlyDictionary<string, double> f)
     {

@@ -104,6 +104,8 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
             { Effect = "the ring adds {0} to the MLP" },
         new("seed_spread_linear", "linear: seed-to-seed standard deviation of test accuracy (largest ablation cell)", "sd linear", FigureKind.Spread),
         new("seed_spread_mlp", "MLP: seed-to-seed standard deviation of test accuracy (largest ablation cell)", "sd MLP", FigureKind.Spread),
+        new("ring_used_mlp", "pixels-only MLP: test accuracy lost by erasing the ring from its hidden layer, beyond random directions", "ring used", FigureKind.Points)
+            { Effect = "erasing the ring from the pixels-only MLP's hidden layer costs {0} beyond random directions" },
     ];
 
     public override IReadOnlyDictionary<string, double> Figures(RingResult r)
@@ -114,6 +116,7 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
             f[$"ring_gain_{g.Model}"] = g.Gain;
             f[$"seed_spread_{g.Model}"] = g.Spread;
         }
+        if (r.Erasure?.Rows.FirstOrDefault(x => x.Concept == "ring") is { } ring) f["ring_used_mlp"] = ring.Used;
         return f;
     }
 

@@ -64,10 +64,18 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         new("r2_test_size", "probe R² on test: size", "R² size", FigureKind.Score),
         new("r2_test_thick", "probe R² on test: thickness", "R² thickness", FigureKind.Score),
         new("r2_test_slant", "probe R² on test: slant", "R² slant", FigureKind.Score),
+        new("decoder_uses_slant", "decoder: Pearson r of slant (input against reconstruction) lost by erasing slant from mu, beyond random directions", "decoder uses slant", FigureKind.Score),
+        new("decoder_uses_thick", "decoder: the same for thickness", "decoder uses thickness", FigureKind.Score),
+        new("decoder_uses_size", "decoder: the same for size", "decoder uses size", FigureKind.Score),
     ];
 
-    public override IReadOnlyDictionary<string, double> Figures(VaeProbeResult r) =>
-        Concepts.Names.Select((n, k) => (n, k)).ToDictionary(p => $"r2_test_{p.n}", p => r.Test.R2[p.k]);
+    public override IReadOnlyDictionary<string, double> Figures(VaeProbeResult r)
+    {
+        var f = Concepts.Names.Select((n, k) => (n, k)).ToDictionary(p => $"r2_test_{p.n}", p => r.Test.R2[p.k]);
+        foreach (var row in r.DecoderErasure ?? [])
+            if (row.Rank > 0 && double.IsFinite(row.After) && double.IsFinite(row.Control.Mean)) f[$"decoder_uses_{row.Concept}"] = row.Control.Mean - row.After;
+        return f;
+    }
 
     /// <summary>Held-out R² of at least 0.7 reads as "yes", 0.3 to 0.7 as "partly", below as "no".</summary>
     public override string Answer(IReadOnlyDictionary<string, double> f)
