@@ -13,20 +13,24 @@ public sealed class ExecutedNotebook
     /// <summary>Everything the cells printed to stdout and stderr, in order.</summary>
     public string Text { get; }
 
+    /// <summary>The HTML of every displayed object, with its cell's id.</summary>
+    public IReadOnlyList<(string Cell, string Html)> Html { get; }
+
     /// <summary>How many code cells ran (have an execution count).</summary>
     public int ExecutedCells { get; }
 
     /// <summary>How many code cells the notebook has.</summary>
     public int CodeCells { get; }
 
-    ExecutedNotebook(IReadOnlyList<string> errors, string text, int executed, int code) =>
-        (Errors, Text, ExecutedCells, CodeCells) = (errors, text, executed, code);
+    ExecutedNotebook(IReadOnlyList<string> errors, string text, IReadOnlyList<(string, string)> html, int executed, int code) =>
+        (Errors, Text, Html, ExecutedCells, CodeCells) = (errors, text, html, executed, code);
 
     public static ExecutedNotebook Read(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var errors = new List<string>();
         var text = new System.Text.StringBuilder();
+        var html = new List<(string, string)>();
         int executed = 0, code = 0;
         foreach (var cell in doc.RootElement.GetProperty("cells").EnumerateArray())
         {
@@ -44,10 +48,13 @@ public sealed class ExecutedNotebook
                     case "stream":
                         text.Append(Joined(output.GetProperty("text")));
                         break;
+                    case "display_data" or "execute_result":
+                        if (output.GetProperty("data").TryGetProperty("text/html", out var h)) html.Add((id, Joined(h)));
+                        break;
                 }
             }
         }
-        return new ExecutedNotebook(errors, text.ToString(), executed, code);
+        return new ExecutedNotebook(errors, text.ToString(), html, executed, code);
     }
 
     /// <summary>The JSON object of the one line the notebook printed as <c>FIGURES {...}</c>; throws if there is none.</summary>

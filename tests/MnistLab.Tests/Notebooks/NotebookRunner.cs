@@ -8,15 +8,16 @@ namespace MnistLab.Tests.Notebooks;
 /// <summary>
 /// Executes the repository's notebooks headless as a reader's Jupyter would: <c>jupyter nbconvert --execute</c> with the
 /// <c>.net-csharp</c> kernel that scripts/setup.sh registers (the pinned .NET Interactive tool, run from the notebooks
-/// folder so that its tool manifest answers). The notebooks reference the MnistLab.Core package of the local feed at
+/// folder so that its tool manifest answers). The notebooks reference the MnistLab.Core and MnistLab.Interactive packages of the local feed at
 /// this version; here it is packed once, from the build the tests run from, into a temporary feed under a version no
 /// earlier pack can have had, so no cached package stands in for this build.
 /// </summary>
 public sealed class NotebookRunner : IDisposable
 {
-    /// <summary>The feed expression and package reference the committed notebooks carry, replaced for a run.</summary>
+    /// <summary>The feed expression and package references the committed notebooks carry, replaced for a run.</summary>
     public const string FeedExpression = """System.IO.Path.GetFullPath(System.IO.Path.Combine("..", "artifacts", "packages"))""";
-    public static string PackageReference => $"MnistLab.Core, {LabVersion.Current}";
+    static readonly string[] Packages = ["MnistLab.Core", "MnistLab.Interactive"];
+    static string Reference(string package, string version) => $"#r \\\"nuget: {package}, {version}\\\"";
 
     readonly TempDir _root = new();
     readonly string? _repo;
@@ -36,10 +37,13 @@ public sealed class NotebookRunner : IDisposable
         if (kernels.ExitCode != 0 || !kernels.Output.Contains(".net-csharp"))
         { Unavailable = "Jupyter has no .net-csharp kernel (scripts/setup.sh registers it: dotnet tool restore, dotnet interactive jupyter install)"; return; }
 
-        var pack = Command.Run("dotnet", ["pack", "src/MnistLab.Core/MnistLab.Core.csproj", "-c", "Release", "--no-build", "--nologo", "-v", "quiet",
-                "-o", Feed, $"-p:PackageVersion={Version}", $"-p:NuspecOutputPath={Path.Combine(_root.Path, "nuspec")}/"],
-            _repo, Quiet, TimeSpan.FromMinutes(5));
-        if (pack.ExitCode != 0) throw new InvalidOperationException($"packing MnistLab.Core failed: {pack}");
+        foreach (string package in Packages)
+        {
+            var pack = Command.Run("dotnet", ["pack", $"src/{package}/{package}.csproj", "-c", "Release", "--no-build", "--nologo", "-v", "quiet",
+                    "-o", Feed, $"-p:PackageVersion={Version}", $"-p:NuspecOutputPath={Path.Combine(_root.Path, "nuspec", package)}/"],
+                _repo, Quiet, TimeSpan.FromMinutes(5));
+            if (pack.ExitCode != 0) throw new InvalidOperationException($"packing {package} failed: {pack}");
+        }
     }
 
     static IReadOnlyDictionary<string, string> Quiet { get; } = new Dictionary<string, string>
@@ -55,7 +59,9 @@ public sealed class NotebookRunner : IDisposable
     {
         string notebooks = Path.Combine(_repo!, "notebooks");
         var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(notebooks, name)))!;
-        int feeds = 0, references = 0;
+        // The cell that adds the feed writes its #i and #r lines as a C# string: quotes escaped there.
+        int feeds = 0;
+        var references = Packages.ToDictionary(p => p, _ => 0);
         foreach (var cell in notebook["cells"]!.AsArray())
         {
             var source = cell!["source"]!.AsArray();
@@ -63,13 +69,18 @@ public sealed class NotebookRunner : IDisposable
             {
                 string line = source[i]!.GetValue<string>();
                 feeds += line.Contains(FeedExpression) ? 1 : 0;
-                references += line.Contains(PackageReference) ? 1 : 0;
-                source[i] = line.Replace(FeedExpression, $"@\"{Feed}\"").Replace(PackageReference, $"MnistLab.Core, {Version}");
+                line = line.Replace(FeedExpression, $"@\"{Feed}\"");
+                foreach (string package in Packages)
+                {
+                    references[package] += line.Contains(Reference(package, LabVersion.Current)) ? 1 : 0;
+                    line = line.Replace(Reference(package, LabVersion.Current), Reference(package, Version));
+                }
+                source[i] = line;
             }
         }
-        if (feeds != 1 || references != 1)
-            throw new InvalidOperationException($"{name} must reference the local feed once as {FeedExpression} and the package once as {PackageReference} "
-                + $"(found {feeds} and {references})");
+        if (feeds != 1 || references.Values.Any(n => n != 1))
+            throw new InvalidOperationException($"{name} must add the local feed once as {FeedExpression} and reference each package once as "
+                + $"{Reference(Packages[0], LabVersion.Current)} (found the feed {feeds} times, {string.Join(", ", references.Select(r => $"{r.Key} {r.Value}"))})");
         string input = Path.Combine(_root.Path, name);
         File.WriteAllText(input, notebook.ToJsonString());
 
@@ -103,8 +114,11 @@ public sealed class NotebookRunner : IDisposable
         // The package the kernel restored into the machine's NuGet folder under this run's version: this run's alone.
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set
             ? set : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string restored = Path.Combine(packages, "mnistlab.core", Version);
-        try { if (Directory.Exists(restored)) Directory.Delete(restored, recursive: true); } catch (IOException) { }
+        foreach (string package in Packages)
+        {
+            string restored = Path.Combine(packages, package.ToLowerInvariant(), Version);
+            try { if (Directory.Exists(restored)) Directory.Delete(restored, recursive: true); } catch (IOException) { }
+        }
         _root.Dispose();
     }
 }

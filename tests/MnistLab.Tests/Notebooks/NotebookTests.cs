@@ -53,6 +53,10 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
             Assert.True(Math.Abs(figure.GetDouble() - value) <= Tolerance * Math.Max(1, Math.Abs(value)),
                 $"{key}: the notebook printed {figure.GetDouble():R}, the library gives {value:R}");
         }
+        // MnistLab.Interactive's views drew the digits, the maps and the probe table inline.
+        Assert.Contains(notebook.Html, h => h.Cell == "points" && h.Html.Contains("8 MNIST images") && h.Html.Contains("data:image/png;base64,"));
+        Assert.Contains(notebook.Html, h => h.Cell == "ig" && h.Html.Contains("ig: 1 map; completeness") && h.Html.Contains("data:image/png;base64,"));
+        Assert.Contains(notebook.Html, h => h.Cell == "probe" && h.Html.Contains("mnistlab-probes") && h.Html.Contains("<th>ring</th>"));
         // Where this system needs it, the notebook ran on the patched copy of TorchSharp's glue from the package folder.
         Assert.Contains("libtorch's glue: ", notebook.Text);
     }
