@@ -2,7 +2,9 @@ using System.Text.Json;
 using MnistLab.Analysis.Concepts;
 using MnistLab.Analysis.Probes;
 using MnistLab.Attribution;
+using MnistLab.Common;
 using MnistLab.Data;
+using MnistLab.Experiments.Linearity;
 using MnistLab.Import;
 using MnistLab.Tests.Support;
 using Xunit.Abstractions;
@@ -59,6 +61,41 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         Assert.Contains(notebook.Html, h => h.Cell == "probe" && h.Html.Contains("mnistlab-probes") && h.Html.Contains("<th>ring</th>"));
         // Where this system needs it, the notebook ran on the patched copy of TorchSharp's glue from the package folder.
         Assert.Contains("libtorch's glue: ", notebook.Text);
+    }
+
+    [SkippableFact]
+    public void Seed_003_linearity_runs_and_prints_the_librarys_figures()
+    {
+        Skip.If(runner.Unavailable is not null, runner.Unavailable);
+        var (notebook, run) = runner.Execute("003-linearity.ipynb", Budget);
+        log.WriteLine($"003-linearity.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
+        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+        Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("10,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
+
+        // The library's own run: the same experiment, options and thread count, into a folder of its own.
+        var own = WithThreads(2, () =>
+        {
+            using var dir = new TempDir();
+            using var data = LabData.From(new MnistSource());
+            var linearity = new LinearityExperiment();
+            return linearity.RunInto(linearity.Quick, dir.File("linearity"), data);
+        });
+
+        var printed = notebook.Figures();
+        Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var (key, value) in own.Figures)
+            Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
+        Assert.Contains(own.Answer, notebook.Text);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> libtorch threads, then gives the process its own count back.</summary>
+    static T WithThreads<T>(int threads, Func<T> work)
+    {
+        int before = TorchSharp.torch.get_num_threads();
+        TorchSetup.SetThreads(threads);
+        try { return work(); }
+        finally { TorchSetup.SetThreads(before); }
     }
 
     /// <summary>The tour's calls, as the notebook makes them (its cells are the documentation of these lines).</summary>
