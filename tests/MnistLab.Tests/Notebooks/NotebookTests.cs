@@ -4,7 +4,7 @@ using MnistLab.Analysis.Probes;
 using MnistLab.Attribution;
 using MnistLab.Common;
 using MnistLab.Data;
-using MnistLab.Experiments.Linearity;
+using MnistLab.Experiments;
 using MnistLab.Import;
 using MnistLab.Tests.Support;
 using Xunit.Abstractions;
@@ -63,23 +63,28 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         Assert.Contains("libtorch's glue: ", notebook.Text);
     }
 
-    [SkippableFact]
-    public void Seed_003_linearity_runs_and_prints_the_librarys_figures()
+    /// <summary>
+    /// A seed's notebook runs its experiment on the reduced budget (<c>Quick</c>) on two threads and prints its headline
+    /// figures; the library's run of the same experiment, options and threads must give the same numbers exactly.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("000-ring.ipynb", "ring")]
+    [InlineData("003-linearity.ipynb", "linearity")]
+    public void A_seed_notebook_runs_and_prints_the_librarys_figures(string name, string experiment)
     {
         Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute("003-linearity.ipynb", Budget);
-        log.WriteLine($"003-linearity.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        var (notebook, run) = runner.Execute(name, Budget);
+        log.WriteLine($"{name} executed in {run.Took.TotalSeconds:F1} s");
         Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
         Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
         Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("10,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
 
-        // The library's own run: the same experiment, options and thread count, into a folder of its own.
         var own = WithThreads(2, () =>
         {
             using var dir = new TempDir();
             using var data = LabData.From(new MnistSource());
-            var linearity = new LinearityExperiment();
-            return linearity.RunInto(linearity.Quick, dir.File("linearity"), data);
+            var e = Registry.Get(experiment);
+            return e.RunInto(e.QuickOptions, dir.File(experiment), data);
         });
 
         var printed = notebook.Figures();
