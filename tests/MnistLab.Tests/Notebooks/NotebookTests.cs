@@ -69,7 +69,9 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     /// </summary>
     [SkippableTheory]
     [InlineData("000-ring.ipynb", "ring")]
+    [InlineData("002-local-mi.ipynb", "local-mi")]
     [InlineData("003-linearity.ipynb", "linearity")]
+    [InlineData("004-vae-probe.ipynb", "vae-probe")]
     public void A_seed_notebook_runs_and_prints_the_librarys_figures(string name, string experiment)
     {
         Skip.If(runner.Unavailable is not null, runner.Unavailable);
