@@ -111,13 +111,20 @@ public sealed class NotebookRunner : IDisposable
 
     public void Dispose()
     {
-        // The package the kernel restored into the machine's NuGet folder under this run's version: this run's alone.
+        // The packages the kernel restored into the machine's NuGet folder under this run's version: this run's alone
+        // (and their id's folder, when no other version is there).
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set
             ? set : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string package in Packages)
         {
             string restored = Path.Combine(packages, package.ToLowerInvariant(), Version);
-            try { if (Directory.Exists(restored)) Directory.Delete(restored, recursive: true); } catch (IOException) { }
+            try
+            {
+                if (Directory.Exists(restored)) Directory.Delete(restored, recursive: true);
+                string id = Path.GetDirectoryName(restored)!;
+                if (Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any()) Directory.Delete(id);
+            }
+            catch (IOException) { }
         }
         _root.Dispose();
     }
