@@ -14,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>
 # A one-node Slurm cluster (started and stopped by the sweep tests themselves) runs a sweep's job array.
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null 2>&1 || missing+=(slurm-wlm)
 [ -x /usr/sbin/munged ] || missing+=(munge)
+# Jupyter runs the C# notebooks headless (notebooks/, executed by the suite): nbconvert and nbclient drive the kernel.
+command -v jupyter-nbconvert >/dev/null 2>&1 || missing+=(jupyter-nbconvert)
+/usr/bin/python3 -c "import nbclient, jupyter_client, ipykernel" >/dev/null 2>&1 || missing+=(python3-nbclient jupyter-client python3-ipykernel)
 # The PyTorch peers of `mnistlab bench` (bench/peers/*.py). Debian's torch calls the generic libblas.so.3, which
 # is netlib's reference code (some 40 times slower at matmul) unless an optimised BLAS provides it: OpenBLAS makes
 # the peer fair. MNISTLAB_NO_PEERS=1 skips them all (the bench then runs with --no-peer).
@@ -31,5 +34,9 @@ fi
 
 command -v dotnet >/dev/null 2>&1 || { echo "setup: the .NET 10 SDK is required (dotnet not found)" >&2; exit 1; }
 dotnet restore MnistLab.slnx --nologo -v quiet
+# The C# kernel: .NET Interactive at the version .config/dotnet-tools.json pins, answering to `dotnet interactive` inside
+# this repository; Jupyter's kernel spec for it runs exactly that command (registered for this user, once).
+dotnet tool restore >/dev/null
+jupyter kernelspec list 2>/dev/null | grep -q '^ *\.net-csharp ' || dotnet interactive jupyter install >/dev/null
 dotnet build src/MnistLab.Cli -c Release --nologo -v quiet -clp:ErrorsOnly
 dotnet src/MnistLab.Cli/bin/Release/net10.0/mnistlab.dll data fetch

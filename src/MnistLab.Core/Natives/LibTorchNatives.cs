@@ -14,7 +14,8 @@ namespace MnistLab.Natives;
 /// TorchSharp 0.107.0's libLibTorchSharp.so asks for GLIBCXX_3.4.32, which the libstdc++ of Debian 12 (GCC 12) lacks
 /// (<see cref="GlibcxxPatch"/>). This repository's builds and publishes patch the copy in their output folder, but a
 /// program that references the package copies the unpatched file from the NuGet cache, and TorchSharp's own fallback
-/// copies it again, unpatched, into a <c>cpu/</c> folder: the first tensor fails. So, once per process and before
+/// copies it again, unpatched, into a <c>cpu/</c> folder: the first tensor fails. A notebook's <c>#r "nuget: ..."</c> loads
+/// TorchSharp straight from its package folder, with libtorch in another package folder (<see cref="LibtorchFolder"/>). So, once per process and before
 /// TorchSharp's first call (the module initializer below runs before any MnistLab code), MnistLab reads the file where
 /// TorchSharp will look for it; only if it needs GLIBCXX_3.4.32 and the system libstdc++ lacks it does it write a
 /// patched copy into its own cache (the NuGet cache and the program's folder are left alone) and load that copy. The
@@ -94,7 +95,7 @@ public static class LibTorchNatives
 
         try
         {
-            LoadLibtorch(Path.GetDirectoryName(source)!);
+            LoadLibtorch(Path.GetDirectoryName(source)!, torchSharp);
             string copy = PatchedCopy(source);
             NativeLibrary.Load(copy);
             if (!NativeLibrary.TryLoad("LibTorchSharp", torchSharp, null, out _))
@@ -129,17 +130,13 @@ public static class LibTorchNatives
     }
 
     /// <summary>
-    /// libtorch.so (and through it libtorch_cpu.so and libc10.so) first, from beside the original: the copy lives in
-    /// another folder, so its $ORIGIN run path cannot find them; already loaded, they satisfy it by their SONAMEs. Only
-    /// from there: a search by name could find another libtorch (Debian's python3-torch installs one system-wide).
+    /// libtorch.so (and through it libtorch_cpu.so and libc10.so) first, from beside the original or from the libtorch
+    /// package folder TorchSharp's would sit beside (<see cref="LibtorchFolder"/>): the copy lives in another folder, so
+    /// its $ORIGIN run path cannot find them; already loaded, they satisfy it by their SONAMEs. Never by a search by
+    /// name, which could find another libtorch (Debian's python3-torch installs one system-wide).
     /// </summary>
-    static void LoadLibtorch(string sourceFolder)
-    {
-        string beside = Path.Combine(sourceFolder, "libtorch.so");
-        if (!File.Exists(beside))
-            throw new MnistLabException($"libtorch.so is not beside it in {sourceFolder}.");
-        NativeLibrary.Load(beside);
-    }
+    static void LoadLibtorch(string sourceFolder, System.Reflection.Assembly torchSharp) =>
+        NativeLibrary.Load(Path.Combine(LibtorchFolder.Find(sourceFolder, torchSharp.Location), "libtorch.so"));
 
     /// <summary>
     /// The patched copy in <see cref="CacheFolder"/> (or the temp folder if that cannot be written), named by the

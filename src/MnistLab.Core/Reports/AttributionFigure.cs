@@ -20,6 +20,13 @@ public static class AttributionFigure
     /// <summary>Writes <paramref name="path"/>: maps (row-major squares) over their digits, <paramref name="cols"/> panels a row.</summary>
     public static void Write(string path, IReadOnlyList<float[]> digits, IReadOnlyList<float[]> maps, IReadOnlyList<string> titles, int cols, MapDisplay display)
     {
+        byte[] png = Png(digits, maps, titles, cols, display);
+        Common.AtomicFile.Write(path, temp => File.WriteAllBytes(temp, png));
+    }
+
+    /// <summary>The figure <see cref="Write"/> writes, as PNG bytes (a notebook shows it inline).</summary>
+    public static byte[] Png(IReadOnlyList<float[]> digits, IReadOnlyList<float[]> maps, IReadOnlyList<string> titles, int cols, MapDisplay display)
+    {
         display = display.Validated();
         int n = maps.Count, rows = (n + cols - 1) / cols;
         int side = (int)Math.Round(Math.Sqrt(maps[0].Length));
@@ -48,11 +55,7 @@ public static class AttributionFigure
 
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Common.AtomicFile.Write(path, temp =>
-        {
-            using var file = File.Create(temp);
-            data.SaveTo(file);
-        });
+        return data.ToArray();
     }
 
     /// <summary>The top-left pixel of panel <paramref name="k"/>'s image (below its title), for readers of the figure.</summary>
