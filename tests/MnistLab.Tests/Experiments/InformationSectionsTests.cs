@@ -141,6 +141,7 @@ public class InformationSectionsTests
         {
             Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, ValidationSize = 20, Models = ["linear_ce", "mlp_ce"], MlpHidden = 16, Plane = null,
             UnitPatching = new UnitPatchingOptions { PairsPerClass = 5 },
+            Certified = new CertifiedOptions { Epsilons = [0, 0.02], Images = 40 },
         };
         var r = new LinearityExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
         var classes = r.UnitPatching!;
@@ -157,6 +158,14 @@ public class InformationSectionsTests
         Assert.Contains("## Which hidden units does the MLP need for each class?", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(classes.Count, Metrics(dir.File("r")).GetProperty("unit_patching").GetArrayLength());
         Assert.True(File.Exists(dir.File("r/unit_patching.png")));
-        Assert.Null(new LinearityExperiment().Run(options with { UnitPatching = null }, LabData.Of(mnist), RunContext.None).UnitPatching);
+        // Proved robustness: at radius 0 the proof is the prediction itself; at any radius proved ≤ unbroken by the attack ≤ clean.
+        Assert.Equal(["linear_ce", "linear_ce", "mlp_ce", "mlp_ce"], r.Certified!.Select(x => x.Model));
+        Assert.All(r.Certified.Where(x => x.Eps == 0), x => Assert.True(Math.Abs(x.Certified - x.Clean) < 1e-12 && Math.Abs(x.Pgd - x.Clean) < 1e-12, $"{x}"));
+        Assert.All(r.Certified, x => Assert.True(x.Certified <= x.Pgd + 1e-12 && x.Pgd <= x.Clean + 1e-12, $"{x}"));
+        Assert.Contains("## Proved robustness: certified accuracy", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(4, Metrics(dir.File("r")).GetProperty("certified").GetArrayLength());
+        var without = new LinearityExperiment().Run(options with { UnitPatching = null, Certified = null }, LabData.Of(mnist), RunContext.None);
+        Assert.Null(without.UnitPatching);
+        Assert.Null(without.Certified);
     }
 }

@@ -27,6 +27,9 @@ public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<Lin
 
     /// <summary>The MLP's hidden units each class needs, when measured.</summary>
     public IReadOnlyList<ClassUnits>? UnitPatching { get; init; }
+
+    /// <summary>Each model's clean, PGD and certified accuracy at each radius, when measured.</summary>
+    public IReadOnlyList<CertifiedRow>? Certified { get; init; }
 }
 
 /// <summary>
@@ -98,6 +101,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
 
         var results = new List<LinearityModelResult>();
         IReadOnlyList<ClassUnits>? unitPatching = null;
+        var certified = new List<CertifiedRow>();
         using var plane = InformationPlaneSection.Start(options, mnist);
         foreach (var spec in Specs.Where(s => options.Models.Contains(s.Key)))
         {
@@ -118,8 +122,10 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
                 { MeanIg = LinearityAttribution.ClassMeans(model, mnist.Test) });
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
             if (model is Mlp) unitPatching = UnitPatchingSection.Compute(options, model, mnist.Test, progress);
+            certified.AddRange(CertifiedSection.Compute(options, spec.Key, model, mnist, progress));
         }
-        return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, UnitPatching = unitPatching };
+        return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, UnitPatching = unitPatching,
+            Certified = options.Certified is null ? null : certified };
     }
 
     public override object Metrics(LinearityResult r) => LinearityReport.Metrics(r);

@@ -22,6 +22,9 @@ public sealed record LinearityOptions
     /// <summary>Which hidden units the MLP needs for each class, by activation patching (null: not measured).</summary>
     public UnitPatchingOptions? UnitPatching { get; init; } = new();
 
+    /// <summary>Each model's certified accuracy over L∞ balls (null: not measured).</summary>
+    public CertifiedOptions? Certified { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -36,6 +39,7 @@ public sealed record LinearityOptions
         Require.That(Models.Count > 0, $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", "must name at least one model.");
         Plane?.Validated();
         UnitPatching?.Validated();
+        Certified?.Validated();
         foreach (var m in Models)
             Require.That(AllModels.Contains(m), $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
         return this;

@@ -24,7 +24,7 @@ static class LinearityReport
         }
         LinearityAttribution.WriteFigures(result, folder);
         UnitPatchingSection.WriteFigures(result, folder);
-        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder) + UnitPatchingSection.Markdown(result));
+        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder) + UnitPatchingSection.Markdown(result) + CertifiedSection.Markdown(result));
     }
 
     public static object Metrics(LinearityResult result) => new
@@ -34,6 +34,7 @@ static class LinearityReport
         epochs = result.Options.Train.Epochs,
         attribution = LinearityAttribution.Metrics(result),
         unit_patching = UnitPatchingSection.Metrics(result),
+        certified = CertifiedSection.Metrics(result),
         models = result.Models.ToDictionary(m => m.Key, m => new
         {
             title = m.Title,
