@@ -11,7 +11,10 @@ namespace MnistLab.Experiments.Linearity;
 /// <summary>Options of <see cref="CertifiedSection"/>: the radii, the test images, the bound method.</summary>
 public sealed record CertifiedOptions
 {
-    public IReadOnlyList<double> Epsilons { get; init; } = [0.01, 0.02, 0.05];
+    /// <summary>The default radii, one shared list, so that two default records are equal.</summary>
+    public static readonly IReadOnlyList<double> DefaultEpsilons = [0.01, 0.02, 0.05];
+
+    public IReadOnlyList<double> Epsilons { get; init; } = DefaultEpsilons;
     public int Images { get; init; } = 500;
     public string Method { get; init; } = "crown";
 
