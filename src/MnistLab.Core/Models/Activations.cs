@@ -130,6 +130,27 @@ public static class Activations
         return new ActivationCache(values, output.detach().DetachFromDisposeScope());
     }
 
+    /// <summary>
+    /// The activation at <paramref name="name"/> for every image of <paramref name="images"/>, read <paramref name="batch"/>
+    /// images at a time (the model reads <c>input(images)</c>), each batch's activation passed through <paramref name="keep"/>
+    /// (what is kept of it: flattened, pooled, cast) before the batches are joined, so the whole set's raw activations are
+    /// never held at once.
+    /// </summary>
+    public static Tensor Collect(Module<Tensor, Tensor> model, Func<Tensor, Tensor> input, Tensor images, string name, Func<Tensor, Tensor> keep, int batch = 1000)
+    {
+        var parts = new List<Tensor>();
+        try
+        {
+            for (long start = 0; start < images.shape[0]; start += batch)
+            {
+                using var cache = Run(model, input(images.narrow(0, start, Math.Min(batch, images.shape[0] - start))), [name]);
+                parts.Add(keep(cache[name]));
+            }
+            return cat(parts, 0);
+        }
+        finally { foreach (var p in parts) p.Dispose(); }
+    }
+
     /// <summary>Runs <paramref name="model"/> with the activation at <paramref name="name"/> replaced; returns the output.</summary>
     public static Tensor RunWith(Module<Tensor, Tensor> model, Tensor x, string name, Replacement replacement)
     {

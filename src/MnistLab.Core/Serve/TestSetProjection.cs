@@ -27,16 +27,7 @@ public sealed record TestSetProjection(double[] Explained, float[] X, float[] Y,
     {
         using var scope = NewDisposeScope();
         long n = images.shape[0];
-        const int Batch = 1000;
-        var parts = new List<Tensor>();
-        for (long start = 0; start < n; start += Batch)
-        {
-            long rows = Math.Min(Batch, n - start);
-            using var cache = Activations.Run(loaded.Model, loaded.Input(images.narrow(0, start, rows)), [point]);
-            parts.Add(cache[point].to_type(ScalarType.Float32).reshape(rows, -1));
-        }
-        var x = cat(parts, 0); // (N, D)
-        parts.ForEach(p => p.Dispose());
+        var x = Activations.Collect(loaded.Model, loaded.Input, images, point, a => a.to_type(ScalarType.Float32).reshape(a.shape[0], -1)); // (N, D)
         x.sub_(x.mean([0], keepdim: true));
         long d = x.shape[1];
         double total = x.square().sum(ScalarType.Float64).item<double>();

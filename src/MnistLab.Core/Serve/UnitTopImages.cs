@@ -34,16 +34,12 @@ public sealed class UnitTopImages
     {
         using var scope = NewDisposeScope();
         long n = images.shape[0];
-        const int Batch = 1000;
-        var parts = new List<Tensor>();
-        for (long start = 0; start < n; start += Batch)
+        // A channel scores by its mean over the positions; a dense unit by its value.
+        var scores = Activations.Collect(loaded.Model, loaded.Input, images, point, a =>
         {
-            long rows = Math.Min(Batch, n - start);
-            using var cache = Activations.Run(loaded.Model, loaded.Input(images.narrow(0, start, rows)), [point]);
-            var a = cache[point].to_type(ScalarType.Float32);
-            parts.Add(a.dim() > 2 ? a.flatten(2).mean([2]) : a.reshape(rows, -1));
-        }
-        var scores = cat(parts, 0);
+            var f = a.to_type(ScalarType.Float32); // freed with the scope
+            return a.dim() > 2 ? f.flatten(2).mean([2]) : f.reshape(a.shape[0], -1);
+        });
         int k = (int)Math.Min(count, n);
         var (values, indices) = scores.topk(k, dim: 0);
         return new UnitTopImages(k, scores.shape[1], indices.contiguous().data<long>().ToArray(), values.contiguous().data<float>().ToArray());

@@ -118,20 +118,8 @@ public static class Tcav
     }
 
     /// <summary>A point's activations (N, d) float64.</summary>
-    static Tensor Flat(Module model, Func<Tensor, Tensor> input, Tensor images, string layer)
-    {
-        var parts = new List<Tensor>();
-        try
-        {
-            for (long start = 0; start < images.shape[0]; start += 500)
-            {
-                using var cache = Activations.Run(model, input(images.narrow(0, start, Math.Min(500, images.shape[0] - start))), [layer]);
-                parts.Add(cache[layer].reshape(cache[layer].shape[0], -1).to_type(ScalarType.Float64));
-            }
-            return cat(parts, 0);
-        }
-        finally { foreach (var p in parts) p.Dispose(); }
-    }
+    static Tensor Flat(Module model, Func<Tensor, Tensor> input, Tensor images, string layer) =>
+        Activations.Collect(model, input, images, layer, a => a.reshape(a.shape[0], -1).to_type(ScalarType.Float64), batch: 500);
 
     /// <summary>d logit_k / d activation for the images <paramref name="rows"/>: (n, d) float64.</summary>
     static Tensor Gradients(Module model, Func<Tensor, Tensor> input, Tensor images, int[] rows, string layer, int k)
