@@ -10,7 +10,7 @@ using Spectre.Console.Cli;
 
 namespace MnistLab.Cli.Commands;
 
-[Description("Proved, not sampled: for each image, is every input of its L∞ ball classified as the label? A PGD attack, then IBP, CROWN or α-CROWN bounds on the class margins; verified, falsified or unknown per image, the certified accuracy, and a report folder.")]
+[Description("Proved, not sampled: for each image, is every input of its L∞ ball classified as the label? A PGD attack, then IBP, CROWN or α-CROWN bounds on the class margins, or branch and bound to a complete answer; verified, falsified or unknown per image, the certified accuracy, and a report folder.")]
 public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
 {
     public sealed class Settings : ImagesSettings
@@ -18,7 +18,7 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
         [CommandOption("--eps <X>"), OptionPath("eps", "L∞ radius of each image's ball, in pixel units (0 to 1), before the model's normalisation.", typeof(VerifyOptions))]
         public double? Eps { get; init; }
 
-        [CommandOption("--method <NAME>"), OptionPath("method", "ibp (interval bounds), crown (backward linear relaxation, tighter) or alpha-crown (crown with its ReLU slopes optimised by gradient, tighter still and slower).", typeof(VerifyOptions))]
+        [CommandOption("--method <NAME>"), OptionPath("method", "ibp (interval bounds), crown (backward linear relaxation, tighter), alpha-crown (crown with its ReLU slopes optimised by gradient, tighter still and slower) or complete (alpha-crown, then branch and bound on ReLU splits until proved, falsified or --timeout).", typeof(VerifyOptions))]
         public string? Method { get; init; }
 
         [CommandOption("--pgd-steps <N>"), OptionPath("pgd.steps", "Steps of each PGD run.", typeof(VerifyOptions))]
@@ -46,8 +46,7 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
         [Description("With --vnnlib: where VNN-COMP's answer goes (sat with its counterexample, unsat, unknown or timeout); default: standard output.")]
         public string? Result { get; init; }
 
-        [CommandOption("--timeout <S>")]
-        [Description("With --vnnlib: seconds before the answer is timeout. Default 300.")]
+        [CommandOption("--timeout <S>"), OptionPath("timeout", "Seconds of branch and bound per image with --method complete (default 60); with --vnnlib, for the whole property before the answer is timeout (default 300).", typeof(VerifyOptions))]
         public double? Timeout { get; init; }
 
         /// <summary>Whether this is the VNN-LIB form of the command.</summary>
@@ -65,7 +64,7 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
                 if (Seed is < 0) return ValidationResult.Error($"--seed must be a non-negative integer, got {Seed}.");
                 return ValidationResult.Success();
             }
-            if (Result is not null || Timeout is not null) return ValidationResult.Error("--result and --timeout go with --onnx NET --vnnlib PROP.");
+            if (Result is not null) return ValidationResult.Error("--result goes with --onnx NET --vnnlib PROP.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
             return base.Validate();
         }
@@ -107,7 +106,8 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
             throw new MnistLab.Common.InvalidOptionException("result", $"{file}: the folder {folder} does not exist.");
         var built = MnistLab.Import.ModelSource.Build(settings.Onnx!, null, null, TorchSharp.torch.empty(0));
         using var model = built.Model;
-        var result = VnnLibCheck.Compute(model, property, vnn);
+        // With the answer on standard output, nothing else is written there.
+        var result = settings.Result is null ? VnnLibCheck.Compute(model, property, vnn) : ConsoleProgress.Run(progress => VnnLibCheck.Compute(model, property, vnn, progress));
         string text = result.Text();
         if (settings.Result is not { } path)
         {

@@ -69,6 +69,7 @@ public static class Bench
         ("probe", ProbeBench.Run),
         ("causal", CausalBench.Run),
         ("serve", ServeBench.Run),
+        ("verify", VerifyBench.Run),
         ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),
     ];
 

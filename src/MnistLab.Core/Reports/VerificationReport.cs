@@ -103,7 +103,10 @@ public static class VerificationReport
                       $"seed {o.Seed}) runs first; an input it finds counts only after the model, run again on it, classifies it otherwise (**falsified**). " +
                       $"Then {o.Method switch { "ibp" => "interval bound propagation", "crown" => "CROWN (backward linear relaxation)", _ => "α-CROWN (CROWN with its ReLU slopes optimised per margin)" }} bounds every margin " +
                       "logit(label) − logit(other) from below over the whole ball, in float64: **verified** when every bound is above 0, " +
-                      "**unknown** otherwise (neither proved nor broken).").AppendLine();
+                      "**unknown** otherwise (neither proved nor broken)." +
+                      (o.Method == "complete" ? $" Where α-CROWN leaves a margin at or below 0, branch and bound splits the ball on the signs of ReLU inputs " +
+                          $"(β-CROWN's split multipliers, the worst part first, each open part's minimising corner run on the model as a candidate) until " +
+                          $"every part is proved, an input is falsified, or {F(o.Timeout)} s pass; the margin bound is then the smallest over the parts." : "")).AppendLine();
         sb.AppendLine(Table(["", "share", "images"],
         [
             ["clean accuracy", Pct(r.CleanAccuracy), $"{r.Images.Count(i => i.Prediction == i.Label)} of {r.Count}"],

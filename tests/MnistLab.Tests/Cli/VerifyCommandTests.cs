@@ -57,9 +57,50 @@ public class VerifyCommandTests(RealMnist mnist)
         Assert.Equal(runs["ibp"].GetProperty("falsified").GetInt32(), runs["crown"].GetProperty("falsified").GetInt32());
     }
 
+    [Fact]
+    public void Complete_verification_answers_every_image_crown_leaves_unknown_and_an_attack_breaks_none_it_proves()
+    {
+        using var dir = new TempDir();
+        _ = mnist.Data;
+        string model = dir.File("mlp");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("mlp.pt"), "--arch", ModelFixtures.File("mlp.json"), "--no-fetch", "--out", model]));
+        var runs = new Dictionary<string, JsonElement>();
+        foreach (var method in new[] { "crown", "complete" })
+        {
+            Assert.Equal(CliApp.Ok, CliApp.Run(["verify", "--model", model, "--eps", "0.05", "--images", "test:0:40", "--method", method, "--timeout", "30", "--no-fetch", "--out", dir.File(method)]));
+            runs[method] = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File(method), "metrics.json"))).RootElement;
+        }
+        int Count(string method, string key) => runs[method].GetProperty(key).GetInt32();
+        // At 0.05 CROWN leaves a quarter of the images open; branch and bound decides every one of them well inside the limit.
+        Assert.True(Count("crown", "unknown") >= 5, $"CROWN left only {Count("crown", "unknown")} images unknown: too few to test branching");
+        Assert.Equal(0, Count("complete", "unknown"));
+        Assert.True(Count("complete", "falsified") >= Count("crown", "falsified"));
+        var crown = runs["crown"].GetProperty("per_image").EnumerateArray().ToList();
+        var complete = runs["complete"].GetProperty("per_image").EnumerateArray().ToList();
+        var proved = new List<long>();
+        for (int i = 0; i < 40; i++)
+        {
+            string before = crown[i].GetProperty("verdict").GetString()!, after = complete[i].GetProperty("verdict").GetString()!;
+            if (before != "unknown") Assert.Equal(before, after); // what CROWN decided, branching does not undo
+            if (after == "verified") Assert.True(complete[i].GetProperty("margin_bound").GetDouble() > 0);
+            if (before == "unknown" && after == "verified") proved.Add(complete[i].GetProperty("index").GetInt64());
+        }
+        Assert.NotEmpty(proved);
+
+        // A far stronger attack than verify's own (50 restarts of 200 steps) finds nothing in the balls branching proved.
+        using var loaded = LoadedModel.FromFolder(model);
+        var test = mnist.Data.Test;
+        using var index = TorchSharp.torch.tensor(proved.ToArray());
+        using var images = loaded.Input(test.Images.index_select(0, index));
+        long[] labels = [.. test.Labels.index_select(0, index).data<long>()];
+        using var g = new TorchSharp.torch.Generator(5);
+        var found = MnistLab.Analysis.Verification.Pgd.Attack(loaded.Model, images, labels, 0.05, new() { Restarts = 50, Steps = 200 }, g);
+        Assert.All(found, f => Assert.Null(f));
+    }
+
     [Theory]
     [InlineData("--eps", "2", "--eps must be a number from 0 to 1")]
-    [InlineData("--method", "alpha", "--method must be ibp, crown or alpha-crown, got 'alpha'")]
+    [InlineData("--method", "alpha", "--method must be ibp, crown, alpha-crown or complete, got 'alpha'")]
     [InlineData("--images", "test:5", "images must be SPLIT:START:END")]
     public void A_bad_value_is_bad_usage_naming_the_flag_and_nothing_is_written(string flag, string value, string said)
     {
@@ -78,7 +119,7 @@ public class VerifyCommandTests(RealMnist mnist)
         string onnx = ModelFixtures.File("mlp.onnx");
         Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--result", dir.File("r.txt")])); // no --vnnlib
         Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--vnnlib", dir.File("p.vnnlib"), "--eps", "0.1"]));
-        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--model", ModelFixtures.File("."), "--timeout", "5", "--out", dir.File("out")]));
+        Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--model", ModelFixtures.File("."), "--result", dir.File("r.txt"), "--out", dir.File("out")]));
         Assert.Equal(CliApp.Usage, CliApp.Run(["verify", "--onnx", onnx, "--vnnlib", dir.File("none.vnnlib")])); // no such file
         Assert.False(File.Exists(dir.File("r.txt")));
     }

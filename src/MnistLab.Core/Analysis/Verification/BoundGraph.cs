@@ -32,7 +32,7 @@ public sealed class BoundGraph
     public LayerGraph Layers { get; }
 
     /// <summary>The relaxation of each activation.</summary>
-    Func<Stage, Interval, ActivationRelaxation> Relax { get; init; } = ActivationRelaxation.Of;
+    internal Func<Stage, Interval, ActivationRelaxation> Relax { get; private init; } = ActivationRelaxation.Of;
 
     /// <summary>This graph with another relaxation of its activations: tests give it a deliberately wrong one to see that the soundness check catches it.</summary>
     internal BoundGraph WithRelaxation(Func<Stage, Interval, ActivationRelaxation> relax) => new(Layers) { Relax = relax };
@@ -122,7 +122,7 @@ public sealed class BoundGraph
         var (records, output) = Forward(input, method);
         var rows = spec(output.Lower.shape).to_type(ScalarType.Float64);
         var lambda = rows.reshape([rows.shape[0], .. output.Lower.shape[1..]]);
-        return method == BoundMethod.AlphaCrown ? Optimised(records, output, lambda) : Backward(records, output, lambda, method);
+        return method is BoundMethod.AlphaCrown or BoundMethod.Complete ? Optimised(records, output, lambda) : Backward(records, output, lambda, method);
     }
 
     /// <summary>
@@ -200,7 +200,7 @@ public sealed class BoundGraph
     /// The forward pass: each stage's input box (by IBP; for CROWN each activation's input is first tightened by a backward
     /// pass of its own and intersected with the box, both being sound) and the relaxations the backward pass needs.
     /// </summary>
-    (List<StageRecord> Records, Interval Output) Forward(Interval input, BoundMethod method)
+    internal (List<StageRecord> Records, Interval Output) Forward(Interval input, BoundMethod method)
     {
         var records = new List<StageRecord>(Stages.Count);
         var bounds = input;
@@ -208,7 +208,7 @@ public sealed class BoundGraph
         {
             ActivationRelaxation? activation = null;
             MaxPoolRelaxation? pool = null;
-            bool linear = method is BoundMethod.Crown or BoundMethod.AlphaCrown;
+            bool linear = method is not BoundMethod.Ibp;
             if (linear && stage is ReluStage or PiecewiseLinearStage)
             {
                 if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds);

@@ -18,19 +18,29 @@ public enum BoundMethod
     /// intermediate bounds are CROWN's.
     /// </summary>
     AlphaCrown,
+
+    /// <summary>
+    /// α-CROWN's bounds, then where they leave a margin below 0, branch and bound on ReLU splits (<see cref="BranchAndBound"/>)
+    /// until every domain is proved, an input the model gets wrong is found, or the time limit.
+    /// </summary>
+    Complete,
 }
 
 public static class BoundMethods
 {
-    public static readonly IReadOnlyList<string> Names = ["ibp", "crown", "alpha-crown"];
+    public static readonly IReadOnlyList<string> Names = ["ibp", "crown", "alpha-crown", "complete"];
 
     public static BoundMethod Parse(string name) => name switch
     {
         "ibp" => BoundMethod.Ibp,
         "crown" => BoundMethod.Crown,
         "alpha-crown" => BoundMethod.AlphaCrown,
-        _ => throw new Common.InvalidOptionException("method", $"method must be ibp, crown or alpha-crown, got '{name}'."),
+        "complete" => BoundMethod.Complete,
+        _ => throw new Common.InvalidOptionException("method", $"method must be ibp, crown, alpha-crown or complete, got '{name}'."),
     };
 
-    public static string Name(BoundMethod m) => m switch { BoundMethod.Ibp => "ibp", BoundMethod.Crown => "crown", _ => "alpha-crown" };
+    public static string Name(BoundMethod m) => m switch
+    {
+        BoundMethod.Ibp => "ibp", BoundMethod.Crown => "crown", BoundMethod.AlphaCrown => "alpha-crown", _ => "complete",
+    };
 }

@@ -102,15 +102,42 @@ public static class Pgd
         return null;
     }
 
+    /// <summary>
+    /// PGD from given starts (N, ...) inside the float32 box [<paramref name="low"/>, <paramref name="high"/>]: each row climbs
+    /// <paramref name="objective"/> (one value per row) by signed-gradient steps of a share of the box's width. Branch and
+    /// bound starts it from the corners its bounds meet, so that the attack runs throughout the search and not only first.
+    /// Returns the points after the last step (float32).
+    /// </summary>
+    public static Tensor Climb(Module<Tensor, Tensor> model, Tensor starts, Tensor low, Tensor high, Func<Tensor, Tensor> objective, int steps = 10)
+    {
+        using var scope = NewDisposeScope();
+        var step = (high - low) * (2.5 / steps);
+        var a = starts.to_type(ScalarType.Float32).maximum(low).minimum(high);
+        for (int s = 0; s < steps; s++)
+        {
+            using var _ = enable_grad();
+            var leaf = a.detach().requires_grad_(true);
+            var value = objective(ModelCalls.InEval(model, () => model.call(leaf)));
+            var gradient = autograd.grad([value.sum()], [leaf])[0];
+            a = (a + step * gradient.sign()).maximum(low).minimum(high).detach();
+        }
+        return a.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>max over other classes of logit_j − logit_label for each row of the outputs <paramref name="z"/> (N, classes): ≥ 0 where the label is lost.</summary>
+    internal static Tensor WrongMargin(Tensor z, Tensor labels)
+    {
+        var own = z.gather(1, labels.view(-1, 1));
+        var others = z.scatter(1, labels.view(-1, 1), full_like(own, float.NegativeInfinity));
+        return others.max(1).values - own.squeeze(1);
+    }
+
     /// <summary>max over other classes of logit_j − logit_label per row, and (when asked) its gradient with respect to the input.</summary>
     static (Tensor Margin, Tensor? Gradient) Margin(Module<Tensor, Tensor> model, Tensor a, Tensor labels, bool gradient)
     {
         using var _ = enable_grad();
         var leaf = a.detach().requires_grad_(gradient);
-        var z = ModelCalls.InEval(model, () => model.call(leaf));
-        var own = z.gather(1, labels.view(-1, 1));
-        var others = z.scatter(1, labels.view(-1, 1), full_like(own, float.NegativeInfinity));
-        var margin = others.max(1).values - own.squeeze(1);
+        var margin = WrongMargin(ModelCalls.InEval(model, () => model.call(leaf)), labels);
         if (!gradient) return (margin.detach(), null);
         return (margin.detach(), autograd.grad([margin.sum()], [leaf])[0].detach());
     }

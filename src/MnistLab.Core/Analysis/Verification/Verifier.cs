@@ -119,6 +119,18 @@ public static class Verifier
                     throw new MnistLabException($"{source}, image {indices[i]}: the {BoundMethods.Name(method)} bounds prove every margin ≥ {bound:G6} over the ball of " +
                         $"radius {options.Eps}, yet the model classifies an input of that ball as {wrongClass}: the bounds are not sound for this model.");
                 var verdict = counterexample is not null ? Verdict.Falsified : bound > 0 ? Verdict.Verified : Verdict.Unknown;
+                if (verdict == Verdict.Unknown && method == BoundMethod.Complete)
+                {
+                    var search = Branch(model, graph, xi, labels[i], options, m => task.Advance(0, $"image {indices[i]}: {m}"));
+                    (verdict, bound) = (search.Verdict, search.Bound);
+                    if (search.Counterexample is { } found)
+                    {
+                        counterexample = found;
+                        wrongClass = Recheck(model, xi, counterexample, labels[i], options.Eps);
+                    }
+                    seconds += search.Seconds;
+                    boundSeconds += search.Seconds;
+                }
                 verdicts.Add(new ImageVerdict(indices[i], labels[i], predictions[i], verdict, bound, margins.Lower, seconds,
                     counterexample?.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), wrongClass));
                 task.Advance(1, $"{verdicts.Count(v => v.Verdict == Verdict.Verified)} verified, {verdicts.Count(v => v.Verdict == Verdict.Falsified)} falsified");
@@ -126,6 +138,25 @@ public static class Verifier
         foreach (var c in candidates) c?.Dispose();
         var pixels = Enumerable.Range(0, (int)n).Select(i => x[i].contiguous().data<float>().ToArray()).ToArray();
         return new VerificationResult(options, source, graph.Describe(), verdicts, pixels, pgdSeconds, boundSeconds, data);
+    }
+
+    /// <summary>Branch and bound on one image's ball, the candidates it finds re-checked on the model.</summary>
+    static BranchResult Branch(Module<Tensor, Tensor> model, BoundGraph graph, Tensor x, long label, VerifyOptions options, Action<string> report)
+    {
+        var (low, high) = Pgd.Edges(x.unsqueeze(0), options.Eps);
+        var labels = full(1, label, dtype: ScalarType.Int64);
+        Tensor? Falsifies(Tensor candidates)
+        {
+            // The corners themselves, then where a short climb from each of them leads.
+            var corners = candidates.to_type(ScalarType.Float32).maximum(low).minimum(high);
+            var c = cat([corners, Pgd.Climb(model, corners, low, high, y => Pgd.WrongMargin(y, labels.expand(y.shape[0])))], 0);
+            for (int j = 0; j < c.shape[0]; j++)
+                if (Recheck(model, x, c[j].unsqueeze(0), label, options.Eps) is not null) return c[j].unsqueeze(0);
+            return null;
+        }
+        var ball = Interval.Ball(x, options.Eps);
+        int classes = (int)ModelCalls.InEval(model, () => { using var _ = no_grad(); return model.call(x.unsqueeze(0)).shape[1]; });
+        return BranchAndBound.Run(graph, ball, SplitProperty.Margins((int)label, classes), Falsifies, options.Timeout, report: report);
     }
 
     static long[] Predict(Module<Tensor, Tensor> model, Tensor x) => ModelCalls.InEval(model, () =>

@@ -28,7 +28,7 @@ public sealed record VnnLibResult(VnnStatus Status, double[]? X, double[]? Y, do
 
 public sealed record VnnLibOptions
 {
-    /// <summary><c>ibp</c>, <c>crown</c> or <c>alpha-crown</c>.</summary>
+    /// <summary><c>ibp</c>, <c>crown</c>, <c>alpha-crown</c> or <c>complete</c> (branch and bound after α-CROWN).</summary>
     public string Method { get; init; } = "crown";
     public PgdOptions Pgd { get; init; } = new();
     public long Seed { get; init; }
@@ -39,7 +39,7 @@ public sealed record VnnLibOptions
     public VnnLibOptions Validated()
     {
         const string o = nameof(VnnLibOptions);
-        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
+        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown, alpha-crown or complete, got '{Method}'.");
         Require.Positive(Timeout, $"{o}.{nameof(Timeout)}");
         Pgd.Validated();
         return this;
@@ -54,7 +54,7 @@ public sealed record VnnLibOptions
 /// </summary>
 public static class VnnLibCheck
 {
-    public static VnnLibResult Compute(Module<Tensor, Tensor> model, VnnLibProperty property, VnnLibOptions options)
+    public static VnnLibResult Compute(Module<Tensor, Tensor> model, VnnLibProperty property, VnnLibOptions options, IProgressSink? progress = null)
     {
         options = options.Validated();
         var clock = Stopwatch.StartNew();
@@ -82,17 +82,43 @@ public static class VnnLibCheck
                 if (clock.Elapsed.TotalSeconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, clock.Elapsed.TotalSeconds);
             }
 
-        // Each constraint c·Y ≥ b is unreachable when the lower bound of b − c·Y is above 0: one row −c per constraint.
+        // Each constraint c·Y ≥ b is unreachable when the lower bound of −c·Y is above −b: one row −c per constraint.
         var all = property.Unsafe.SelectMany(d => d).ToList();
-        var spec = tensor(all.SelectMany(c => c.Coefficients.Select(v => -v)).ToArray(), [all.Count, property.Outputs]);
-        var bounds = graph.LowerBounds(Interval.Box(lower.squeeze(0), upper.squeeze(0)), spec, BoundMethods.Parse(options.Method));
-        int row = 0;
-        bool proved = true;
-        foreach (var disjunct in property.Unsafe)
+        var split = new SplitProperty(
+            tensor(all.SelectMany(c => c.Coefficients.Select(v => -v)).ToArray(), [all.Count, property.Outputs]),
+            [.. all.Select(c => -c.Bound)],
+            [.. property.Unsafe.SelectMany((d, g) => d.Select(_ => g))]);
+        var box = Interval.Box(lower.squeeze(0), upper.squeeze(0));
+        var method = BoundMethods.Parse(options.Method);
+        bool proved = split.Slack(graph.LowerBounds(box, split.Rows, method)) > 0;
+        if (!proved && method == BoundMethod.Complete && clock.Elapsed.TotalSeconds < options.Timeout)
         {
-            bool unreachable = false;
-            foreach (var c in disjunct) unreachable |= bounds[row++] + c.Bound > 0;
-            proved &= unreachable;
+            var disjuncts = property.Unsafe.Select(d => (
+                A: tensor(d.SelectMany(c => c.Coefficients).ToArray(), [d.Count, property.Outputs]),
+                B: tensor(d.Select(c => c.Bound).ToArray()))).ToList();
+            Tensor Slack(Tensor y) => stack(disjuncts.Select(d =>
+                (y.to_type(ScalarType.Float64).reshape(-1, property.Outputs).matmul(d.A.t()) - d.B).min(1).values), 1).max(1).values;
+            var (inLow, inHigh) = Pgd.Inward(lower, upper);
+            Tensor? Falsifies(Tensor candidates)
+            {
+                // The corners themselves, then where a short climb from each of them leads.
+                var corners = candidates.to_type(ScalarType.Float32).maximum(inLow).minimum(inHigh);
+                var x = cat([corners, Pgd.Climb(model, corners, inLow, inHigh, Slack)], 0);
+                for (int i = 0; i < x.shape[0]; i++)
+                    if (Recheck(model, x[i].unsqueeze(0), lower, upper, Slack) is not null) return x[i].unsqueeze(0);
+                return null;
+            }
+            using var task = (progress ?? ProgressSink.None).Start("branch and bound", 1);
+            var search = BranchAndBound.Run(graph, box, split, Falsifies, options.Timeout - clock.Elapsed.TotalSeconds, report: m => task.Advance(0, m));
+            if (search.Verdict == Verdict.Falsified)
+            {
+                var x = search.Counterexample!;
+                var y = Recheck(model, x, lower, upper, Slack)!;
+                return new VnnLibResult(VnnStatus.Sat, [.. x.to_type(ScalarType.Float64).data<double>()], y, clock.Elapsed.TotalSeconds);
+            }
+            if (search.Verdict == Verdict.Unknown)
+                return new VnnLibResult(clock.Elapsed.TotalSeconds >= options.Timeout ? VnnStatus.Timeout : VnnStatus.Unknown, null, null, clock.Elapsed.TotalSeconds);
+            proved = true;
         }
         double seconds = clock.Elapsed.TotalSeconds;
         if (seconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, seconds);

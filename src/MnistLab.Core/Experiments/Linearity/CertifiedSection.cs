@@ -23,7 +23,7 @@ public sealed record CertifiedOptions
         const string o = nameof(CertifiedOptions);
         Require.That(Epsilons.Count > 0 && Epsilons.All(e => e is >= 0 and <= 1), $"{o}.{nameof(Epsilons)}", "must be radii from 0 to 1, at least one.");
         Require.InRange(Images, 1, 10_000, $"{o}.{nameof(Images)}");
-        Require.That(BoundMethods.Names.Contains(Method), $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
+        Require.That(Method is "ibp" or "crown" or "alpha-crown", $"{o}.{nameof(Method)}", $"must be ibp, crown or alpha-crown, got '{Method}'.");
         return this;
     }
 }
