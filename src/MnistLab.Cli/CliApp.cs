@@ -83,6 +83,8 @@ public static class CliApp
                 .WithExample("dictionary", "--activations", "acts.npy", "--kind", "jumprelu", "--width", "1024", "--out", "runs/dict-acts");
             config.AddCommand<VerifyCommand>("verify")
                 .WithExample("verify", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--eps", "0.02", "--images", "test:0:100", "--method", "crown", "--out", "runs/verify");
+            config.AddCommand<VerifyCheckCommand>("verify-check")
+                .WithExample("verify-check", "proof.json", "--onnx", "net.onnx", "--vnnlib", "prop.vnnlib");
             config.AddCommand<ActivationsCommand>("activations")
                 .WithExample("activations", "--checkpoint", "runs/linearity/checkpoints/mlp_ce.ckpt", "--layer", "relu1", "--count", "1000", "--out", "relu1.npy");
         });

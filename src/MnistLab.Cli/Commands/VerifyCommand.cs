@@ -46,6 +46,13 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
         [Description("With --vnnlib: where VNN-COMP's answer goes (sat with its counterexample, unsat, unknown or timeout); default: standard output.")]
         public string? Result { get; init; }
 
+        [CommandOption("--certify"), OptionPath("certify", "Write a certificate for each verified image into the report's certificates/ folder (INDEX.json), sealed in exact arithmetic over the ball rounded outwards; re-check one with verify-check CERT --model DIR. An image whose proof exact arithmetic does not confirm is unknown. Fully connected networks only.", typeof(VerifyOptions))]
+        public bool? Certify { get; init; }
+
+        [CommandOption("--certificate <FILE>")]
+        [Description("With --vnnlib: for an unsat answer, write its certificate here (JSON: every hidden bound and the split tree with each proof's multipliers, sealed in exact arithmetic; re-check it with verify-check). An answer that cannot be certified is unknown. Fully connected networks only.")]
+        public string? Certificate { get; init; }
+
         [CommandOption("--timeout <S>"), OptionPath("timeout", "Seconds of branch and bound per image with --method complete (default 60); with --vnnlib, for the whole property before the answer is timeout (default 300).", typeof(VerifyOptions))]
         public double? Timeout { get; init; }
 
@@ -57,14 +64,14 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
             if (Property)
             {
                 if (Onnx is null || Vnnlib is null) return ValidationResult.Error("give --onnx NET and --vnnlib PROP together.");
-                if (Checkpoint is not null || Model is not null || Images is not null || PerClass is not null || Out is not null || Eps is not null)
-                    return ValidationResult.Error("--onnx with --vnnlib reads its inputs from the property: leave out --checkpoint, --model, --images, --per-class, --eps and --out.");
+                if (Checkpoint is not null || Model is not null || Images is not null || PerClass is not null || Out is not null || Eps is not null || Certify is not null)
+                    return ValidationResult.Error("--onnx with --vnnlib reads its inputs from the property: leave out --checkpoint, --model, --images, --per-class, --eps and --out (and --certify: --certificate FILE writes its certificate).");
                 if (Timeout is { } t && !(t > 0 && double.IsFinite(t))) return ValidationResult.Error($"--timeout must be a number of seconds > 0, got {t}.");
                 if (Threads is < 1 or > 1024) return ValidationResult.Error($"--threads must be between 1 and 1024, got {Threads}.");
                 if (Seed is < 0) return ValidationResult.Error($"--seed must be a non-negative integer, got {Seed}.");
                 return ValidationResult.Success();
             }
-            if (Result is not null) return ValidationResult.Error("--result goes with --onnx NET --vnnlib PROP.");
+            if (Result is not null || Certificate is not null) return ValidationResult.Error("--result and --certificate go with --onnx NET --vnnlib PROP.");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out DIR is required.");
             return base.Validate();
         }
@@ -98,16 +105,23 @@ public sealed class VerifyCommand : LabCommand<VerifyCommand.Settings>
     /// <summary>The VNN-LIB form: the property read, the ONNX network read by the importer, VNN-COMP's answer written.</summary>
     static int CheckProperty(Settings settings)
     {
-        var vnn = new VnnLibOptions { Method = settings.Method ?? "crown", Seed = settings.Seed ?? 0, Timeout = settings.Timeout ?? 300,
+        var vnn = new VnnLibOptions { Method = settings.Method ?? "crown", Seed = settings.Seed ?? 0, Timeout = settings.Timeout ?? 300, Certify = settings.Certificate is not null,
             Pgd = new PgdOptions { Steps = settings.PgdSteps ?? new PgdOptions().Steps, Restarts = settings.PgdRestarts ?? new PgdOptions().Restarts } }.Validated();
         var property = VnnLibProperty.Read(settings.Vnnlib!);
         if (!File.Exists(settings.Onnx)) throw new MnistLab.Common.InvalidOptionException("onnx", $"{settings.Onnx}: no such file.");
-        if (settings.Result is { } file && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder && !Directory.Exists(folder))
-            throw new MnistLab.Common.InvalidOptionException("result", $"{file}: the folder {folder} does not exist.");
+        foreach (var (option, file) in new[] { ("result", settings.Result), ("certificate", settings.Certificate) })
+            if (file is not null && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder && !Directory.Exists(folder))
+                throw new MnistLab.Common.InvalidOptionException(option, $"{file}: the folder {folder} does not exist.");
         var built = MnistLab.Import.ModelSource.Build(settings.Onnx!, null, null, TorchSharp.torch.empty(0));
         using var model = built.Model;
         // With the answer on standard output, nothing else is written there.
         var result = settings.Result is null ? VnnLibCheck.Compute(model, property, vnn) : ConsoleProgress.Run(progress => VnnLibCheck.Compute(model, property, vnn, progress));
+        if (result.Certificate is { } certificate)
+        {
+            certificate.Write(settings.Certificate!);
+            if (settings.Result is not null)
+                AnsiConsole.MarkupLine($"certificate: {certificate.Leaves} leaves, {Markup.Escape(settings.Certificate!)} (re-check it with verify-check)");
+        }
         string text = result.Text();
         if (settings.Result is not { } path)
         {

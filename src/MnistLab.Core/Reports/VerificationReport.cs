@@ -9,11 +9,11 @@ namespace MnistLab.Reports;
 /// <summary>
 /// The report folder of <c>mnistlab verify</c>: metrics.json (the accuracies, each image's verdict, margin bound and time),
 /// counterexamples.npy (the falsifying inputs, in the order of metrics.json's <c>counterexamples</c>), the histogram of
-/// margin bounds, the hardest images, the counterexamples, and report.md/html.
+/// margin bounds, the hardest images, the counterexamples, certificates/INDEX.json (with --certify, one per verified image), and report.md/html.
 /// </summary>
 public static class VerificationReport
 {
-    public const string CounterexamplesFile = "counterexamples.npy";
+    public const string CounterexamplesFile = "counterexamples.npy", CertificatesFolder = "certificates";
     public const string MarginsFigure = "margins.png", HardestFigure = "hardest.png", CounterexamplesFigure = "counterexamples.png";
 
     public static void Write(VerificationResult r, ReportFolder folder, IReadOnlyList<string>? command = null)
@@ -43,6 +43,12 @@ public static class VerificationReport
             Grid(folder.PathOf(CounterexamplesFigure), [.. shown.Select(v => v.Counterexample!)],
                 [.. shown.Select(v => $"#{v.Index} y={v.Label} → {v.CounterexamplePrediction}")]);
             figures.Add(("Counterexamples, re-checked on the model (label → the model's class)", CounterexamplesFigure));
+        }
+        var certified = r.Images.Where(i => i.Certificate is not null).ToList();
+        if (certified.Count > 0)
+        {
+            Directory.CreateDirectory(Path.Combine(folder.Staging, CertificatesFolder));
+            foreach (var v in certified) v.Certificate!.Write(Path.Combine(folder.Staging, CertificatesFolder, $"{v.Index}.json"));
         }
         folder.WriteJson(ReportFolder.Marker, Metrics(r, command, falsified));
         folder.WriteReport(MarkdownText(r, figures));
@@ -77,6 +83,7 @@ public static class VerificationReport
         unknown = r.Unknown,
         seconds = new { pgd = r.PgdSeconds, bounds = r.BoundSeconds, bounds_per_image = r.BoundSeconds / r.Count },
         counterexamples = falsified.Count == 0 ? null : new { file = CounterexamplesFile, indices = falsified.Select(v => v.Index) },
+        certificates = r.Options.Certify ? new { folder = CertificatesFolder, indices = r.Images.Where(i => i.Certificate is not null).Select(v => v.Index) } : null,
         per_image = r.Images.Select(v => new
         {
             index = v.Index,

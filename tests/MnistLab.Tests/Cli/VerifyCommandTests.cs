@@ -98,6 +98,28 @@ public class VerifyCommandTests(RealMnist mnist)
         Assert.All(found, f => Assert.Null(f));
     }
 
+    [Fact]
+    public void Certify_writes_a_certificate_per_verified_image_that_verify_check_accepts_and_a_wider_ball_is_rejected()
+    {
+        using var dir = new TempDir();
+        _ = mnist.Data;
+        string model = dir.File("mlp");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["model", "import", "--from", ModelFixtures.File("mlp.pt"), "--arch", ModelFixtures.File("mlp.json"), "--no-fetch", "--out", model]));
+        string out_ = dir.File("out");
+        Assert.Equal(CliApp.Ok, CliApp.Run(["verify", "--model", model, "--eps", "0.03", "--images", "test:0:10", "--method", "complete", "--certify", "--no-fetch", "--out", out_]));
+        var m = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "metrics.json"))).RootElement;
+        var indices = m.GetProperty("certificates").GetProperty("indices").EnumerateArray().Select(i => i.GetInt64()).ToList();
+        Assert.Equal(m.GetProperty("verified").GetInt32(), indices.Count);
+        Assert.NotEmpty(indices);
+        foreach (var i in indices)
+            Assert.Equal(CliApp.Ok, CliApp.Run(["verify-check", Path.Combine(out_, "certificates", $"{i}.json"), "--model", model]));
+        // The same proof claimed for a ball one ulp wider than its box.
+        var c = MnistLab.Analysis.Verification.Certificates.Certificate.Read(Path.Combine(out_, "certificates", $"{indices[0]}.json"));
+        c = c with { Ball = c.Ball! with { Eps = Math.BitIncrement(c.Ball.Eps) } };
+        c.Write(dir.File("wider.json"));
+        Assert.Equal(CliApp.Failure, CliApp.Run(["verify-check", dir.File("wider.json"), "--model", model]));
+    }
+
     [Theory]
     [InlineData("--eps", "2", "--eps must be a number from 0 to 1")]
     [InlineData("--method", "alpha", "--method must be ibp, crown, alpha-crown or complete, got 'alpha'")]

@@ -200,7 +200,8 @@ public sealed class BoundGraph
     /// The forward pass: each stage's input box (by IBP; for CROWN each activation's input is first tightened by a backward
     /// pass of its own and intersected with the box, both being sound) and the relaxations the backward pass needs.
     /// </summary>
-    internal (List<StageRecord> Records, Interval Output) Forward(Interval input, BoundMethod method)
+    /// <param name="proofs">When given, hears the multipliers of every unit CROWN tightens (<see cref="Tightened"/>), for a certificate.</param>
+    internal (List<StageRecord> Records, Interval Output) Forward(Interval input, BoundMethod method, Action<int, long[], Tensor[]>? proofs = null)
     {
         var records = new List<StageRecord>(Stages.Count);
         var bounds = input;
@@ -211,7 +212,7 @@ public sealed class BoundGraph
             bool linear = method is not BoundMethod.Ibp;
             if (linear && stage is ReluStage or PiecewiseLinearStage)
             {
-                if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds);
+                if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds, proofs);
                 activation = Relax(stage, bounds);
             }
             else if (linear && stage is MaxPoolStage m) pool = new MaxPoolRelaxation(m, bounds);
@@ -234,7 +235,11 @@ public sealed class BoundGraph
     /// CROWN's bounds of an activation's inputs that may change sign (the others are relaxed exactly whatever their bounds),
     /// by a backward pass from each through the stages recorded so far, a block of rows at a time.
     /// </summary>
-    Interval Tightened(List<StageRecord> records, Interval bounds)
+    /// <param name="proofs">
+    /// When given, hears for each block (the stage tightened, its units, and per activation stage below, first to last, the
+    /// coefficients (2·units, width) on that activation's input: the lower bounds' rows, then the upper bounds' as bounds of −z).
+    /// </param>
+    Interval Tightened(List<StageRecord> records, Interval bounds, Action<int, long[], Tensor[]>? proofs = null)
     {
         var shape = bounds.Lower.shape;
         var lower = bounds.Lower.flatten().clone();
@@ -255,7 +260,13 @@ public sealed class BoundGraph
             lambda.index_put_(-ones(c, dtype: ScalarType.Float64), at + c, rows);
             lambda = lambda.reshape([2 * c, .. shape[1..]]);
             var offset = zeros(2 * c, dtype: ScalarType.Float64);
-            for (int k = records.Count - 1; k >= 0; k--) lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
+            var multipliers = new List<Tensor>();
+            for (int k = records.Count - 1; k >= 0; k--)
+            {
+                lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
+                if (proofs is not null && records[k].Activation is not null) multipliers.Insert(0, lambda.flatten(1));
+            }
+            proofs?.Invoke(records.Count, rows.data<long>().ToArray(), [.. multipliers]);
             var found = BackwardPropagation.Concretize(lambda, offset, records.Count > 0 ? records[0].Input : bounds);
             lower.index_put_(maximum(lower.index_select(0, rows), found.narrow(0, 0, c)), rows);
             upper.index_put_(minimum(upper.index_select(0, rows), -found.narrow(0, c, c)), rows);

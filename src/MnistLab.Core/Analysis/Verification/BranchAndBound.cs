@@ -71,16 +71,35 @@ public sealed class BranchAndBound
     readonly long[] outputShape;
     readonly int[] relus;
 
-    BranchAndBound(BoundGraph graph, Interval box, SplitProperty property)
+    /// <summary>Whether each domain keeps its proofs and parts, for a certificate.</summary>
+    readonly bool record;
+
+    BranchAndBound(BoundGraph graph, Interval box, SplitProperty property, bool record)
     {
+        this.record = record;
         this.graph = graph;
         this.box = box;
         this.property = property;
-        var (records, output) = graph.Forward(box, BoundMethod.Crown);
+        var proofs = new Dictionary<(int Stage, long Unit, bool Upper), double[][]>();
+        var (records, output) = graph.Forward(box, BoundMethod.Crown, record ? (stage, units, multipliers) =>
+        {
+            var rows = multipliers.Select(m => m.contiguous().data<double>().ToArray()).ToArray();
+            var widths = multipliers.Select(m => (int)m.shape[1]).ToArray();
+            for (int r = 0; r < 2 * units.Length; r++)
+                proofs[(stage, units[r % units.Length], r >= units.Length)] = [.. rows.Select((m, i) => m.AsSpan(r * widths[i], widths[i]).ToArray())];
+        } : null);
         root = records;
         outputShape = output.Lower.shape[1..];
         relus = [.. Enumerable.Range(0, root.Count).Where(k => root[k].Activation is not null)];
+        if (record)
+            Hidden = [.. relus.Select(k => new Certificates.CertificateWriter.HiddenLayer(
+                root[k].Input.Lower.flatten().contiguous().data<double>().ToArray(),
+                root[k].Input.Upper.flatten().contiguous().data<double>().ToArray(),
+                proofs.Where(p => p.Key.Stage == k).ToDictionary(p => ((int)p.Key.Unit, p.Key.Upper), p => p.Value)))];
     }
+
+    /// <summary>When recorded: each hidden layer's bounds at the root and the multipliers of the units CROWN tightened there.</summary>
+    Certificates.CertificateWriter.HiddenLayer[] Hidden { get; } = [];
 
     /// <summary>
     /// One domain: the split of each unit per ReLU stage (+1 active, −1 inactive, 0 free, flattened), the rows still to bound
@@ -110,6 +129,10 @@ public sealed class BranchAndBound
         public (Tensor[] Alpha, Tensor[] Beta)? Inherited { get; init; }
         public (Tensor[] Alpha, Tensor[] Beta)? Passed { get; set; }
 
+        /// <summary>When the search is recorded for a certificate: the rows this domain proves with their multipliers, and its two parts.</summary>
+        public List<(int Row, double[][] Lambdas)> Proofs { get; } = [];
+        public Domain[]? Children { get; set; }
+
         /// <summary>Frees the optimiser's state this domain holds once it is proved or split.</summary>
         public void Release()
         {
@@ -127,12 +150,36 @@ public sealed class BranchAndBound
     /// <paramref name="batch"/> at a time; <paramref name="report"/> hears how the search stands after each batch.
     /// </summary>
     public static BranchResult Run(BoundGraph graph, Interval box, SplitProperty property, Func<Tensor, Tensor?> falsifies,
-        double timeoutSeconds, int batch = 256, Action<string>? report = null)
+        double timeoutSeconds, int batch = 256, Action<string>? report = null) =>
+        Search(graph, box, property, falsifies, timeoutSeconds, batch, report, record: false).Result;
+
+    /// <summary>
+    /// <see cref="Run"/>, and for a verified answer its certificate sealed in exact arithmetic (<see cref="CertificateWriter"/>);
+    /// a proof exact arithmetic does not confirm turns the answer to unknown. <paramref name="ball"/> names an image's ball.
+    /// </summary>
+    public static (BranchResult Result, Certificates.Certificate? Certificate) Certify(BoundGraph graph, Interval box, SplitProperty property,
+        Func<Tensor, Tensor?> falsifies, double timeoutSeconds, Certificates.CertifiedBall? ball = null, Action<string>? report = null)
+    {
+        var network = Certificates.ExactNetwork.Of(graph); // refused before any search if the network cannot be certified
+        var (result, search, tree) = Search(graph, box, property, falsifies, timeoutSeconds, 256, report, record: true);
+        if (result.Verdict != Verdict.Verified) return (result, null);
+        var certificate = Certificates.CertificateWriter.Seal(network, box, property, search.Hidden, Node(tree), ball);
+        return certificate is null ? (result with { Verdict = Verdict.Unknown }, null) : (result, certificate);
+
+        static Certificates.CertificateWriter.Node Node(Domain d) => new(d.Proofs,
+            d.Children is null ? null : (d.Branch!.Value.Relu + 1, d.Branch!.Value.Unit),
+            d.Children is null ? null : Node(d.Children[0]), d.Children is null ? null : Node(d.Children[1]));
+    }
+
+    static (BranchResult Result, BranchAndBound Search, Domain Root) Search(BoundGraph graph, Interval box, SplitProperty property, Func<Tensor, Tensor?> falsifies,
+        double timeoutSeconds, int batch, Action<string>? report, bool record)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        // Small products, many of them: a second libtorch thread gains nothing on a quiet machine and loses much on a busy one.
+        using var threads = Common.TorchSetup.OneLibtorchThread();
         var clock = Stopwatch.StartNew();
-        var search = new BranchAndBound(graph, box, property);
+        var search = new BranchAndBound(graph, box, property, record);
         var first = new Domain([.. search.relus.Select(k => new sbyte[search.root[k].Input.Lower.numel()])],
             [.. Enumerable.Range(0, property.Count)], double.PositiveInfinity, 0);
         search.BoundAll([first]);
@@ -160,7 +207,7 @@ public sealed class BranchAndBound
                 proved = Math.Min(proved, d.Bound);
                 d.Release();
             }
-            var children = take.Where(d => d.Branch is not null).SelectMany(Split).ToList();
+            var children = take.Where(d => d.Branch is not null).SelectMany(d => Split(d, record)).ToList();
             if (children.Count == 0) continue;
             search.BoundAll(children);
             foreach (var d in take) d.Release();
@@ -185,12 +232,12 @@ public sealed class BranchAndBound
         double bound = Math.Min(proved, open.Count > 0 ? open.Min(d => d.Bound) : double.PositiveInfinity);
         return Result(open.Count == 0 && !exhausted ? Verdict.Verified : Verdict.Unknown, bound, null);
 
-        BranchResult Result(Verdict v, double b, Tensor? x) =>
-            new(v, b, domains, depth, clock.Elapsed.TotalSeconds, x?.MoveToOuterDisposeScope(), exhausted);
+        (BranchResult, BranchAndBound, Domain) Result(Verdict v, double b, Tensor? x) =>
+            (new(v, b, domains, depth, clock.Elapsed.TotalSeconds, x?.MoveToOuterDisposeScope(), exhausted), search, first);
     }
 
     /// <summary>The two children of a domain, on its branching unit; they bound only the rows it left open, starting from its α and β.</summary>
-    static IEnumerable<Domain> Split(Domain d)
+    static Domain[] Split(Domain d, bool tree)
     {
         var (relu, unit) = d.Branch!.Value;
         if (d.Alpha is not null && d.Beta is not null)
@@ -199,12 +246,14 @@ public sealed class BranchAndBound
             var keep = tensor(d.OpenRows.Select(r => (long)Array.IndexOf(d.Rows, r)).ToArray());
             d.Passed = ([.. d.Alpha.Select(t => t.index_select(0, keep).DetachFromDisposeScope())], [.. d.Beta.Select(t => t.index_select(0, keep).DetachFromDisposeScope())]);
         }
-        foreach (sbyte sign in new sbyte[] { 1, -1 })
+        Domain[] children = [.. new sbyte[] { 1, -1 }.Select(sign =>
         {
             var splits = d.Splits.Select(s => (sbyte[])s.Clone()).ToArray();
             splits[relu][unit] = sign;
-            yield return new Domain(splits, d.OpenRows, d.ExcludedNow, d.Depth + 1) { Inherited = d.Passed };
-        }
+            return new Domain(splits, d.OpenRows, d.ExcludedNow, d.Depth + 1) { Inherited = d.Passed };
+        })];
+        if (tree) d.Children = children; // the split tree, for a certificate
+        return children;
     }
 
     /// <summary>An input the caller confirms breaks the property, from the corners of the open domains, or null.</summary>
@@ -273,6 +322,7 @@ public sealed class BranchAndBound
         Tensor? best = null;
         Tensor input = empty(0);
         Tensor[] atRelu = [];
+        var bestMultipliers = new Tensor?[relus.Length];
         const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
         for (int step = 1; step <= Steps; step++)
         {
@@ -282,7 +332,19 @@ public sealed class BranchAndBound
             using (enable_grad())
             {
                 var leaves = parameters.Select(t => t.detach().requires_grad_(true)).ToArray();
-                (lower, var coefficients, var atReluNow) = Backward(records, lambda0, leaves, unstable, signs);
+                (lower, var coefficients, var atReluNow, var atInputNow) = Backward(records, lambda0, leaves, unstable, signs);
+                if (record)
+                {
+                    // A certificate's multipliers are those of each pair's best iterate.
+                    var better = best is null ? ones(pairs, dtype: ScalarType.Bool) : lower.detach() > best;
+                    for (int i = 0; i < relus.Length; i++)
+                    {
+                        var now = atInputNow[i].detach().flatten(1);
+                        var kept = bestMultipliers[i] is null ? now : where(better.unsqueeze(1), now, bestMultipliers[i]!);
+                        bestMultipliers[i]?.Dispose();
+                        bestMultipliers[i] = kept.MoveToOuterDisposeScope();
+                    }
+                }
                 gradients = [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
                 if (step == Steps)
                 {
@@ -326,6 +388,14 @@ public sealed class BranchAndBound
                 if (slack < bounds[worst] - property.Thresholds[pairRow[worst]]) worst = p;
             }
             dom.Slack = slacks.Values.Min();
+            if (record)
+            {
+                var multipliers = bestMultipliers.Select(t => t!.narrow(0, at, n).contiguous().data<double>().ToArray()).ToArray();
+                var widths = bestMultipliers.Select(t => (int)t!.shape[1]).ToArray();
+                for (int p = 0; p < n; p++)
+                    if (bounds[at + p] - property.Thresholds[dom.Rows[p]] > 0)
+                        dom.Proofs.Add((dom.Rows[p], [.. Enumerable.Range(0, relus.Length).Select(i => multipliers[i].AsSpan(p * widths[i], widths[i]).ToArray())]));
+            }
             dom.ExcludedNow = Math.Min(dom.Excluded, slacks.Values.Where(v => v > 0).DefaultIfEmpty(double.PositiveInfinity).Min());
             dom.OpenRows = [.. dom.Rows.Where(r => slacks[property.Groups[r]] <= 0)];
             if (dom.Slack <= 0)
@@ -378,15 +448,16 @@ public sealed class BranchAndBound
 
     /// <summary>
     /// CROWN's backward pass from Λ₀ with the given lower slopes on unstable units and the split multipliers: after each
-    /// ReLU stage the coefficient on its input takes −β·s. Returns the rows' lower bounds, the input coefficients, and the
-    /// coefficient on each ReLU's output (for the branching scores).
+    /// ReLU stage the coefficient on its input takes −β·s. Returns the rows' lower bounds, the input coefficients, the
+    /// coefficient on each ReLU's output (for the branching scores) and on its input (a certificate's multipliers).
     /// </summary>
-    (Tensor Lower, Tensor Input, Tensor[] AtRelu) Backward(List<StageRecord> records, Tensor lambda0, Tensor[] leaves, Tensor[] unstable, Tensor[] signs)
+    (Tensor Lower, Tensor Input, Tensor[] AtRelu, Tensor[] AtInput) Backward(List<StageRecord> records, Tensor lambda0, Tensor[] leaves, Tensor[] unstable, Tensor[] signs)
     {
         var stages = graph.Stages;
         var lambda = lambda0;
         var offset = zeros(lambda.shape[0], dtype: ScalarType.Float64);
         var atRelu = new Tensor[relus.Length];
+        var atInput = new Tensor[relus.Length];
         int i = relus.Length - 1;
         for (int k = stages.Count - 1; k >= 0; k--)
         {
@@ -397,10 +468,11 @@ public sealed class BranchAndBound
                 var r = record.Activation!;
                 record = record with { Activation = r with { LowerSlope = where(unstable[i], leaves[i], r.LowerSlope) } };
                 lambda = BackwardPropagation.Back(stages[k], record, lambda, ref offset) - leaves[relus.Length + i] * signs[i];
+                atInput[i] = lambda;
                 i--;
             }
             else lambda = BackwardPropagation.Back(stages[k], record, lambda, ref offset);
         }
-        return (BackwardPropagation.Concretize(lambda, offset, box), lambda, atRelu);
+        return (BackwardPropagation.Concretize(lambda, offset, box), lambda, atRelu, atInput);
     }
 }

@@ -17,7 +17,11 @@ public enum Verdict { Verified, Falsified, Unknown }
 /// <param name="Counterexample">For a falsified image, the input of its ball the model gets wrong (the image itself if it is misclassified).</param>
 /// <param name="CounterexamplePrediction">The model's class for the counterexample, as the re-check found it.</param>
 public sealed record ImageVerdict(long Index, long Label, long Prediction, Verdict Verdict, double MarginBound, double[] Margins, double Seconds,
-    float[]? Counterexample, long? CounterexamplePrediction);
+    float[]? Counterexample, long? CounterexamplePrediction)
+{
+    /// <summary>With <see cref="VerifyOptions.Certify"/>, a verified image's certificate.</summary>
+    public Certificates.Certificate? Certificate { get; init; }
+}
 
 /// <param name="Pixels">The images as verified, row-major, for the report's figures.</param>
 public sealed record VerificationResult(VerifyOptions Options, string Model, string Layers, IReadOnlyList<ImageVerdict> Images, float[][] Pixels,
@@ -131,13 +135,41 @@ public static class Verifier
                     seconds += search.Seconds;
                     boundSeconds += search.Seconds;
                 }
+                Certificates.Certificate? certificate = null;
+                if (verdict == Verdict.Verified && options.Certify)
+                {
+                    var sealing = Stopwatch.StartNew();
+                    (certificate, bound) = Certify(model, graph, xi, labels[i], options, bound);
+                    if (certificate is null) verdict = Verdict.Unknown;
+                    seconds += sealing.Elapsed.TotalSeconds;
+                    boundSeconds += sealing.Elapsed.TotalSeconds;
+                }
                 verdicts.Add(new ImageVerdict(indices[i], labels[i], predictions[i], verdict, bound, margins.Lower, seconds,
-                    counterexample?.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), wrongClass));
+                    counterexample?.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), wrongClass) { Certificate = certificate });
                 task.Advance(1, $"{verdicts.Count(v => v.Verdict == Verdict.Verified)} verified, {verdicts.Count(v => v.Verdict == Verdict.Falsified)} falsified");
             }
         foreach (var c in candidates) c?.Dispose();
         var pixels = Enumerable.Range(0, (int)n).Select(i => x[i].contiguous().data<float>().ToArray()).ToArray();
         return new VerificationResult(options, source, graph.Describe(), verdicts, pixels, pgdSeconds, boundSeconds, data);
+    }
+
+    /// <summary>
+    /// A verified image's certificate: branch and bound, recorded, over its ball rounded outwards (so that the box holds the
+    /// exact ball), then sealed. Null, with the bound unchanged, when exact arithmetic does not confirm the proof.
+    /// </summary>
+    static (Certificates.Certificate?, double) Certify(Module<Tensor, Tensor> model, BoundGraph graph, Tensor x, long label, VerifyOptions options, double bound)
+    {
+        using var scope = NewDisposeScope();
+        double[] pixels = [.. x.to_type(ScalarType.Float64).flatten().data<double>()];
+        var eps = Certificates.Dyadic.From(options.Eps);
+        var one = Certificates.Dyadic.From(1);
+        double[] lower = [.. pixels.Select(p => Certificates.Dyadic.Max(Certificates.Dyadic.Zero, Certificates.Dyadic.From(p) - eps).Down())];
+        double[] upper = [.. pixels.Select(p => Certificates.Dyadic.Min(one, Certificates.Dyadic.From(p) + eps).Up())];
+        var box = Interval.Box(tensor(lower).reshape(x.shape), tensor(upper).reshape(x.shape));
+        int classes = (int)ModelCalls.InEval(model, () => { using var _ = no_grad(); return model.call(x.unsqueeze(0)).shape[1]; });
+        var (result, certificate) = BranchAndBound.Certify(graph, box, SplitProperty.Margins((int)label, classes), _ => null, options.Timeout,
+            new Certificates.CertifiedBall(pixels, options.Eps));
+        return certificate is null ? (null, bound) : (certificate, result.Bound);
     }
 
     /// <summary>Branch and bound on one image's ball, the candidates it finds re-checked on the model.</summary>
@@ -150,8 +182,10 @@ public static class Verifier
             // The corners themselves, then where a short climb from each of them leads.
             var corners = candidates.to_type(ScalarType.Float32).maximum(low).minimum(high);
             var c = cat([corners, Pgd.Climb(model, corners, low, high, y => Pgd.WrongMargin(y, labels.expand(y.shape[0])))], 0);
+            // One pass over all of them; only a point that seems to break the label is re-checked alone.
+            var seeming = Predict(model, c);
             for (int j = 0; j < c.shape[0]; j++)
-                if (Recheck(model, x, c[j].unsqueeze(0), label, options.Eps) is not null) return c[j].unsqueeze(0);
+                if (seeming[j] != label && Recheck(model, x, c[j].unsqueeze(0), label, options.Eps) is not null) return c[j].unsqueeze(0);
             return null;
         }
         var ball = Interval.Ball(x, options.Eps);

@@ -21,6 +21,12 @@ public sealed record VerifyOptions
     /// <summary>Seed of the attack's random starts.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Whether each verified image gets a certificate (sealed in exact arithmetic over its ball rounded outwards; fully
+    /// connected networks only). An image whose proof exact arithmetic does not confirm is unknown.
+    /// </summary>
+    public bool Certify { get; init; }
+
     /// <summary>Images shown in the report's figure of the hardest ones (the smallest proved margins).</summary>
     public int Hardest { get; init; } = 16;
 

@@ -14,6 +14,9 @@ public enum VnnStatus { Sat, Unsat, Unknown, Timeout }
 /// <param name="X">For sat, the counterexample's inputs; <paramref name="Y"/> the model's outputs on them.</param>
 public sealed record VnnLibResult(VnnStatus Status, double[]? X, double[]? Y, double Seconds)
 {
+    /// <summary>For unsat when a certificate was asked for: the proof, sealed in exact arithmetic.</summary>
+    public Certificates.Certificate? Certificate { get; init; }
+
     /// <summary>VNN-COMP's result file: the status on the first line; for sat the assignment <c>((X_0 v) ... (Y_0 v) ...)</c>.</summary>
     public string Text()
     {
@@ -35,6 +38,9 @@ public sealed record VnnLibOptions
 
     /// <summary>Seconds after which the answer is timeout, checked between the attack of each disjunct and after the bounds.</summary>
     public double Timeout { get; init; } = 300;
+
+    /// <summary>Whether an unsat answer comes with its certificate (<see cref="VnnLibResult.Certificate"/>); without one it is unknown.</summary>
+    public bool Certify { get; init; }
 
     public VnnLibOptions Validated()
     {
@@ -82,16 +88,12 @@ public static class VnnLibCheck
                 if (clock.Elapsed.TotalSeconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, clock.Elapsed.TotalSeconds);
             }
 
-        // Each constraint c·Y ≥ b is unreachable when the lower bound of −c·Y is above −b: one row −c per constraint.
-        var all = property.Unsafe.SelectMany(d => d).ToList();
-        var split = new SplitProperty(
-            tensor(all.SelectMany(c => c.Coefficients.Select(v => -v)).ToArray(), [all.Count, property.Outputs]),
-            [.. all.Select(c => -c.Bound)],
-            [.. property.Unsafe.SelectMany((d, g) => d.Select(_ => g))]);
+        var split = Split(property);
         var box = Interval.Box(lower.squeeze(0), upper.squeeze(0));
         var method = BoundMethods.Parse(options.Method);
         bool proved = split.Slack(graph.LowerBounds(box, split.Rows, method)) > 0;
-        if (!proved && method == BoundMethod.Complete && clock.Elapsed.TotalSeconds < options.Timeout)
+        // A certificate comes from the search's records: a proof found at the root is found again there, at the root's cost.
+        if ((!proved && method == BoundMethod.Complete || proved && options.Certify) && clock.Elapsed.TotalSeconds < options.Timeout)
         {
             var disjuncts = property.Unsafe.Select(d => (
                 A: tensor(d.SelectMany(c => c.Coefficients).ToArray(), [d.Count, property.Outputs]),
@@ -104,12 +106,21 @@ public static class VnnLibCheck
                 // The corners themselves, then where a short climb from each of them leads.
                 var corners = candidates.to_type(ScalarType.Float32).maximum(inLow).minimum(inHigh);
                 var x = cat([corners, Pgd.Climb(model, corners, inLow, inHigh, Slack)], 0);
-                for (int i = 0; i < x.shape[0]; i++)
-                    if (Recheck(model, x[i].unsqueeze(0), lower, upper, Slack) is not null) return x[i].unsqueeze(0);
+                // One pass over all of them; only a point that seems to break the property is re-checked alone.
+                bool[] seeming;
+                using (no_grad()) seeming = [.. (Slack(ModelCalls.InEval(model, () => model.call(x))) >= 0).data<bool>()];
+                for (int i = 0; i < seeming.Length; i++)
+                    if (seeming[i] && Recheck(model, x[i].unsqueeze(0), lower, upper, Slack) is not null) return x[i].unsqueeze(0);
                 return null;
             }
             using var task = (progress ?? ProgressSink.None).Start("branch and bound", 1);
-            var search = BranchAndBound.Run(graph, box, split, Falsifies, options.Timeout - clock.Elapsed.TotalSeconds, report: m => task.Advance(0, m));
+            double left = options.Timeout - clock.Elapsed.TotalSeconds;
+            // Without branching (ibp, crown, alpha-crown) the search stops at its root.
+            if (method != BoundMethod.Complete) left = 0;
+            Certificates.Certificate? certificate = null;
+            BranchResult search;
+            if (options.Certify) (search, certificate) = BranchAndBound.Certify(graph, box, split, Falsifies, left, report: m => task.Advance(0, m));
+            else search = BranchAndBound.Run(graph, box, split, Falsifies, left, report: m => task.Advance(0, m));
             if (search.Verdict == Verdict.Falsified)
             {
                 var x = search.Counterexample!;
@@ -118,11 +129,26 @@ public static class VnnLibCheck
             }
             if (search.Verdict == Verdict.Unknown)
                 return new VnnLibResult(clock.Elapsed.TotalSeconds >= options.Timeout ? VnnStatus.Timeout : VnnStatus.Unknown, null, null, clock.Elapsed.TotalSeconds);
+            if (options.Certify) return new VnnLibResult(VnnStatus.Unsat, null, null, clock.Elapsed.TotalSeconds) { Certificate = certificate };
             proved = true;
         }
+        if (proved && options.Certify) return new VnnLibResult(VnnStatus.Unknown, null, null, clock.Elapsed.TotalSeconds); // no time left to certify
         double seconds = clock.Elapsed.TotalSeconds;
         if (seconds > options.Timeout) return new VnnLibResult(VnnStatus.Timeout, null, null, seconds);
         return new VnnLibResult(proved ? VnnStatus.Unsat : VnnStatus.Unknown, null, null, seconds);
+    }
+
+    /// <summary>
+    /// The property as rows to bound: each constraint c·Y ≥ b of a disjunct is unreachable when the lower bound of −c·Y is
+    /// above −b, so one row −c with threshold −b per constraint, grouped by disjunct.
+    /// </summary>
+    public static SplitProperty Split(VnnLibProperty property)
+    {
+        var all = property.Unsafe.SelectMany(d => d).ToList();
+        return new SplitProperty(
+            tensor(all.SelectMany(c => c.Coefficients.Select(v => -v)).ToArray(), [all.Count, property.Outputs]),
+            [.. all.Select(c => -c.Bound)],
+            [.. property.Unsafe.SelectMany((d, g) => d.Select(_ => g))]);
     }
 
     /// <summary>The model's outputs on <paramref name="x"/> when it lies in the box and they meet the disjunct; null otherwise.</summary>
