@@ -17,6 +17,9 @@ public sealed record VnnCompInstance(string Onnx, string Vnnlib, double Timeout)
 /// <param name="Reference"><c>sat</c> where any entrant gave a counterexample, else <c>unsat</c> where any proved it, else null.</param>
 public sealed record VnnCompAnswer(VnnCompInstance Instance, VnnStatus Status, double Seconds, string? Reference)
 {
+    /// <summary>For an unsat answer asked to be certified: what the exact checker made of its certificate.</summary>
+    public Certificates.CheckResult? Check { get; init; }
+
     public bool Solved => Status is VnnStatus.Sat or VnnStatus.Unsat;
 
     /// <summary>
@@ -94,7 +97,11 @@ public sealed class VnnCompSuite
         var built = ModelSource.Build(onnx, null, null, empty(0));
         using var model = built.Model;
         var result = VnnLibCheck.Compute(model, property, options with { Timeout = instance.Timeout * timeScale }, progress);
-        return new VnnCompAnswer(instance, result.Status, result.Seconds, Reference(instance));
+        var check = result.Certificate is { } certificate
+            ? Certificates.CertificateCheck.Run(certificate, Certificates.ExactNetwork.Of(BoundGraph.Of(model)), VnnLibCheck.Split(property),
+                Interval.Box(tensor(property.Lower), tensor(property.Upper)))
+            : null;
+        return new VnnCompAnswer(instance, result.Status, result.Seconds, Reference(instance)) { Check = check };
     }
 
     /// <summary>The file as named, or its gzipped copy (name.gz) unpacked once into <paramref name="work"/>.</summary>
