@@ -105,7 +105,7 @@ public sealed class VnnCompSuite
     }
 
     /// <summary>The file as named, or its gzipped copy (name.gz) unpacked once into <paramref name="work"/>.</summary>
-    string Unpacked(string relative, string work)
+    public string Unpacked(string relative, string work)
     {
         string path = Path.Combine(Folder, relative);
         if (File.Exists(path)) return path;

@@ -151,7 +151,7 @@ public class CertificateTests
     {
         using var dir = new TempDir();
         var suite = VnnCompSuite.Open(Path.Combine(AppContext.BaseDirectory, "vnncomp2022", "mnist_fc"));
-        string onnx = Unpacked(suite, "onnx/mnist-net_256x2.onnx", dir), vnnlib = Unpacked(suite, "vnnlib/prop_4_0.03.vnnlib", dir);
+        string onnx = suite.Unpacked("onnx/mnist-net_256x2.onnx", dir.Path), vnnlib = suite.Unpacked("vnnlib/prop_4_0.03.vnnlib", dir.Path);
         string cert = dir.File("proof.json");
         Assert.Equal(CliApp.Ok, CliApp.Run(["verify", "--onnx", onnx, "--vnnlib", vnnlib, "--method", "complete", "--timeout", "60", "--certificate", cert, "--result", dir.File("r.txt")]));
         Assert.Equal("unsat\n", File.ReadAllText(dir.File("r.txt")));
@@ -163,17 +163,8 @@ public class CertificateTests
         c.Write(dir.File("changed.json"));
         Assert.Equal(CliApp.Failure, CliApp.Run(["verify-check", dir.File("changed.json"), "--onnx", onnx, "--vnnlib", vnnlib]));
         // The property of another image: the certificate's rows or box are not its own.
-        string other = Unpacked(suite, "vnnlib/prop_5_0.03.vnnlib", dir);
+        string other = suite.Unpacked("vnnlib/prop_5_0.03.vnnlib", dir.Path);
         Assert.Equal(CliApp.Failure, CliApp.Run(["verify-check", cert, "--onnx", onnx, "--vnnlib", other]));
-    }
-
-    static string Unpacked(VnnCompSuite suite, string relative, TempDir dir)
-    {
-        string target = dir.File(Path.GetFileName(relative));
-        using var from = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(suite.Folder, relative + ".gz")), System.IO.Compression.CompressionMode.Decompress);
-        using var to = File.Create(target);
-        from.CopyTo(to);
-        return target;
     }
 
     /// <summary>The first leaf with a proof, depth first (the leaves of a sealed tree each prove what their ancestors left open).</summary>

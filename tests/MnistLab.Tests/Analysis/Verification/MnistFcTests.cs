@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using MnistLab.Analysis.Verification;
 using MnistLab.Common;
 using MnistLab.Tests.Import;
@@ -39,9 +38,9 @@ public class MnistFcTests
         if (answer.Status != VnnStatus.Sat) return;
 
         OnnxRuntimeCheck.Require("the counterexample was re-checked on MnistLab's own import of the network");
-        var vnnlib = VnnLibProperty.Read(Unpacked(instance.Vnnlib, work.Path));
-        using var onnx = new InferenceSession(Unpacked(instance.Onnx, work.Path));
-        var result = VnnLibCheck.Compute(ModelSourceModel(Unpacked(instance.Onnx, work.Path)), vnnlib, new VnnLibOptions { Method = "complete", Timeout = instance.Timeout * 0.5 });
+        var vnnlib = VnnLibProperty.Read(suite.Unpacked(instance.Vnnlib, work.Path));
+        using var onnx = new InferenceSession(suite.Unpacked(instance.Onnx, work.Path));
+        var result = VnnLibCheck.Compute(ModelSourceModel(suite.Unpacked(instance.Onnx, work.Path)), vnnlib, new VnnLibOptions { Method = "complete", Timeout = instance.Timeout * 0.5 });
         Assert.Equal(VnnStatus.Sat, result.Status);
         var x = result.X!.Select(v => (float)v).ToArray();
         for (int i = 0; i < x.Length; i++) Assert.InRange(x[i], vnnlib.Lower[i], vnnlib.Upper[i]);
@@ -64,15 +63,4 @@ public class MnistFcTests
 
     static TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> ModelSourceModel(string onnx) =>
         MnistLab.Import.ModelSource.Build(onnx, null, null, TorchSharp.torch.empty(0)).Model;
-
-    static string Unpacked(string relative, string work)
-    {
-        string target = Path.Combine(work, "plain", relative);
-        if (File.Exists(target)) return target;
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        using var from = new GZipStream(File.OpenRead(Path.Combine(Folder, relative + ".gz")), CompressionMode.Decompress);
-        using var to = File.Create(target);
-        from.CopyTo(to);
-        return target;
-    }
 }
