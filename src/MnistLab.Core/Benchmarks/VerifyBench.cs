@@ -27,6 +27,9 @@ static class VerifyBench
             {
                 var answer = suite.Run(instance, new VnnLibOptions { Method = "complete", Certify = true }, work, progress: c.Progress);
                 answers.Add(answer);
+                // One line per instance in the log, so that a run stopped early still says what it found.
+                c.Progress.Info($"{instance.Name}: {answer.Status.ToString().ToLowerInvariant()} in {answer.Seconds:F1} s (limit {instance.Timeout:F0} s; published {answer.Reference ?? "none"})" +
+                    (answer.Check is { } check ? $"; certificate {(check.Accepted ? "accepted" : "rejected")}, {check.Leaves} leaves, checked in {check.Seconds:F2} s" : ""));
                 task.Advance(1, $"{instance.Name}: {answer.Status.ToString().ToLowerInvariant()} ({answers.Count(a => a.Solved)} solved)");
             }
         }

@@ -147,6 +147,25 @@ public class CertificateTests
     }
 
     [Fact]
+    public void A_file_that_is_not_a_whole_certificate_is_refused_naming_the_file()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("cut.json"), "{\"format\": \"mnistlab-certificate/1\", \"network\": ");
+        Assert.Contains($"{dir.File("cut.json")}: not a certificate", Assert.Throws<MnistLab.Common.MnistLabException>(() => Certificate.Read(dir.File("cut.json"))).Message);
+        File.WriteAllText(dir.File("empty.json"), "{\"format\": \"mnistlab-certificate/1\"}");
+        Assert.Contains("not a complete certificate (network is missing)", Assert.Throws<MnistLab.Common.MnistLabException>(() => Certificate.Read(dir.File("empty.json"))).Message);
+        using var scope = NewDisposeScope();
+        var c = Sealed();
+        var (_, graph, box, property) = Proved();
+        // A vector of multipliers one entry short is malformed, not a crash.
+        var leaf = FirstLeaf(c.Tree);
+        leaf.Proofs[0] = leaf.Proofs[0] with { Lambdas = [leaf.Proofs[0].Lambdas[0][..^1], leaf.Proofs[0].Lambdas[1]] };
+        var check = CertificateCheck.Run(c, ExactNetwork.Of(graph), property, box);
+        Assert.False(check.Accepted);
+        Assert.StartsWith("malformed:", check.Reason);
+    }
+
+    [Fact]
     public void Verify_writes_a_certificate_for_an_unsat_mnist_fc_instance_and_verify_check_accepts_it_and_rejects_a_changed_one()
     {
         using var dir = new TempDir();

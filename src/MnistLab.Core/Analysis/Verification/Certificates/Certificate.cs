@@ -34,6 +34,23 @@ public sealed record Certificate(
 
     static int Count(CertificateNode n) => n.Split is null ? 1 : (n.Active is null ? 0 : Count(n.Active)) + (n.Inactive is null ? 0 : Count(n.Inactive));
 
+    /// <summary>The first member a certificate read from JSON lacks, or null when it has them all.</summary>
+    string? Missing()
+    {
+        if (Network is null || Sha256 is null) return "network";
+        if (BoxLower is null || BoxUpper is null) return "box";
+        if (Rows is null || Rows.Any(r => r is null) || Thresholds is null || Groups is null) return "property";
+        if (Layers is null || Layers.Any(l => l?.Lower is null || l.Upper is null || l.Proofs is null || l.Proofs.Any(p => p?.Lambdas is null)))
+            return "layers";
+        if (Ball is { Image: null }) return "ball.image";
+        return Tree is null ? "tree" : MissingIn(Tree);
+
+        static string? MissingIn(CertificateNode n) =>
+            n.Proofs is null || n.Proofs.Any(p => p?.Lambdas is null || p.Lambdas.Any(l => l is null)) ? "a node's proofs"
+            : n.Active is { } a && MissingIn(a) is { } x ? x
+            : n.Inactive is { } i ? MissingIn(i) : null;
+    }
+
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
     public static Certificate Read(string path)
@@ -44,6 +61,7 @@ public sealed record Certificate(
             var c = JsonSerializer.Deserialize<Certificate>(File.ReadAllText(path), Json)
                 ?? throw new MnistLabException($"{path}: empty certificate.");
             if (c.Format != Version) throw new MnistLabException($"{path}: format '{c.Format}', expected '{Version}'.");
+            if (c.Missing() is { } what) throw new MnistLabException($"{path}: not a complete certificate ({what} is missing).");
             return c;
         }
         catch (JsonException e)

@@ -17,6 +17,16 @@ public static class CertificateCheck
     /// <param name="property">When given (a VNN-LIB property), the certificate's rows and box must be the property's own.</param>
     public static CheckResult Run(Certificate c, ExactNetwork network, SplitProperty? property = null, Interval? box = null)
     {
+        try { return Checked(c, network, property, box); }
+        catch (ArgumentException e)
+        {
+            // A vector of the wrong length, met where the arithmetic reads it.
+            return new CheckResult(false, $"malformed: {e.Message}", 0, 0, 0);
+        }
+    }
+
+    static CheckResult Checked(Certificate c, ExactNetwork network, SplitProperty? property, Interval? box)
+    {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int proofs = 0;
         CheckResult Reject(string why) => new(false, why, c.Leaves, proofs, clock.Elapsed.TotalSeconds);
@@ -46,6 +56,8 @@ public static class CertificateCheck
             var layer = c.Layers[k - 1];
             int width = network.Hidden[k - 1];
             if (layer.Lower.Length != width || layer.Upper.Length != width) return Reject($"hidden layer {k} has {width} units; its bounds list {layer.Lower.Length}.");
+            if (layer.Proofs.GroupBy(p => (p.Unit, p.Upper)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                return Reject($"hidden layer {k}, unit {twice.Key.Unit}: two proofs of its {(twice.Key.Upper ? "upper" : "lower")} bound.");
             var proved = layer.Proofs.ToDictionary(p => (p.Unit, p.Upper));
             var claimedLower = layer.Lower.Select(Dyadic.From).ToArray();
             var claimedUpper = layer.Upper.Select(Dyadic.From).ToArray();

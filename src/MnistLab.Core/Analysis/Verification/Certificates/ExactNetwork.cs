@@ -160,6 +160,8 @@ public sealed class ExactNetwork
         for (int below = k - 1; below >= 1; below--)
         {
             var lambda = below - 1 < lambdas.Count ? lambdas[below - 1] : null;
+            if (lambda is not null && lambda.Length != mu.Length)
+                throw new ArgumentException($"hidden layer {below} has {mu.Length} units and its multipliers number {lambda.Length}.");
             var bounds = hidden[below - 1];
             double a = slopes[below - 1];
             var exactLambda = lambda?.Select(Dyadic.From).ToArray();
