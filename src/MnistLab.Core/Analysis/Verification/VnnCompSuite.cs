@@ -17,6 +17,10 @@ public sealed record VnnCompInstance(string Onnx, string Vnnlib, double Timeout)
 /// <param name="Reference"><c>sat</c> where any entrant gave a counterexample, else <c>unsat</c> where any proved it, else null.</param>
 public sealed record VnnCompAnswer(VnnCompInstance Instance, VnnStatus Status, double Seconds, string? Reference)
 {
+    /// <summary>For sat, the counterexample (re-checked on the model) and the model's outputs on it.</summary>
+    public double[]? X { get; init; }
+    public double[]? Y { get; init; }
+
     /// <summary>For an unsat answer asked to be certified: what the exact checker made of its certificate.</summary>
     public Certificates.CheckResult? Check { get; init; }
 
@@ -101,7 +105,7 @@ public sealed class VnnCompSuite
             ? Certificates.CertificateCheck.Run(certificate, Certificates.ExactNetwork.Of(BoundGraph.Of(model)), VnnLibCheck.Split(property),
                 Interval.Box(tensor(property.Lower), tensor(property.Upper)))
             : null;
-        return new VnnCompAnswer(instance, result.Status, result.Seconds, Reference(instance)) { Check = check };
+        return new VnnCompAnswer(instance, result.Status, result.Seconds, Reference(instance)) { Check = check, X = result.X, Y = result.Y };
     }
 
     /// <summary>The file as named, or its gzipped copy (name.gz) unpacked once into <paramref name="work"/>.</summary>

@@ -40,9 +40,7 @@ public class MnistFcTests
         OnnxRuntimeCheck.Require("the counterexample was re-checked on MnistLab's own import of the network");
         var vnnlib = VnnLibProperty.Read(suite.Unpacked(instance.Vnnlib, work.Path));
         using var onnx = new InferenceSession(suite.Unpacked(instance.Onnx, work.Path));
-        var result = VnnLibCheck.Compute(ModelSourceModel(suite.Unpacked(instance.Onnx, work.Path)), vnnlib, new VnnLibOptions { Method = "complete", Timeout = instance.Timeout * 0.5 });
-        Assert.Equal(VnnStatus.Sat, result.Status);
-        var x = result.X!.Select(v => (float)v).ToArray();
+        var x = answer.X!.Select(v => (float)v).ToArray();
         for (int i = 0; i < x.Length; i++) Assert.InRange(x[i], vnnlib.Lower[i], vnnlib.Upper[i]);
         string input = onnx.InputMetadata.Keys.Single();
         var shape = onnx.InputMetadata[input].Dimensions.Select(d => d < 0 ? 1 : d).ToArray();
@@ -60,7 +58,4 @@ public class MnistFcTests
         Assert.Contains("instances.csv, line 2", e.Message);
         Assert.Contains("expected 'network.onnx,property.vnnlib,timeout seconds'", e.Message);
     }
-
-    static TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> ModelSourceModel(string onnx) =>
-        MnistLab.Import.ModelSource.Build(onnx, null, null, TorchSharp.torch.empty(0)).Model;
 }

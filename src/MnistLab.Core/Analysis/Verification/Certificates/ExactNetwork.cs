@@ -44,7 +44,7 @@ public sealed class ExactNetwork
     readonly (Dyadic Mean, Dyadic Std)? normalize;
 
     /// <summary>The slope below 0 of the activation after each hidden layer (0: ReLU).</summary>
-    readonly double[] slopes;
+    readonly Dyadic[] slopes;
 
     public string Describe { get; }
 
@@ -60,8 +60,8 @@ public sealed class ExactNetwork
     ExactNetwork(List<Layer> layers, double[] slopes, string describe, (double Mean, double Std)? normalize)
     {
         this.layers = layers;
+        this.slopes = [.. slopes.Select(Dyadic.From)];
         if (normalize is { } n) this.normalize = (Dyadic.From(n.Mean), Dyadic.From(n.Std));
-        this.slopes = slopes;
         Describe = describe;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var l in layers)
@@ -163,7 +163,7 @@ public sealed class ExactNetwork
             if (lambda is not null && lambda.Length != mu.Length)
                 throw new ArgumentException($"hidden layer {below} has {mu.Length} units and its multipliers number {lambda.Length}.");
             var bounds = hidden[below - 1];
-            double a = slopes[below - 1];
+            var a = slopes[below - 1];
             var exactLambda = lambda?.Select(Dyadic.From).ToArray();
             for (int j = 0; j < mu.Length; j++)
                 total += Minimum(mu[j], exactLambda is null ? Dyadic.Zero : exactLambda[j], bounds.Lower[j], bounds.Upper[j], a);
@@ -181,9 +181,8 @@ public sealed class ExactNetwork
     }
 
     /// <summary>min over z in [l, u] of μ·act(z) − λ·z, act(z) = max(z, a·z): piecewise linear, so at l, u or the corner 0.</summary>
-    static Dyadic Minimum(Dyadic mu, Dyadic lambda, Dyadic l, Dyadic u, double slope)
+    static Dyadic Minimum(Dyadic mu, Dyadic lambda, Dyadic l, Dyadic u, Dyadic a)
     {
-        var a = Dyadic.From(slope);
         Dyadic Value(Dyadic z) => (z.Sign >= 0 ? mu * z : mu * a * z) - lambda * z;
         var best = Dyadic.Min(Value(l), Value(u));
         return l.Sign < 0 && u.Sign > 0 ? Dyadic.Min(best, Dyadic.Zero) : best;
