@@ -12,7 +12,18 @@ namespace MnistLab.Export;
 /// </summary>
 public sealed record ProbeExport(
     IReadOnlyList<string> Concepts, double[,] Weights, double[,] Z, double[,] C,
-    IReadOnlyDictionary<string, string> DataSha256, string CheckpointSha256, string SampleDescription, string Version);
+    IReadOnlyDictionary<string, string> DataSha256, string CheckpointSha256, string SampleDescription, string Version)
+{
+    /// <summary>The probe's error proved over balls around the first test images, per concept and radius (null: none).</summary>
+    public IReadOnlyList<ProvedDelta>? Proved { get; init; }
+}
+
+/// <summary>
+/// |c(x) − w(mu(x′))| ≤ <paramref name="Delta"/> for each of the first <paramref name="Images"/> test images x and every x′
+/// within L∞ radius <paramref name="Eps"/> of it, clipped to [0, 1]; <paramref name="Certified"/>: every bound was re-derived
+/// in exact arithmetic.
+/// </summary>
+public sealed record ProvedDelta(string Concept, double Eps, double Delta, int Images, bool Certified);
 
 /// <summary>The exact check of one concept: the largest residual over the samples and the exported delta.</summary>
 public sealed record ConceptCheck(string Concept, Fraction MaxResidual, Fraction Delta, int Samples)
@@ -61,8 +72,27 @@ public static class LeanExport
             sb.Append($"  δ := {Literal(delta)}\n");
             sb.Append($"  samples := {n}\n\n");
         }
+        if (e.Proved is { Count: > 0 } proved) Proved(sb, proved);
         sb.Append("end MnistLab\n");
         return sb.ToString();
+    }
+
+    /// <summary>The proved deltas, one list of (ε, δ) per concept, after the probes they speak of.</summary>
+    static void Proved(StringBuilder sb, IReadOnlyList<ProvedDelta> proved)
+    {
+        var first = proved[0];
+        bool certified = proved.All(p => p.Certified);
+        sb.Append($"/-- Proved over balls: for each of the first {first.Images} test images x and every image x' with ‖x' - x‖∞ ≤ ε (clipped to\n");
+        sb.Append("    [0, 1]), |c(x) - w(mu(x'))| ≤ δ, with c the concept score of x, mu the VAE's latent mean and w the probe above.\n");
+        sb.Append(certified
+            ? "    Each bound is α-CROWN's through the encoder, sealed as a certificate and re-derived in exact arithmetic by\n    `mnistlab verify-check`'s checker. Pairs (ε, δ), ε rounded down and δ up to 9 decimals. -/\n"
+            : "    The bounds are α-CROWN's in float64 (not certified). Pairs (ε, δ), ε rounded down and δ up to 9 decimals. -/\n");
+        foreach (var concept in proved.GroupBy(p => p.Concept))
+        {
+            // ε rounded down: the ball of the decimal radius lies inside the one proved, so δ holds there too.
+            var pairs = concept.Select(p => $"({Literal(-RoundUp(-ExactRational.FromDouble(p.Eps), DeltaDecimals))}, {Literal(RoundUp(ExactRational.FromDouble(p.Delta), DeltaDecimals))})");
+            sb.Append($"def probe_{concept.Key}_proved_δ : List (ℚ × ℚ) := [{string.Join(", ", pairs)}]\n\n");
+        }
     }
 
     /// <summary>

@@ -8,10 +8,13 @@ public sealed record ProbeFileContent(
     IReadOnlyList<string> Concepts, double Lambda, double[][] Weights, double[][] Z, double[][] C,
     IReadOnlyDictionary<string, string> DataSha256, string CheckpointSha256, string SampleDescription, string Version)
 {
-    public static ProbeFileContent From(ProbeExport e, double lambda) =>
-        new(e.Concepts, lambda, Jagged(e.Weights), Jagged(e.Z), Jagged(e.C), e.DataSha256, e.CheckpointSha256, e.SampleDescription, e.Version);
+    /// <summary>The probe's error proved over balls (absent from files written before it was measured).</summary>
+    public IReadOnlyList<ProvedDelta>? Proved { get; init; }
 
-    public ProbeExport ToExport() => new(Concepts, To2D(Weights), To2D(Z), To2D(C), DataSha256, CheckpointSha256, SampleDescription, Version);
+    public static ProbeFileContent From(ProbeExport e, double lambda) =>
+        new(e.Concepts, lambda, Jagged(e.Weights), Jagged(e.Z), Jagged(e.C), e.DataSha256, e.CheckpointSha256, e.SampleDescription, e.Version) { Proved = e.Proved };
+
+    public ProbeExport ToExport() => new(Concepts, To2D(Weights), To2D(Z), To2D(C), DataSha256, CheckpointSha256, SampleDescription, Version) { Proved = Proved };
 
     static double[][] Jagged(double[,] m) =>
         Enumerable.Range(0, m.GetLength(0)).Select(i => Enumerable.Range(0, m.GetLength(1)).Select(j => m[i, j]).ToArray()).ToArray();

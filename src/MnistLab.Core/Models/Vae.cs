@@ -55,6 +55,9 @@ public sealed class Vae : Module<Tensor, Tensor>, ILabModel
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator) =>
         mu + exp(logVar.mul(0.5)) * randn(mu.shape, generator: generator);
 
+    /// <summary>The layers from the image to mu, in order (what bound propagation reads: flatten, linear, ReLU, linear).</summary>
+    public IEnumerable<Module> MeanLayers() => [enc, fc_mu];
+
     /// <summary>Images (N, 1, 28, 28) in [0, 1] from latents (N, d).</summary>
     public Tensor Decode(Tensor z) => dec.call(z).view(-1, 1, 28, 28);
 

@@ -15,7 +15,11 @@ public class VaeProbeExperimentTests
         using var dir = new TempDir();
         Digits.WriteIdxSet(dir.Path, train: 200, test: 50);
         using var mnist = Mnist.Load(MnistLocator.TryFolder(dir.Path)!);
-        var options = new VaeProbeOptions { Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, LambdaSweep = [1e-3, 1], Folds = 2 };
+        var options = new VaeProbeOptions
+        {
+            Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, LambdaSweep = [1e-3, 1], Folds = 2,
+            CertifiedProbe = new CertifiedProbeOptions { Images = 4, Epsilons = [0, 0.01] },
+        };
         string run = dir.File("run");
         var result = new VaeProbeExperiment().RunInto(options, run, LabData.Of(mnist)).Result;
         Assert.Equal(2, result.LossPerEpoch.Length);
@@ -31,6 +35,23 @@ public class VaeProbeExperimentTests
         string lean = File.ReadAllText(Path.Combine(run, "probe.lean"));
         Assert.Contains(mnist.Provenance.Sha256["t10k-images-idx3-ubyte"], lean);
         Assert.DoesNotContain(MnistFiles.TestImagesFile.Sha256, lean);
+
+        // The probe proved over balls: at radius 0 the proved δ is the residual at the images, and it only grows with the radius;
+        // every certificate was accepted, and the proved δ reach probe.lean (and survive probe.json, which the export reads).
+        var proved = result.CertifiedProbe!;
+        Assert.Equal(6, proved.Count);
+        foreach (var row in proved)
+        {
+            Assert.Equal(4, row.Accepted);
+            Assert.True(row.Center <= row.Sampled && row.Sampled <= row.Delta + 1e-9 * (1 + row.Delta), $"{row.Concept} at {row.Eps}: at the images {row.Center}, sampled {row.Sampled}, proved {row.Delta}");
+        }
+        foreach (var at0 in proved.Where(p => p.Eps == 0))
+        {
+            Assert.Equal(at0.Center, at0.Delta, 1e-5 * (1 + at0.Center));
+            Assert.True(proved.Single(p => p.Concept == at0.Concept && p.Eps > 0).Delta > at0.Delta);
+        }
+        Assert.Contains("def probe_slant_proved_δ : List (ℚ × ℚ) := [((0 : ℚ), ", lean);
+        Assert.Contains("## The probe proved over balls", File.ReadAllText(Path.Combine(run, "report.md")));
 
         Assert.Equal(CliApp.Ok, CliApp.Run(["export", "lean", "--run", run, "--out", dir.File("Probe.lean")]));
         Assert.Equal(File.ReadAllBytes(Path.Combine(run, "probe.lean")), File.ReadAllBytes(dir.File("Probe.lean")));

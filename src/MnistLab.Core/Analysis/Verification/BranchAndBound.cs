@@ -293,6 +293,8 @@ public sealed class BranchAndBound
         for (int step = 1; step <= Steps; step++)
         {
             using var stepScope = NewDisposeScope();
+            // A network without activations (a linear model) has nothing to optimise: its one bound is exact.
+            bool last = step == Steps || parameters.Length == 0;
             Tensor lower;
             Tensor[] gradients;
             using (enable_grad())
@@ -311,8 +313,8 @@ public sealed class BranchAndBound
                         bestMultipliers[i] = kept.MoveToOuterDisposeScope();
                     }
                 }
-                gradients = [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
-                if (step == Steps)
+                gradients = leaves.Length == 0 ? [] : [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
+                if (last)
                 {
                     // The last step's coefficients give the branching scores and the corner each bound meets.
                     input = coefficients.detach().MoveToOuterDisposeScope();
@@ -322,7 +324,7 @@ public sealed class BranchAndBound
             var next = best is null ? lower.detach().clone() : maximum(best, lower.detach());
             best?.Dispose();
             best = next.MoveToOuterDisposeScope();
-            if (step == Steps) break;
+            if (last) break;
             for (int i = 0; i < parameters.Length; i++)
             {
                 var g = gradients[i];

@@ -160,15 +160,9 @@ public static class Verifier
     static (Certificates.Certificate?, double) Certify(Module<Tensor, Tensor> model, BoundGraph graph, Tensor x, long label, VerifyOptions options, double bound)
     {
         using var scope = NewDisposeScope();
-        double[] pixels = [.. x.to_type(ScalarType.Float64).flatten().data<double>()];
-        var eps = Certificates.Dyadic.From(options.Eps);
-        var one = Certificates.Dyadic.From(1);
-        double[] lower = [.. pixels.Select(p => Certificates.Dyadic.Max(Certificates.Dyadic.Zero, Certificates.Dyadic.From(p) - eps).Down())];
-        double[] upper = [.. pixels.Select(p => Certificates.Dyadic.Min(one, Certificates.Dyadic.From(p) + eps).Up())];
-        var box = Interval.Box(tensor(lower).reshape(x.shape), tensor(upper).reshape(x.shape));
+        var (box, ball) = Certificates.CertifiedBall.Around(x, options.Eps);
         int classes = (int)ModelCalls.InEval(model, () => { using var _ = no_grad(); return model.call(x.unsqueeze(0)).shape[1]; });
-        var (result, certificate) = BranchAndBound.Certify(graph, box, SplitProperty.Margins((int)label, classes), _ => null, options.Timeout,
-            new Certificates.CertifiedBall(pixels, options.Eps));
+        var (result, certificate) = BranchAndBound.Certify(graph, box, SplitProperty.Margins((int)label, classes), _ => null, options.Timeout, ball);
         return certificate is null ? (null, bound) : (certificate, result.Bound);
     }
 

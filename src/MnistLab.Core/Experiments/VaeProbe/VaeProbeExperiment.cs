@@ -30,6 +30,9 @@ public sealed record VaeProbeResult(
     /// <summary>Each concept erased from mu before decoding, when measured.</summary>
     public IReadOnlyList<DecoderErasureRow>? DecoderErasure { get; init; }
 
+    /// <summary>The probe proved over balls around test images, when measured.</summary>
+    public IReadOnlyList<CertifiedProbeRow>? CertifiedProbe { get; init; }
+
     public string CheckpointSha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Checkpoint));
 
     /// <summary>The probe as a Lean 4 file (probe.lean).</summary>
@@ -53,7 +56,7 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
     public override string SeedDocument => "004_02e947afa66b469d.txt";
 
     public override VaeProbeOptions Defaults => new();
-    public override VaeProbeOptions Quick => Defaults with { Train = Defaults.Train with { Epochs = 4 } };
+    public override VaeProbeOptions Quick => Defaults with { Train = Defaults.Train with { Epochs = 4 }, CertifiedProbe = new CertifiedProbeOptions { Images = 10 } };
     public override VaeProbeOptions WithSeed(VaeProbeOptions o, long seed) => o with { Seed = seed };
     public override long SeedOf(VaeProbeOptions o) => o.Seed;
     public override VaeProbeOptions Validated(VaeProbeOptions o) => o.Validated();
@@ -126,16 +129,20 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         var (originals, recon, traversals) = Pictures(vae, mnist.Test, vae.LatentDim);
         var encoder = EncoderProbeSection.Compute(vae, mnist, options, progress);
         var decoderErasure = DecoderErasureSection.Compute(vae, mnist, options, progress);
+        var certified = CertifiedProbeSection.Compute(vae, probe, mnist, testC, options, progress);
         return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
             RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
             testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256,
-            given?.Card) { Encoder = encoder, DecoderErasure = decoderErasure };
+            given?.Card) { Encoder = encoder, DecoderErasure = decoderErasure, CertifiedProbe = certified };
     }
 
     /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>
     public static ProbeExport ToExport(VaeProbeResult r) => new(
         Concepts.Names, r.Probe.Weights, r.TestZ, r.TestC, r.DataSha256,
-        r.CheckpointSha256, "the MNIST test set; z = the VAE's latent mean, c = the concept score, both as float64", LabVersion.Current);
+        r.CheckpointSha256, "the MNIST test set; z = the VAE's latent mean, c = the concept score, both as float64", LabVersion.Current)
+    {
+        Proved = r.CertifiedProbe?.Select(x => new ProvedDelta(x.Concept, x.Eps, x.Delta, x.Images, x.Accepted == x.Images)).ToList(),
+    };
 
     public override object Metrics(VaeProbeResult r) => VaeProbeReport.Metrics(r);
 

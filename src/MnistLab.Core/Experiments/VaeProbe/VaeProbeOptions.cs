@@ -27,6 +27,9 @@ public sealed record VaeProbeOptions
     /// <summary>Each concept erased from mu before decoding: does the decoder use it? (null: not measured).</summary>
     public DecoderErasureOptions? DecoderErasure { get; init; } = new();
 
+    /// <summary>The probe proved over L∞ balls around test images, each bound certified (null: not measured).</summary>
+    public CertifiedProbeOptions? CertifiedProbe { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -42,6 +45,7 @@ public sealed record VaeProbeOptions
         Require.InRange(Folds, 2, 100, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Folds)}");
         EncoderProbe?.Validated();
         DecoderErasure?.Validated();
+        CertifiedProbe?.Validated();
         foreach (var l in LambdaSweep) Require.NonNegative(l, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.LambdaSweep)}");
         Require.That(Model is null || Directory.Exists(Model), $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Model)}", $"{Model}: no such folder.");
         return this;

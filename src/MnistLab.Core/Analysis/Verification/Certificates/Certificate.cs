@@ -89,4 +89,21 @@ public sealed record NodeSplit(int Layer, int Unit);
 public sealed record RowProof(int Row, double Bound, double[][] Lambdas);
 
 /// <summary>An image (as the model reads it) and the L∞ radius of its ball, clipped to [0, 1].</summary>
-public sealed record CertifiedBall(double[] Image, double Eps);
+public sealed record CertifiedBall(double[] Image, double Eps)
+{
+    /// <summary>
+    /// The ball of radius <paramref name="eps"/> around <paramref name="x"/> (one input, any shape) as a box of doubles
+    /// rounded outwards, so that the box holds the exact ball the certificate names.
+    /// </summary>
+    public static (Interval Box, CertifiedBall Ball) Around(TorchSharp.torch.Tensor x, double eps)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        double[] pixels = [.. x.to_type(TorchSharp.torch.ScalarType.Float64).flatten().data<double>()];
+        var radius = Dyadic.From(eps);
+        var one = Dyadic.From(1);
+        double[] lower = [.. pixels.Select(p => Dyadic.Max(Dyadic.Zero, Dyadic.From(p) - radius).Down())];
+        double[] upper = [.. pixels.Select(p => Dyadic.Min(one, Dyadic.From(p) + radius).Up())];
+        var box = Interval.Box(TorchSharp.torch.tensor(lower).reshape(x.shape), TorchSharp.torch.tensor(upper).reshape(x.shape)).Keep();
+        return (box, new CertifiedBall(pixels, eps));
+    }
+}
