@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MnistLab.Analysis.Probes;
+using MnistLab.Analysis.Verification;
 using MnistLab.Data;
 using MnistLab.Experiments;
 using MnistLab.Experiments.Linearity;

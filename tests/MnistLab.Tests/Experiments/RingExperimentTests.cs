@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MnistLab.Analysis.Verification;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Experiments;
@@ -42,6 +43,32 @@ public class RingExperimentTests
         Assert.Matches("^(Yes|No): the ring adds", run.Answer);
         using var formula = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "linear_formula.json")));
         Assert.Equal("ring", formula.RootElement.GetProperty("inputs")[784].GetString());
+
+        // Proved robustness of the four unboosted models of the run's seed, at each default radius: proved ≤ unbroken ≤ clean,
+        // and a model's clean accuracy on these images is the one it was trained to.
+        var certified = result.Certified!;
+        Assert.Equal(4 * CertifiedOptions.DefaultEpsilons.Count, certified.Count);
+        Assert.Equal(["linear on pixels", "linear on pixels+ring", "mlp on pixels", "mlp on pixels+ring"], certified.Select(c => c.Model).Distinct());
+        Assert.All(certified, x => Assert.True(x.Certified <= x.Pgd + 1e-12 && x.Pgd <= x.Clean + 1e-12, $"{x}"));
+        Assert.Equal(result.Ablation.Single(a => a is { Model: "linear", Input: "pixels+ring", Alpha: 0 }).TestAcc[0], certified[3].Clean, 12);
+        Assert.Contains("## Proved robustness: certified accuracy", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        Assert.Equal(certified.Count, root.GetProperty("certified").GetArrayLength());
+    }
+
+    [Fact]
+    public void A_ring_model_held_at_a_ring_value_is_the_same_function_of_the_image()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var g = new TorchSharp.torch.Generator(3);
+        using var mlp = new MnistLab.Models.Mlp(new MnistLab.Models.MlpSpec(785, 12), g);
+        var images = TorchSharp.torch.rand([5, 1, 28, 28], generator: g);
+        foreach (float ring in new[] { 0f, 1f })
+        {
+            using var image = RingCertifiedSection.ImageModel(mlp, ring);
+            var withRing = TorchSharp.torch.cat([images.flatten(1), TorchSharp.torch.full(5, 1, ring)], 1);
+            var expected = mlp.call(withRing);
+            Assert.True((image.call(images) - expected).abs().max().item<float>() < 1e-5, $"ring {ring}");
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using MnistLab.Analysis;
 using MnistLab.Benchmarks;
+using MnistLab.Analysis.Verification;
 using MnistLab.Common;
 using MnistLab.Data;
 using MnistLab.Models;

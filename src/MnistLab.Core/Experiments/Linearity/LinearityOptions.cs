@@ -1,3 +1,4 @@
+using MnistLab.Analysis.Verification;
 using MnistLab.Common;
 using MnistLab.Training;
 

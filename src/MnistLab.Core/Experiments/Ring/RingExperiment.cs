@@ -70,6 +70,9 @@ public sealed record RingResult(RingOptions Options, TopologyFeatures TrainFeatu
 
     /// <summary>The sparse dictionary of the pixels-only MLP's hidden layer, when learned.</summary>
     public Analysis.Dictionaries.SparseDictionaryResult? Dictionary { get; init; }
+
+    /// <summary>The certified accuracy of the run's own unboosted models, when measured.</summary>
+    public IReadOnlyList<Analysis.Verification.CertifiedRow>? Certified { get; init; }
 }
 
 /// <summary>
@@ -161,18 +164,24 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         RingProbeAnswer? probe = null;
         Analysis.Causal.ErasureResult? erasure = null;
         Analysis.Dictionaries.SparseDictionaryResult? dictionary = null;
+        var certified = new List<Analysis.Verification.CertifiedRow>();
         RingModelResult TrainOne(string input, double strength, string model, long seed)
         {
             var key = (input, strength, model, seed);
             if (cache.TryGetValue(key, out var hit)) return hit;
             var (tr, te) = input == PixelsAndRing ? (train, test) : (trainPixels, testPixels);
-            // The pixels-only MLP of the run's own seed is also probed for the ring while it is at hand.
-            Action<nn.Module<Tensor, Tensor>>? inspect = model == "mlp" && input == PixelsOnly && strength == 0 && seed == options.Seed
+            // The unboosted models of the run's own seed are proved robust or not, and the pixels-only MLP is also probed for
+            // the ring, while they are at hand.
+            Action<nn.Module<Tensor, Tensor>>? inspect = strength == 0 && seed == options.Seed
                 ? net =>
                 {
-                    if (options.Probe is { } p) probe = RingProbeSection.Compute(net, mnist, p, seed, progress);
-                    if (options.Erasure is { } e) erasure = RingErasureSection.Compute(net, mnist, e, seed, progress);
-                    if (options.Dictionary is { } d) dictionary = RingDictionarySection.Compute(net, mnist, d, seed, progress);
+                    if (model == "mlp" && input == PixelsOnly)
+                    {
+                        if (options.Probe is { } p) probe = RingProbeSection.Compute(net, mnist, p, seed, progress);
+                        if (options.Erasure is { } e) erasure = RingErasureSection.Compute(net, mnist, e, seed, progress);
+                        if (options.Dictionary is { } d) dictionary = RingDictionarySection.Compute(net, mnist, d, seed, progress);
+                    }
+                    certified.AddRange(RingCertifiedSection.Compute(net, $"{model} on {input}", input == PixelsAndRing, mnist, testF.Ring, options, progress));
                 }
                 : null;
             var result = TrainModel(model, input, tr, te, testF.Ring, strength, options, seed, context, inspect);
@@ -194,7 +203,8 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
                             seeds.Select(s => TrainOne(input, strength, model, s).TestAcc).ToArray()));
 
         var gains = new[] { "linear", "mlp" }.Select(m => RingGain.Of(ablation, m)).OfType<RingGain>().ToList();
-        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe, Erasure = erasure, Dictionary = dictionary };
+        return new RingResult(options, trainF, testF, mnist.Train.LabelArray(), ring, linear, mlp, ablation, gains) { Probe = probe, Erasure = erasure, Dictionary = dictionary,
+            Certified = options.Certified is null || seeds.Length == 0 ? null : certified };
     }
 
     public override object Metrics(RingResult r) => RingReport.Metrics(r);

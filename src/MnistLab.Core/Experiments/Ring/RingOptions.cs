@@ -29,6 +29,9 @@ public sealed record RingOptions
     /// <summary>A sparse dictionary of the pixels-only MLP's hidden layer, its features scored against the ring (null: not learned).</summary>
     public Analysis.Dictionaries.DictionaryOptions? Dictionary { get; init; } = RingDictionarySection.Defaults;
 
+    /// <summary>The certified accuracy of the run's own unboosted models (null: not measured; needs the ablation).</summary>
+    public Analysis.Verification.CertifiedOptions? Certified { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -46,6 +49,7 @@ public sealed record RingOptions
         Probe?.Validated();
         Erasure?.Validated();
         Dictionary?.Validated();
+        Certified?.Validated();
         return this;
     }
 }

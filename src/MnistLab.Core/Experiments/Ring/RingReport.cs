@@ -35,7 +35,7 @@ static class RingReport
             b = lin.B1,
         });
         RingAttribution.WriteFigures(r.Mlp.Attribution, folder);
-        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden) + RingProbeSection.Markdown(r, folder) + RingErasureSection.Markdown(r) + RingDictionarySection.Markdown(r));
+        folder.WriteReport(Markdown(r, info, ringWeights, pathStrength, ringToHidden) + RingProbeSection.Markdown(r, folder) + RingErasureSection.Markdown(r) + RingDictionarySection.Markdown(r) + RingCertifiedSection.Markdown(r));
     }
 
     public static object Metrics(RingResult r)
@@ -63,6 +63,7 @@ static class RingReport
             probe = RingProbeSection.Metrics(r),
             erasure = RingErasureSection.Metrics(r),
             dictionary = RingDictionarySection.Metrics(r),
+            certified = RingCertifiedSection.Metrics(r),
             ablation = r.Ablation.Select(a => new { input = a.Input, alpha = a.Alpha, model = a.Model, seeds = a.Seeds, test_acc = a.TestAcc, test_acc_mean = a.Mean, test_acc_std = a.Std }),
         };
     }
