@@ -143,6 +143,7 @@ public class InformationSectionsTests
             Train = new TrainOptions { Epochs = 2, BatchSize = 32 }, ValidationSize = 20, Models = ["linear_ce", "mlp_ce"], MlpHidden = 16, Plane = null,
             UnitPatching = new UnitPatchingOptions { PairsPerClass = 5 },
             Certified = new CertifiedOptions { Epsilons = [0, 0.02], Images = 40 },
+            ProofAttribution = new ProofAttributionOptions { Images = 10, Top = 20 },
         };
         var r = new LinearityExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
         var classes = r.UnitPatching!;
@@ -165,8 +166,18 @@ public class InformationSectionsTests
         Assert.All(r.Certified, x => Assert.True(x.Certified <= x.Pgd + 1e-12 && x.Pgd <= x.Clean + 1e-12, $"{x}"));
         Assert.Contains("## Proved robustness: certified accuracy", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(4, Metrics(dir.File("r")).GetProperty("certified").GetArrayLength());
-        var without = new LinearityExperiment().Run(options with { UnitPatching = null, Certified = null }, LabData.Of(mnist), RunContext.None);
+        // Attribution against the proof: the cost's own ranking agrees with itself, and for a linear model (whose bound is exact)
+        // holding pixels fixed can only raise the proved margin.
+        var proof = r.ProofAttribution!;
+        Assert.Equal(["linear_ce", "mlp_ce"], proof.Select(x => x.Model).Distinct());
+        Assert.All(proof.Where(x => x.Ranking == "proof cost"), x => Assert.True(x.Overlap == 1 && Math.Abs(x.Spearman - 1) < 1e-9, $"{x}"));
+        var linearRows = proof.Where(x => x.Model == "linear_ce").ToList();
+        Assert.Equal(["proof cost", "ig", "saliency", "input-x-gradient", "random"], linearRows.Select(x => x.Ranking));
+        Assert.All(linearRows, x => Assert.True(x.Gain >= 0 && x.Overlap is >= 0 and <= 1, $"{x}"));
+        Assert.Contains("## Do attributions point at the pixels that weaken the proof?", File.ReadAllText(dir.File("r/report.md")));
+        var without = new LinearityExperiment().Run(options with { UnitPatching = null, Certified = null, ProofAttribution = null }, LabData.Of(mnist), RunContext.None);
         Assert.Null(without.UnitPatching);
         Assert.Null(without.Certified);
+        Assert.Null(without.ProofAttribution);
     }
 }

@@ -113,6 +113,23 @@ public sealed class BoundGraph
         return new MarginBounds(label, all);
     }
 
+    /// <summary>
+    /// CROWN's linear lower bound of each row of <paramref name="spec"/> (S, outputs) as a function of the input: spec·output ≥
+    /// Coefficients·x + Offset for every x in <paramref name="input"/> (Coefficients (S, input shape), Offset (S)), whose minimum
+    /// over the box is CROWN's bound. How each input's freedom lowers that minimum is read off the coefficients.
+    /// </summary>
+    public (Tensor Coefficients, Tensor Offset) LinearLowerBound(Interval input, Tensor spec)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var threads = TorchSetup.OneLibtorchThread();
+        var (records, output) = Forward(input, BoundMethod.Crown);
+        var lambda = spec.to_type(ScalarType.Float64).reshape([spec.shape[0], .. output.Lower.shape[1..]]);
+        var offset = zeros(lambda.shape[0], dtype: ScalarType.Float64);
+        for (int k = Stages.Count - 1; k >= 0; k--) lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
+        return (lambda.MoveToOuterDisposeScope(), offset.MoveToOuterDisposeScope());
+    }
+
     /// <summary>Lower bounds of spec·output, the specification (S, outputs) made by <paramref name="spec"/> from the output's shape (1, ...).</summary>
     Tensor Bound(Interval input, BoundMethod method, Func<long[], Tensor> spec)
     {

@@ -31,6 +31,9 @@ public sealed record LinearityResult(LinearityOptions Options, IReadOnlyList<Lin
 
     /// <summary>Each model's clean, PGD and certified accuracy at each radius, when measured.</summary>
     public IReadOnlyList<CertifiedRow>? Certified { get; init; }
+
+    /// <summary>Attribution rankings against the pixels whose freedom costs the proofs, per model, when measured.</summary>
+    public IReadOnlyList<ProofAttributionRow>? ProofAttribution { get; init; }
 }
 
 /// <summary>
@@ -103,6 +106,7 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
         var results = new List<LinearityModelResult>();
         IReadOnlyList<ClassUnits>? unitPatching = null;
         var certified = new List<CertifiedRow>();
+        var proofAttribution = new List<ProofAttributionRow>();
         using var plane = InformationPlaneSection.Start(options, mnist);
         foreach (var spec in Specs.Where(s => options.Models.Contains(s.Key)))
         {
@@ -124,9 +128,10 @@ public sealed class LinearityExperiment : Experiment<LinearityOptions, Linearity
             progress.Info($"{spec.Key}: test accuracy {test.Accuracy:P2}");
             if (model is Mlp) unitPatching = UnitPatchingSection.Compute(options, model, mnist.Test, progress);
             certified.AddRange(CertifiedSection.Compute(options, spec.Key, model, mnist, progress));
+            proofAttribution.AddRange(ProofAttributionSection.Compute(options, spec.Key, model, mnist, progress));
         }
         return new LinearityResult(options, results) { Plane = plane?.Points.ToList(), PlaneSeconds = plane?.Seconds ?? 0, UnitPatching = unitPatching,
-            Certified = options.Certified is null ? null : certified };
+            Certified = options.Certified is null ? null : certified, ProofAttribution = options.ProofAttribution is null ? null : proofAttribution };
     }
 
     public override object Metrics(LinearityResult r) => LinearityReport.Metrics(r);

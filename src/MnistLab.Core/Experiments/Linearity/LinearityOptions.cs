@@ -26,6 +26,9 @@ public sealed record LinearityOptions
     /// <summary>Each model's certified accuracy over L∞ balls (null: not measured).</summary>
     public CertifiedOptions? Certified { get; init; } = new();
 
+    /// <summary>Whether attributions point at the pixels whose freedom costs each model's proofs (null: not measured).</summary>
+    public ProofAttributionOptions? ProofAttribution { get; init; } = new();
+
     /// <summary>
     /// The run's seed (--seed): every split, initialisation, shuffle, noise and resample of the run is a stream of it
     /// (<see cref="Common.Seeds"/>); the sub-options carry no seed of their own.
@@ -41,6 +44,7 @@ public sealed record LinearityOptions
         Plane?.Validated();
         UnitPatching?.Validated();
         Certified?.Validated();
+        ProofAttribution?.Validated();
         foreach (var m in Models)
             Require.That(AllModels.Contains(m), $"{nameof(LinearityOptions)}.{nameof(LinearityOptions.Models)}", $"names an unknown model '{m}'; the models are {string.Join(", ", AllModels)}.");
         return this;

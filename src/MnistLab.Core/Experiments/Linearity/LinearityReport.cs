@@ -24,7 +24,7 @@ static class LinearityReport
         }
         LinearityAttribution.WriteFigures(result, folder);
         UnitPatchingSection.WriteFigures(result, folder);
-        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder) + UnitPatchingSection.Markdown(result) + CertifiedSection.Markdown(result));
+        folder.WriteReport(Markdown(result, info) + LinearityAttribution.Markdown(result) + InformationPlaneSection.Markdown(result, folder) + UnitPatchingSection.Markdown(result) + CertifiedSection.Markdown(result) + ProofAttributionSection.Markdown(result));
     }
 
     public static object Metrics(LinearityResult result) => new
@@ -35,6 +35,7 @@ static class LinearityReport
         attribution = LinearityAttribution.Metrics(result),
         unit_patching = UnitPatchingSection.Metrics(result),
         certified = CertifiedSection.Metrics(result),
+        proof_attribution = ProofAttributionSection.Metrics(result),
         models = result.Models.ToDictionary(m => m.Key, m => new
         {
             title = m.Title,
