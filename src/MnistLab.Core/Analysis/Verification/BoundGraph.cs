@@ -147,57 +147,7 @@ public sealed class BoundGraph
     /// gradient by Adam's steps (Kingma and Ba 2015, written out here so that every moment lives in this call's scope),
     /// projected back into [a, 1] after each. Every iterate is a valid bound; each row keeps its best.
     /// </summary>
-    Tensor Optimised(List<StageRecord> records, Interval output, Tensor lambda)
-    {
-        using var outer = NewDisposeScope();
-        long rows = lambda.shape[0];
-        var slopes = new List<(int Stage, Tensor Alpha, Tensor Unstable, double Low, Tensor First, Tensor Second)>();
-        for (int k = 0; k < records.Count; k++)
-        {
-            if (records[k].Activation is not { } r) continue;
-            var input = records[k].Input;
-            var unstable = (input.Lower < 0) & (input.Upper > 0);
-            if (!unstable.any().item<bool>()) continue;
-            double low = Stages[k] is PiecewiseLinearStage p ? p.SlopeBelow : 0;
-            var start = r.LowerSlope.expand([rows, .. r.LowerSlope.shape[1..]]).clone();
-            slopes.Add((k, start, unstable, low, zeros_like(start), zeros_like(start)));
-        }
-        if (slopes.Count == 0) return Backward(records, output, lambda, BoundMethod.Crown).MoveToOuterDisposeScope();
-        const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-        Tensor? best = null;
-        for (int step = 1; step <= AlphaSteps; step++)
-        {
-            using var scope = NewDisposeScope();
-            Tensor lower;
-            Tensor[] gradients;
-            using (enable_grad())
-            {
-                var leaves = slopes.Select(s => s.Alpha.detach().requires_grad_(true)).ToArray();
-                var withSlopes = records.ToList();
-                for (int i = 0; i < slopes.Count; i++)
-                {
-                    var (k, _, unstable, _, _, _) = slopes[i];
-                    withSlopes[k] = records[k] with { Activation = records[k].Activation! with { LowerSlope = where(unstable, leaves[i], records[k].Activation!.LowerSlope) } };
-                }
-                lower = Backward(withSlopes, output, lambda, BoundMethod.Crown);
-                gradients = [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
-            }
-            var next = best is null ? lower.detach().clone() : maximum(best, lower.detach());
-            best?.Dispose();
-            best = next.MoveToOuterDisposeScope();
-            for (int i = 0; i < slopes.Count; i++)
-            {
-                var (_, alpha, _, low, first, second) = slopes[i];
-                var g = gradients[i];
-                first.mul_(beta1).add_(g * (1 - beta1));
-                second.mul_(beta2).add_(g * g * (1 - beta2));
-                var stepSize = AlphaLearningRate / (1 - Math.Pow(beta1, step));
-                var scale = (second / (1 - Math.Pow(beta2, step))).sqrt_().add_(epsilon);
-                alpha.add_(first / scale * stepSize).clamp_(low, 1); // ascent: the bound is to be raised
-            }
-        }
-        return best!.MoveToOuterDisposeScope();
-    }
+    Tensor Optimised(List<StageRecord> records, Interval output, Tensor lambda) => OptimisedPass(records, lambda, output).Lower;
 
     /// <summary>The specification matrix of the margins: one row e_label − e_j per other class j.</summary>
     public static Tensor MarginSpec(int label, int classes)
@@ -229,7 +179,7 @@ public sealed class BoundGraph
             bool linear = method is not BoundMethod.Ibp;
             if (linear && stage is ReluStage or PiecewiseLinearStage)
             {
-                if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds, proofs);
+                if (!BoxIsExact(records.Count)) bounds = Tightened(records, bounds, proofs, optimise: method == BoundMethod.Complete);
                 activation = Relax(stage, bounds);
             }
             else if (linear && stage is MaxPoolStage m) pool = new MaxPoolRelaxation(m, bounds);
@@ -250,13 +200,16 @@ public sealed class BoundGraph
 
     /// <summary>
     /// CROWN's bounds of an activation's inputs that may change sign (the others are relaxed exactly whatever their bounds),
-    /// by a backward pass from each through the stages recorded so far, a block of rows at a time.
+    /// by a backward pass from each through the stages recorded so far, a block of rows at a time. With
+    /// <paramref name="optimise"/> (complete verification's root), the lower slopes of the unstable units below are optimised
+    /// for each of these bounds as α-CROWN optimises them for the output's (Adam's steps, each row keeping its best iterate):
+    /// every part of branch and bound starts from these bounds, so what they gain is gained everywhere.
     /// </summary>
     /// <param name="proofs">
     /// When given, hears for each block (the stage tightened, its units, and per activation stage below, first to last, the
     /// coefficients (2·units, width) on that activation's input: the lower bounds' rows, then the upper bounds' as bounds of −z).
     /// </param>
-    Interval Tightened(List<StageRecord> records, Interval bounds, Action<int, long[], Tensor[]>? proofs = null)
+    Interval Tightened(List<StageRecord> records, Interval bounds, Action<int, long[], Tensor[]>? proofs = null, bool optimise = false)
     {
         var shape = bounds.Lower.shape;
         var lower = bounds.Lower.flatten().clone();
@@ -276,19 +229,94 @@ public sealed class BoundGraph
             lambda.index_put_(ones(c, dtype: ScalarType.Float64), at, rows);
             lambda.index_put_(-ones(c, dtype: ScalarType.Float64), at + c, rows);
             lambda = lambda.reshape([2 * c, .. shape[1..]]);
-            var offset = zeros(2 * c, dtype: ScalarType.Float64);
-            var multipliers = new List<Tensor>();
-            for (int k = records.Count - 1; k >= 0; k--)
-            {
-                lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
-                if (proofs is not null && records[k].Activation is not null) multipliers.Insert(0, lambda.flatten(1));
-            }
-            proofs?.Invoke(records.Count, rows.data<long>().ToArray(), [.. multipliers]);
-            var found = BackwardPropagation.Concretize(lambda, offset, records.Count > 0 ? records[0].Input : bounds);
+            var (found, multipliers) = optimise ? OptimisedPass(records, lambda, bounds) : Pass(records, lambda, bounds);
+            proofs?.Invoke(records.Count, rows.data<long>().ToArray(), multipliers);
             lower.index_put_(maximum(lower.index_select(0, rows), found.narrow(0, 0, c)), rows);
             upper.index_put_(minimum(upper.index_select(0, rows), -found.narrow(0, c, c)), rows);
         }
         return new Interval(lower.reshape(shape), upper.reshape(shape));
+    }
+
+    /// <summary>
+    /// One backward pass of rows Λ from the last recorded stage to the input: their lower bounds, and Λ on each activation's
+    /// input on the way (first to last), the multipliers a certificate records.
+    /// </summary>
+    (Tensor Lower, Tensor[] Multipliers) Pass(List<StageRecord> records, Tensor lambda, Interval input)
+    {
+        var offset = zeros(lambda.shape[0], dtype: ScalarType.Float64);
+        var multipliers = new List<Tensor>();
+        for (int k = records.Count - 1; k >= 0; k--)
+        {
+            lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
+            if (records[k].Activation is not null) multipliers.Insert(0, lambda.flatten(1));
+        }
+        return (BackwardPropagation.Concretize(lambda, offset, records.Count > 0 ? records[0].Input : input), [.. multipliers]);
+    }
+
+    /// <summary>
+    /// <see cref="Pass"/> with the unstable units' lower slopes optimised for each row (α-CROWN on an intermediate bound):
+    /// each row's best iterate and that iterate's multipliers.
+    /// </summary>
+    (Tensor Lower, Tensor[] Multipliers) OptimisedPass(List<StageRecord> records, Tensor lambda, Interval input)
+    {
+        using var outer = NewDisposeScope();
+        long rows = lambda.shape[0];
+        var slopes = new List<(int Stage, Tensor Alpha, Tensor Unstable, double Low, Tensor First, Tensor Second)>();
+        for (int k = 0; k < records.Count; k++)
+        {
+            if (records[k].Activation is not { } r) continue;
+            var unstable = (records[k].Input.Lower < 0) & (records[k].Input.Upper > 0);
+            if (!unstable.any().item<bool>()) continue;
+            var start = r.LowerSlope.expand([rows, .. r.LowerSlope.shape[1..]]).clone();
+            slopes.Add((k, start, unstable, Stages[k] is PiecewiseLinearStage p ? p.SlopeBelow : 0, zeros_like(start), zeros_like(start)));
+        }
+        if (slopes.Count == 0)
+        {
+            var (plain, multipliers) = Pass(records, lambda, input);
+            return (plain.MoveToOuterDisposeScope(), [.. multipliers.Select(m => m.MoveToOuterDisposeScope())]);
+        }
+        const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+        Tensor? best = null;
+        Tensor[] kept = [];
+        for (int step = 1; step <= AlphaSteps; step++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor lower;
+            Tensor[] multipliers, gradients;
+            using (enable_grad())
+            {
+                var leaves = slopes.Select(x => x.Alpha.detach().requires_grad_(true)).ToArray();
+                var withSlopes = records.ToList();
+                for (int i = 0; i < slopes.Count; i++)
+                {
+                    var (k, _, unstable, _, _, _) = slopes[i];
+                    withSlopes[k] = records[k] with { Activation = records[k].Activation! with { LowerSlope = where(unstable, leaves[i], records[k].Activation!.LowerSlope) } };
+                }
+                (lower, multipliers) = Pass(withSlopes, lambda, input);
+                gradients = [.. autograd.grad([lower.sum()], leaves).Select(g => g.detach())];
+            }
+            // Every iterate is a valid bound: each row keeps its best, with the multipliers that gave it.
+            var now = lower.detach();
+            var better = best is null ? ones(rows, dtype: ScalarType.Bool) : now > best;
+            var next = best is null ? now.clone() : maximum(best, now);
+            var nextKept = kept.Length == 0 ? [.. multipliers.Select(m => m.detach().clone())]
+                : kept.Zip(multipliers, (b, m) => where(better.unsqueeze(1), m.detach(), b)).ToArray();
+            foreach (var t in kept.Append(best)) t?.Dispose();
+            best = next.MoveToOuterDisposeScope();
+            kept = [.. nextKept.Select(t => t.MoveToOuterDisposeScope())];
+            if (step == AlphaSteps) break;
+            for (int i = 0; i < slopes.Count; i++)
+            {
+                var (_, alpha, _, low, first, second) = slopes[i];
+                var g = gradients[i];
+                first.mul_(beta1).add_(g * (1 - beta1));
+                second.mul_(beta2).add_(g * g * (1 - beta2));
+                var stepSize = AlphaLearningRate / (1 - Math.Pow(beta1, step));
+                var scale = (second / (1 - Math.Pow(beta2, step))).sqrt_().add_(epsilon);
+                alpha.add_(first / scale * stepSize).clamp_(low, 1); // ascent: the bound is to be raised
+            }
+        }
+        return (best!.MoveToOuterDisposeScope(), [.. kept.Select(t => t.MoveToOuterDisposeScope())]);
     }
 
     /// <summary>Lower bounds of Λ·output: back to the input (CROWN), or through the affine stages after the last nonlinear one (IBP).</summary>

@@ -47,7 +47,7 @@ public sealed class BranchAndBound
         this.box = box;
         this.property = property;
         var proofs = new Dictionary<(int Stage, long Unit, bool Upper), double[][]>();
-        var (records, output) = graph.Forward(box, BoundMethod.Crown, record ? (stage, units, multipliers) =>
+        var (records, output) = graph.Forward(box, BoundMethod.Complete, record ? (stage, units, multipliers) =>
         {
             var rows = multipliers.Select(m => m.contiguous().data<double>().ToArray()).ToArray();
             var widths = multipliers.Select(m => (int)m.shape[1]).ToArray();
