@@ -16,7 +16,8 @@ public sealed record BranchResult(Verdict Verdict, double Bound, int Domains, in
 /// ReLU inputs: their bounds are cut at 0, which makes their relaxation exact, and each split enters the bound as a
 /// Lagrangian term −β·s·z (β ≥ 0, s = +1 for z ≥ 0 and −1 for z ≤ 0) that is ≤ 0 on the domain, so every β keeps the bound
 /// valid; the slopes α and the multipliers β are raised together by Adam's steps, and each row keeps its best iterate. The
-/// intermediate bounds are the root's CROWN bounds, cut by the domain's splits. A domain whose bound is below 0 is split
+/// intermediate bounds are the root's, each unstable unit's bound optimised over the slopes below it (α-CROWN on every
+/// layer, not only the output), cut by the domain's splits. A domain whose bound is below 0 is split
 /// on the unstable ReLU with the largest BaBSR score (Bunel et al. 2020: how much of the bound its relaxation's upper
 /// intercept costs), the worst domains first, a batch at a time. A domain bounds only the rows of the disjuncts its
 /// ancestors left open, and the corner of the box that minimises its worst row goes to the caller's attack (which runs the
