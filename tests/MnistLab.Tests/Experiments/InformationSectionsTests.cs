@@ -180,4 +180,13 @@ public class InformationSectionsTests
         Assert.Null(without.Certified);
         Assert.Null(without.ProofAttribution);
     }
+
+    [Fact]
+    public void An_unknown_attribution_method_for_the_proof_section_is_refused_naming_the_option_and_the_methods()
+    {
+        var e = Assert.Throws<MnistLab.Common.InvalidOptionException>(() => new ProofAttributionOptions { Methods = ["ig", "gradcam"] }.Validated());
+        Assert.Equal("ProofAttributionOptions.Methods", e.Option);
+        Assert.Contains("'gradcam'", e.Message);
+        Assert.Contains("saliency", e.Message);
+    }
 }

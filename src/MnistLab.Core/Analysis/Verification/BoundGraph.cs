@@ -124,9 +124,7 @@ public sealed class BoundGraph
         using var _ = no_grad();
         using var threads = TorchSetup.OneLibtorchThread();
         var (records, output) = Forward(input, BoundMethod.Crown);
-        var lambda = spec.to_type(ScalarType.Float64).reshape([spec.shape[0], .. output.Lower.shape[1..]]);
-        var offset = zeros(lambda.shape[0], dtype: ScalarType.Float64);
-        for (int k = Stages.Count - 1; k >= 0; k--) lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
+        var (lambda, offset, _) = Back(records, spec.to_type(ScalarType.Float64).reshape([spec.shape[0], .. output.Lower.shape[1..]]));
         return (lambda.MoveToOuterDisposeScope(), offset.MoveToOuterDisposeScope());
     }
 
@@ -243,6 +241,13 @@ public sealed class BoundGraph
     /// </summary>
     (Tensor Lower, Tensor[] Multipliers) Pass(List<StageRecord> records, Tensor lambda, Interval input)
     {
+        var (atInput, offset, multipliers) = Back(records, lambda);
+        return (BackwardPropagation.Concretize(atInput, offset, records.Count > 0 ? records[0].Input : input), multipliers);
+    }
+
+    /// <summary>Rows Λ carried back through every recorded stage: Λ on the input, the constant gathered, and Λ on each activation's input (first to last).</summary>
+    (Tensor Lambda, Tensor Offset, Tensor[] Multipliers) Back(List<StageRecord> records, Tensor lambda)
+    {
         var offset = zeros(lambda.shape[0], dtype: ScalarType.Float64);
         var multipliers = new List<Tensor>();
         for (int k = records.Count - 1; k >= 0; k--)
@@ -250,7 +255,7 @@ public sealed class BoundGraph
             lambda = BackwardPropagation.Back(Stages[k], records[k], lambda, ref offset);
             if (records[k].Activation is not null) multipliers.Insert(0, lambda.flatten(1));
         }
-        return (BackwardPropagation.Concretize(lambda, offset, records.Count > 0 ? records[0].Input : input), [.. multipliers]);
+        return (lambda, offset, [.. multipliers]);
     }
 
     /// <summary>

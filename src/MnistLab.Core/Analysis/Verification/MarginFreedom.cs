@@ -20,20 +20,19 @@ public sealed record MarginFreedom(int Label, int Against, double Bound, double 
     {
         using var scope = NewDisposeScope();
         var ball = Interval.Ball(x, eps);
-        int classes = (int)graph.OutputBounds(ball, BoundMethod.Ibp).Lower.numel();
-        var margins = graph.Margins(ball, label, BoundMethod.Crown);
-        int against = Enumerable.Range(0, classes).Where(j => j != label).MinBy(j => margins.Lower[j]);
-        var row = zeros(1, classes, dtype: ScalarType.Float64);
-        row[0, label] = 1;
-        row[0, against] = -1;
-        var (coefficients, offset) = graph.LinearLowerBound(ball, row);
-        var a = coefficients.flatten();
-        var center = x.to_type(ScalarType.Float64).flatten();
-        var (l, u) = (ball.Lower.flatten(), ball.Upper.flatten());
-        var cost = a * center - minimum(a * l, a * u);
-        double atImage = (a * center).sum().item<double>() + offset.item<double>();
-        double[] costs = [.. cost.data<double>()];
-        return new MarginFreedom(label, against, atImage - costs.Sum(), atImage, costs);
+        var center = x.to_type(ScalarType.Float64);
+        int classes = (int)graph.Layers.Forward(center.unsqueeze(0)).numel();
+        // One CROWN pass for every margin's line; the weakest is the one whose minimum over the box is smallest.
+        var (coefficients, offset) = graph.LinearLowerBound(ball, BoundGraph.MarginSpec(label, classes));
+        var a = coefficients.flatten(1);
+        var (c, l, u) = (center.flatten().unsqueeze(0), ball.Lower.flatten().unsqueeze(0), ball.Upper.flatten().unsqueeze(0));
+        var cost = a * c - minimum(a * l, a * u); // (classes − 1, inputs)
+        var atImage = (a * c).sum(1) + offset;
+        int row = (int)(atImage - cost.sum(1)).argmin().item<long>();
+        double[] costs = [.. cost[row].data<double>()];
+        int against = row < label ? row : row + 1; // the margin rows skip the label
+        double value = atImage[row].item<double>();
+        return new MarginFreedom(label, against, value - costs.Sum(), value, costs);
     }
 
     /// <summary>

@@ -27,7 +27,8 @@ public sealed record ProofAttributionOptions
         Require.InRange(Images, 1, 10_000, $"{o}.{nameof(Images)}");
         Require.InRange(Top, 1, 783, $"{o}.{nameof(Top)}");
         Require.That(Methods.Count > 0, $"{o}.{nameof(Methods)}", "must name at least one attribution method.");
-        foreach (var m in Methods) AttributionMethods.Get(m);
+        foreach (var m in Methods)
+            Require.That(AttributionMethods.Names.Contains(m), $"{o}.{nameof(Methods)}", $"names an unknown attribution method '{m}'; the methods are {string.Join(", ", AttributionMethods.Names)}.");
         return this;
     }
 }
