@@ -19,7 +19,7 @@ public sealed class BenchCommand : LabCommand<BenchCommand.Settings>
         public string Out { get; init; } = "bench.json";
 
         [CommandOption("--only <LIST>"), Binds($"{nameof(BenchOptions)}.{nameof(BenchOptions.Sections)}")]
-        [Description("Comma-separated sections: one per experiment (linearity, ring, ...), explain, probe, causal, serve, verify (VNN-COMP's mnist_fc) and checkpoints. Default all.")]
+        [Description("Comma-separated sections: one per experiment (linearity, ring, ...), explain, probe, causal, dictionary, serve, verify (VNN-COMP's mnist_fc) and checkpoints. Default all.")]
         public string? Only { get; init; }
 
         [CommandOption("--no-peer")]

@@ -68,6 +68,7 @@ public static class Bench
         ("explain", ExplainBench.Run),
         ("probe", ProbeBench.Run),
         ("causal", CausalBench.Run),
+        ("dictionary", DictionaryBench.Run),
         ("serve", ServeBench.Run),
         ("verify", VerifyBench.Run),
         ("checkpoints", c => CheckpointBench.Run(RotatedImagesPerSecond(c), RotatedEpochImages(), c.Progress)),

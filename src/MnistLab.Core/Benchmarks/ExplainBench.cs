@@ -24,10 +24,7 @@ static class ExplainBench
     {
         var (mnist, _, peer, threads, ceiling, options, progress) = c;
         var report = new Dictionary<string, object?>();
-        using var init = Seeds.Generator(0, "explain-bench/init");
-        using var model = new Mlp(new MlpSpec(), init);
-        var (train, _) = Splits.TrainValidation(mnist.Train, 5000, 0);
-        using (train) Trainer.Train(model, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 1 }, progress, "explain-bench mlp");
+        using var model = BenchMlp.Train(mnist, "explain-bench", progress);
 
         // Forward 2 MACs per weight, the input gradient as much again (no weight gradients are needed).
         const double flopPerRow = 4.0 * (784 * 256 + 256 * 10);
@@ -53,12 +50,7 @@ static class ExplainBench
         string dir = Directory.CreateTempSubdirectory("mnistlab-explain-bench-").FullName;
         try
         {
-            foreach (var (name, p) in model.named_parameters())
-            {
-                using var w = new NpyWriter(Path.Combine(dir, $"{name}.npy"), [p.numel()]);
-                w.Append(p.detach().contiguous().data<float>().ToArray());
-                w.Complete();
-            }
+            BenchMlp.WriteWeights(model, dir);
             string peerMaps = Path.Combine(dir, "peer_ig.npy"), peerMaps64 = Path.Combine(dir, "peer_ig64.npy");
             progress.Info("PyTorch peer: Captum's Integrated Gradients in plain PyTorch, same weights and images ...");
             var (peerRun, peerReport) = Peer.Run(peer, "explain_peer.py", threads, options, "--weights", dir, "--out", peerMaps, "--steps", $"{Steps}", "--repeats", "3");

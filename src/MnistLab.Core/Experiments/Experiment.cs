@@ -24,6 +24,12 @@ public sealed record Headline(string Key, string Label, string Short, FigureKind
     /// </summary>
     public string? Effect { get; init; }
 
+    /// <summary>
+    /// The key of another headline this one is traded against, as a dictionary's FVU against its L0: a sweep over the
+    /// setting that moves both draws this figure against that one, a point per setting (the frontier).
+    /// </summary>
+    public string? Against { get; init; }
+
     /// <summary>The figure as the reports print it: 92.61%, +1.00 pt, 0.934.</summary>
     public string Format(double value) => Kind switch
     {

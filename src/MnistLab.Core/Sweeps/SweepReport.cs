@@ -37,6 +37,9 @@ public static class SweepReport
                         $"difference{(SweepAggregate.InPoints(h.Kind) ? " (points)" : "")}",
                         r.Comparisons.Select(c => Group(c.Setting, c.Differences[i], scale, r.Plan)).ToList(), zeroLine: true);
             }
+            foreach (var (x, y) in TradeOffs(r))
+                TradeOffPlot.Write(folder.PathOf(TradeOffFile(y.Headline)), $"{y.Headline.Short} against {x.Headline.Short} ({Conf(r)}% intervals)",
+                    x.Headline.Short, y.Headline.Short, [.. r.Settings.Select(s => TradeOff(s, x.Headline, y.Headline, r.Plan))]);
             folder.WriteReport(Markdown(r, outDir));
             folder.WriteText(ReportFolder.Marker, Metrics(r).ToJsonString(Json.Options));
         });
@@ -46,7 +49,26 @@ public static class SweepReport
         new(label, plan.Spec.Seeds.Where(f.BySeed.ContainsKey).Select(s => f.BySeed[s] * scale).ToList(),
             f.Estimate.Mean * scale, f.Estimate.Low * scale, f.Estimate.High * scale);
 
+    /// <summary>The headline pairs a sweep draws against each other (<see cref="Headline.Against"/>), when it has more than one setting and both figures.</summary>
+    static IEnumerable<(FigureSummary X, FigureSummary Y)> TradeOffs(SweepAggregateResult r)
+    {
+        if (r.Settings.Count < 2) yield break;
+        var figures = r.Settings[0].Figures;
+        foreach (var y in figures)
+            if (y.Headline.Against is { } key && figures.FirstOrDefault(f => f.Headline.Key == key) is { } x)
+                yield return (x, y);
+    }
+
+    static TradeOffPoint TradeOff(SettingSummary s, Headline x, Headline y, SweepPlan plan)
+    {
+        var fx = s.Figures.Single(f => f.Headline.Key == x.Key);
+        var fy = s.Figures.Single(f => f.Headline.Key == y.Key);
+        var seeds = plan.Spec.Seeds.Where(k => fx.BySeed.ContainsKey(k) && fy.BySeed.ContainsKey(k)).Select(k => (fx.BySeed[k], fy.BySeed[k])).ToList();
+        return new TradeOffPoint(s.Label, seeds, Group(s.Label, fx, 1, plan), Group(s.Label, fy, 1, plan));
+    }
+
     static string FigureFile(Headline h) => $"sweep_{h.Key}.png";
+    static string TradeOffFile(Headline h) => $"tradeoff_{h.Key}.png";
     static string DifferenceFile(Headline h) => $"difference_{h.Key}.png";
     static string Conf(SweepAggregateResult r) => (r.Bootstrap.Confidence * 100).ToString("0.##", CultureInfo.InvariantCulture);
 
@@ -85,6 +107,19 @@ public static class SweepReport
             sb.AppendLine(Table(["setting", "seeds", "mean", "sd", $"{conf}% interval"],
                 r.Settings.Select(s => (IReadOnlyList<string>)[s.Label, $"{s.Figures[i].Estimate.N}", Mean(h, s.Figures[i].Estimate), Sd(h, s.Figures[i].Estimate), Range(h, s.Figures[i].Estimate)])));
             sb.AppendLine(Image($"{h.Short} per setting", FigureFile(h))).AppendLine();
+        }
+
+        foreach (var (x, y) in TradeOffs(r))
+        {
+            sb.AppendLine($"## {y.Headline.Short} against {x.Headline.Short}").AppendLine();
+            sb.AppendLine($"The two figures trade against each other over the settings: each setting's means, with their {conf}% intervals over seeds.").AppendLine();
+            sb.AppendLine(Table(["setting", x.Headline.Short, $"{conf}% interval", y.Headline.Short, $"{conf}% interval"],
+                r.Settings.Select(s =>
+                {
+                    var (ex, ey) = (s.Figures.Single(f => f.Headline.Key == x.Headline.Key).Estimate, s.Figures.Single(f => f.Headline.Key == y.Headline.Key).Estimate);
+                    return (IReadOnlyList<string>)[s.Label, Mean(x.Headline, ex), Range(x.Headline, ex), Mean(y.Headline, ey), Range(y.Headline, ey)];
+                })));
+            sb.AppendLine(Image($"{y.Headline.Short} against {x.Headline.Short}", TradeOffFile(y.Headline))).AppendLine();
         }
 
         if (r.Comparisons.Count > 0)

@@ -100,6 +100,7 @@ public class InformationSectionsTests
             Train = new TrainOptions { Epochs = 1, BatchSize = 32 }, LambdaSweep = [1e-3], Folds = 2,
             EncoderProbe = EncoderProbeSection.Defaults with { Probe = Small },
             DecoderErasure = new DecoderErasureOptions { Controls = 2 },
+            Dictionary = EncoderDictionarySection.Defaults with { Width = 32, K = 4, Epochs = 1, BatchSize = 64 },
         };
         var r = new VaeProbeExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
         Assert.Equal(["pixels", "enc.hidden", "mu", "logvar", "random:enc.hidden", "random:mu", "random:logvar"], r.Encoder!.Layers.Select(l => l.Name));
@@ -116,7 +117,17 @@ public class InformationSectionsTests
         Assert.All(erasure, x => Assert.True(x.MseBefore > 0));
         Assert.Contains("## Does the decoder use what mu encodes?", File.ReadAllText(dir.File("r/report.md")));
         Assert.Equal(3, Metrics(dir.File("r")).GetProperty("decoder_erasure").GetArrayLength());
-        Assert.Null(new VaeProbeExperiment().Run(options with { DecoderErasure = null, EncoderProbe = null }, LabData.Of(mnist), RunContext.None).DecoderErasure);
+        // And whether the encoder built the concepts as features: a dictionary of its hidden layer, each feature against each concept.
+        var dictionary = r.Dictionary!;
+        Assert.Equal(32, dictionary.Dictionary.Width);
+        Assert.InRange(dictionary.Metrics.L0, 0, 4 + 1e-9);
+        Assert.Equal(["size", "thick", "slant"], dictionary.Concepts!.BestPerConcept.Select(f => f.Concept));
+        Assert.All(dictionary.Concepts.BestPerConcept, f => Assert.InRange(f.Score, 0, 1));
+        Assert.Contains("## Did the encoder build size, thickness and slant as features of its own?", File.ReadAllText(dir.File("r/report.md")));
+        Assert.Equal(3, Metrics(dir.File("r")).GetProperty("dictionary").GetProperty("best").GetArrayLength());
+        var without = new VaeProbeExperiment().Run(options with { DecoderErasure = null, EncoderProbe = null, Dictionary = null }, LabData.Of(mnist), RunContext.None);
+        Assert.Null(without.DecoderErasure);
+        Assert.Null(without.Dictionary);
     }
 
     [Fact]

@@ -127,6 +127,36 @@ public class SweepAggregateTests
     }
 
     [Fact]
+    public void A_figure_traded_against_another_is_drawn_against_it_a_point_per_setting()
+    {
+        using var dir = new TempDir();
+        var plan = Ring(dir, 3, "dictionary.k=4,16");
+        // More features per image explain more: L0 is k, FVU falls as 1/k, and the seeds move FVU by 0.001 each.
+        foreach (var p in plan.Points)
+        {
+            double k = double.Parse(p.Setting[0].Value);
+            Point(plan, p.Index, ("dictionary_l0", "number", k), ("dictionary_fvu", "score", 1 / k + 0.001 * p.Seed));
+        }
+        var r = SweepAggregate.Compute(plan);
+        string outDir = SweepReport.DefaultFolder(plan);
+        SweepReport.Write(r, outDir);
+
+        Assert.True(new FileInfo(Path.Combine(outDir, "tradeoff_dictionary_fvu.png")).Length > 0);
+        string md = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("## dictionary FVU against dictionary L0", md);
+        Assert.Contains("| dictionary.k=4 | 4.0000 | [4.0000, 4.0000] | 0.2510 |", md);
+        Assert.Contains("| dictionary.k=16 | 16.0000 |", md);
+        Assert.Contains("![dictionary FVU against dictionary L0](tradeoff_dictionary_fvu.png)", md);
+
+        // One setting has nothing to trade: no such figure.
+        using var one = new TempDir();
+        var single = Ring(one, 2);
+        foreach (var p in single.Points) Point(single, p.Index, ("dictionary_l0", "number", 16), ("dictionary_fvu", "score", 0.04));
+        SweepReport.Write(SweepAggregate.Compute(single), SweepReport.DefaultFolder(single));
+        Assert.False(File.Exists(Path.Combine(SweepReport.DefaultFolder(single), "tradeoff_dictionary_fvu.png")));
+    }
+
+    [Fact]
     public void Differences_and_intervals_read_in_points_for_shares_and_plainly_for_numbers()
     {
         Assert.Equal("+1.00 points", SweepAggregate.Signed(MnistLab.Experiments.FigureKind.Points, 0.01));

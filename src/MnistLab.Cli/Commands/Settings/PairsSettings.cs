@@ -15,11 +15,11 @@ public class PairsSettings : ImagesSettings
     public static readonly ImageSelection DefaultImages = new("test", 0, 2000);
 
     [CommandOption("--pairs <KIND|FILE>")]
-    [Description("fill-holes (each image with a hole against it with its holes filled), shift (against it shifted 4 pixels right), or a CSV 'clean,corrupted' of image indices into --images. Default fill-holes.")]
+    [Description("fill-holes (each image with a hole against it with its holes filled), shift (against it shifted 4 pixels right), closed-4 (each 4 that closes into a loop against the most alike 4 that stays open), or a CSV 'clean,corrupted' of image indices into --images. Default fill-holes.")]
     public string? Pairs { get; init; }
 
     [CommandOption("--count <N>")]
-    [Description("At most this many pairs made by fill-holes or shift. Default 100.")]
+    [Description("At most this many pairs made by fill-holes, shift or closed-4. Default 100.")]
     public int? Count { get; init; }
 
     [CommandOption("--out <DIR>")]
@@ -38,8 +38,8 @@ public class PairsSettings : ImagesSettings
     {
         _ = Selection(DefaultImages);
         string kind = Pairs ?? PatchPairs.FillHoles;
-        if (kind is not (PatchPairs.FillHoles or PatchPairs.Shift) && !File.Exists(kind))
-            throw new InvalidOptionException("pairs", $"--pairs {kind}: neither {PatchPairs.FillHoles}, {PatchPairs.Shift} nor an existing CSV file of pairs ('clean,corrupted').");
+        if (!PatchPairs.Kinds.Contains(kind) && !File.Exists(kind))
+            throw new InvalidOptionException("pairs", $"--pairs {kind}: neither one of {string.Join(", ", PatchPairs.Kinds)} nor an existing CSV file of pairs ('clean,corrupted').");
     }
 
     /// <summary>The pairs: made from the chosen images by the corruption, or read from the CSV as indices into them.</summary>
@@ -47,8 +47,11 @@ public class PairsSettings : ImagesSettings
     {
         var selection = Selection(DefaultImages);
         string kind = Pairs ?? PatchPairs.FillHoles;
-        using var index = tensor(selection.Indices(mnist));
-        using var images = selection.SplitOf(mnist).Images.index_select(0, index);
-        return kind is PatchPairs.FillHoles or PatchPairs.Shift ? PatchPairs.Make(kind, images, Count ?? 100) : PatchPairs.FromCsv(kind, images);
+        var rows = selection.Indices(mnist);
+        var split = selection.SplitOf(mnist);
+        using var index = tensor(rows);
+        using var images = split.Images.index_select(0, index);
+        var labels = split.LabelArray();
+        return PatchPairs.Kinds.Contains(kind) ? PatchPairs.Make(kind, images, Count ?? 100, labels: [.. rows.Select(i => (int)labels[i])]) : PatchPairs.FromCsv(kind, images);
     }
 }

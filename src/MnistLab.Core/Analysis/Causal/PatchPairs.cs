@@ -17,15 +17,27 @@ public sealed record PatchPairSet(Tensor Clean, Tensor Corrupt, int[] CleanIndex
 }
 
 /// <summary>
-/// Where patching pairs come from: the user's list of image pairs, or a corruption of each image made from the
-/// concepts: its holes filled (a 0 that no longer encloses anything), or the digit shifted sideways.
+/// Where patching pairs come from: the user's list of image pairs, or pairs made from the concepts: each image against
+/// itself with its holes filled (a 0 that no longer encloses anything), or shifted sideways; or two real digits that
+/// differ in the concept, a 4 whose top closes into a loop against the most alike 4 that stays open.
 /// </summary>
 public static class PatchPairs
 {
-    public const string FillHoles = "fill-holes", Shift = "shift";
+    public const string FillHoles = "fill-holes", Shift = "shift", Closed4 = "closed-4";
 
-    /// <summary>The first <paramref name="count"/> images the corruption applies to, each against its corrupted copy (a filled hole's pixels are set to 1).</summary>
-    public static PatchPairSet Make(string kind, Tensor images, int count, int shift = 4)
+    /// <summary>The kinds of pairs <see cref="Make"/> builds.</summary>
+    public static readonly IReadOnlyList<string> Kinds = [FillHoles, Shift, Closed4];
+
+    /// <summary>A hole of fewer pixels is noise in the stroke, not a loop.</summary>
+    const int LoopPixels = 4;
+
+    /// <summary>
+    /// Up to <paramref name="count"/> pairs of <paramref name="kind"/> from <paramref name="images"/>: for fill-holes and
+    /// shift the first images the corruption applies to, each against its corrupted copy (a filled hole's pixels are set
+    /// to 1); for closed-4 the first 4s (by <paramref name="labels"/>) that enclose a hole, each against the 4 without
+    /// any hole nearest to it in pixels (Euclidean), so the pair differs in the loop and as little else as the images allow.
+    /// </summary>
+    public static PatchPairSet Make(string kind, Tensor images, int count, int shift = 4, int[]? labels = null)
     {
         using var scope = NewDisposeScope();
         switch (kind)
@@ -38,7 +50,7 @@ public static class PatchPairs
                 {
                     var pixels = images[i].reshape(-1).data<float>().ToArray();
                     var holes = HoleMask.Of(pixels);
-                    if (holes.Count(h => h) < 4) continue; // a hole of a few pixels is noise in the stroke, not a loop
+                    if (holes.Count(h => h) < LoopPixels) continue;
                     for (int p = 0; p < pixels.Length; p++) if (holes[p]) pixels[p] = 1;
                     chosen.Add(i);
                     filled.Add(tensor(pixels, [1, 1, 28, 28]));
@@ -57,8 +69,32 @@ public static class PatchPairs
                 return new PatchPairSet(clean.clone().MoveToOuterDisposeScope(), moved.MoveToOuterDisposeScope(), [.. Enumerable.Range(0, n)], [.. Enumerable.Range(0, n)],
                     $"{n} images against the same images shifted {shift} pixels to the right");
             }
+            case Closed4:
+            {
+                if (labels is null || labels.Length != images.shape[0]) throw new ArgumentException($"{Closed4} pairs need one label per image.", nameof(labels));
+                var closed = new List<int>();
+                var open = new List<int>();
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    if (labels[i] != 4) continue;
+                    int hole = HoleMask.Of(images[i].reshape(-1).data<float>().ToArray()).Count(h => h);
+                    if (hole >= LoopPixels) closed.Add(i);
+                    else if (hole == 0) open.Add(i);
+                }
+                if (closed.Count == 0 || open.Count == 0)
+                    throw new InvalidOptionException("pairs", $"{Closed4} needs 4s that enclose a hole and 4s that do not; these {labels.Length} images hold " +
+                        $"{closed.Count} closed and {open.Count} open 4s. Choose more images (--images test:0:2000).");
+                var chosen = closed.Take(count).ToArray();
+                var clean = images.index_select(0, tensor(chosen.Select(i => (long)i).ToArray()));
+                var candidates = images.index_select(0, tensor(open.Select(i => (long)i).ToArray()));
+                var nearest = cdist(clean.reshape(chosen.Length, -1), candidates.reshape(open.Count, -1)).argmin(1).data<long>().ToArray();
+                int[] partner = [.. nearest.Select(j => open[(int)j])];
+                var corrupt = images.index_select(0, tensor(partner.Select(i => (long)i).ToArray()));
+                return new PatchPairSet(clean.MoveToOuterDisposeScope(), corrupt.MoveToOuterDisposeScope(), chosen, partner,
+                    $"{chosen.Length} 4s that close into a loop, each against the most alike of the {open.Count} 4s that stay open");
+            }
             default:
-                throw new InvalidOptionException("pairs", $"unknown corruption '{kind}'; the corruptions are {FillHoles} and {Shift}, or give a CSV of pairs.");
+                throw new InvalidOptionException("pairs", $"unknown kind of pairs '{kind}'; the kinds are {string.Join(", ", Kinds)}, or give a CSV of pairs.");
         }
     }
 

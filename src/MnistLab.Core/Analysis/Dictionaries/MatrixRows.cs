@@ -32,6 +32,17 @@ public sealed class MatrixRows : IActivationRows, IDisposable
         Description = description;
     }
 
+    /// <summary>Rows already split: <paramref name="train"/> (N, d) trains the dictionary, <paramref name="test"/> (M, d) measures it.</summary>
+    public MatrixRows(Tensor train, Tensor test, string description)
+    {
+        if (train.dim() != 2 || test.dim() != 2 || train.shape[1] != test.shape[1] || train.shape[0] < 1 || test.shape[0] < 1)
+            throw new ArgumentException($"{description}: expected training rows (N, d) and test rows (M, d), got ({string.Join(", ", train.shape)}) and ({string.Join(", ", test.shape)}).");
+        // Copies it owns, whatever the caller does with its own.
+        _train = train.to_type(ScalarType.Float32, copy: true).DetachFromDisposeScope();
+        _test = test.to_type(ScalarType.Float32, copy: true).DetachFromDisposeScope();
+        Description = description;
+    }
+
     /// <summary>
     /// The matrix in a .npy file (2-D, float32 or float64, finite). A file that is missing or not such a matrix is bad
     /// usage, named with what is wrong.

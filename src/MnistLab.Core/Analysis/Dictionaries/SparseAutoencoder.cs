@@ -63,13 +63,23 @@ public abstract class SparseAutoencoder : Module<Tensor, Tensor>
 
     protected static Tensor SquaredError(Tensor reconstruction, Tensor x) => (reconstruction - x).pow(2).sum(1, keepdim: false).mean();
 
+    /// <summary>
+    /// The random unit directions (width, d) a dictionary starts from, drawn from <paramref name="generator"/>: a peer
+    /// handed them starts where MnistLab does.
+    /// </summary>
+    public static Tensor InitialDirections(int width, int features, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var directions = randn(width, features, generator: generator);
+        return (directions / directions.norm(1, keepdim: true).clamp_min(1e-12)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Starts from random unit directions, the encoder their transpose (Gao et al.), the bias at <paramref name="mean"/>.</summary>
     public virtual void Initialize(Tensor mean, Generator generator)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var directions = randn(Width, Features, generator: generator);
-        directions = directions / directions.norm(1, keepdim: true).clamp_min(1e-12);
+        var directions = InitialDirections(Width, Features, generator);
         decoder.copy_(directions);
         encoder.copy_(directions.t());
         encoder_bias.zero_();

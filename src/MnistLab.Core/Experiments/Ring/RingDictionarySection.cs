@@ -30,7 +30,7 @@ static class RingDictionarySection
         return SparseDictionary.Compute(rows, options, seed, progress);
     }
 
-    static FeatureConcept? BestRing(SparseDictionaryResult d) => d.Concepts?.BestPerConcept.FirstOrDefault(c => c.Concept == "ring");
+    public static FeatureConcept? BestRing(SparseDictionaryResult d) => d.Concepts?.BestPerConcept.FirstOrDefault(c => c.Concept == "ring");
 
     public static string Markdown(RingResult r)
     {

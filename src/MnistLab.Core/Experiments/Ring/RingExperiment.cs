@@ -109,6 +109,10 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
         new("seed_spread_mlp", "MLP: seed-to-seed standard deviation of test accuracy (largest ablation cell)", "sd MLP", FigureKind.Spread),
         new("ring_used_mlp", "pixels-only MLP: test accuracy lost by erasing the ring from its hidden layer, beyond random directions", "ring used", FigureKind.Points)
             { Effect = "erasing the ring from the pixels-only MLP's hidden layer costs {0} beyond random directions" },
+        new("dictionary_l0", "pixels-only MLP's hidden layer: the dictionary's active features per image (L0, test images)", "dictionary L0", FigureKind.Number),
+        new("dictionary_fvu", "pixels-only MLP's hidden layer: the dictionary's fraction of variance unexplained (test images)", "dictionary FVU", FigureKind.Score)
+            { Against = "dictionary_l0" },
+        new("dictionary_ring_auc", "pixels-only MLP's hidden layer: AUC of the dictionary's best single feature for the ring", "best ring feature AUC", FigureKind.Score),
     ];
 
     public override IReadOnlyDictionary<string, double> Figures(RingResult r)
@@ -120,6 +124,11 @@ public sealed class RingExperiment : Experiment<RingOptions, RingResult>
             f[$"seed_spread_{g.Model}"] = g.Spread;
         }
         if (r.Erasure?.Rows.FirstOrDefault(x => x.Concept == "ring") is { } ring) f["ring_used_mlp"] = ring.Used;
+        if (r.Dictionary is { } d)
+        {
+            (f["dictionary_l0"], f["dictionary_fvu"]) = (d.Metrics.L0, d.Metrics.Fvu);
+            if (RingDictionarySection.BestRing(d) is { } feature) f["dictionary_ring_auc"] = feature.Score;
+        }
         return f;
     }
 

@@ -33,6 +33,9 @@ public sealed record VaeProbeResult(
     /// <summary>The probe proved over balls around test images, when measured.</summary>
     public IReadOnlyList<CertifiedProbeRow>? CertifiedProbe { get; init; }
 
+    /// <summary>The sparse dictionary of the encoder's hidden layer, when learned.</summary>
+    public Analysis.Dictionaries.SparseDictionaryResult? Dictionary { get; init; }
+
     public string CheckpointSha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Checkpoint));
 
     /// <summary>The probe as a Lean 4 file (probe.lean).</summary>
@@ -129,11 +132,12 @@ public sealed class VaeProbeExperiment : Experiment<VaeProbeOptions, VaeProbeRes
         var (originals, recon, traversals) = Pictures(vae, mnist.Test, vae.LatentDim);
         var encoder = EncoderProbeSection.Compute(vae, mnist, options, progress);
         var decoderErasure = DecoderErasureSection.Compute(vae, mnist, options, progress);
+        var dictionary = EncoderDictionarySection.Compute(vae, mnist, options, progress);
         var certified = CertifiedProbeSection.Compute(vae, probe, mnist, testC, options, progress);
         return new VaeProbeResult(options, losses, conceptsSeconds, trainSeconds, probe,
             RidgeProbe.Evaluate(probe, trainZ, trainC), RidgeProbe.Evaluate(probe, testZ, testC), sweep,
             testZ, testC, probe.Predict(testZ), originals, recon, traversals, checkpoint, mnist.Provenance.Sha256,
-            given?.Card) { Encoder = encoder, DecoderErasure = decoderErasure, CertifiedProbe = certified };
+            given?.Card) { Encoder = encoder, DecoderErasure = decoderErasure, Dictionary = dictionary, CertifiedProbe = certified };
     }
 
     /// <summary>The export of the probe with its delta measured on the test set, and the hashes of the data actually read.</summary>

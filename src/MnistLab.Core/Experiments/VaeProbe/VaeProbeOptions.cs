@@ -27,6 +27,9 @@ public sealed record VaeProbeOptions
     /// <summary>Each concept erased from mu before decoding: does the decoder use it? (null: not measured).</summary>
     public DecoderErasureOptions? DecoderErasure { get; init; } = new();
 
+    /// <summary>A sparse dictionary of the encoder's hidden layer, its features scored against the concepts (null: not learned).</summary>
+    public Analysis.Dictionaries.DictionaryOptions? Dictionary { get; init; } = EncoderDictionarySection.Defaults;
+
     /// <summary>The probe proved over L∞ balls around test images, each bound certified (null: not measured).</summary>
     public CertifiedProbeOptions? CertifiedProbe { get; init; } = new();
 
@@ -45,6 +48,7 @@ public sealed record VaeProbeOptions
         Require.InRange(Folds, 2, 100, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Folds)}");
         EncoderProbe?.Validated();
         DecoderErasure?.Validated();
+        Dictionary?.Validated();
         CertifiedProbe?.Validated();
         foreach (var l in LambdaSweep) Require.NonNegative(l, $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.LambdaSweep)}");
         Require.That(Model is null || Directory.Exists(Model), $"{nameof(VaeProbeOptions)}.{nameof(VaeProbeOptions.Model)}", $"{Model}: no such folder.");

@@ -36,7 +36,7 @@ static class VaeProbeReport
         for (int k = 0; k < names.Count; k++)
             Plots.Scatter(folder.PathOf($"probe_{names[k]}.png"), $"{names[k]}: probe prediction vs true (test set)", "true", "predicted",
                 Column(r.TestC, k), Column(r.TestPredicted, k));
-        folder.WriteReport(Markdown(r, info, checks, checkpointSha, SlantLimits(r)) + EncoderProbeSection.Markdown(r) + DecoderErasureSection.Markdown(r) + CertifiedProbeSection.Markdown(r));
+        folder.WriteReport(Markdown(r, info, checks, checkpointSha, SlantLimits(r)) + EncoderProbeSection.Markdown(r) + EncoderDictionarySection.Markdown(r) + DecoderErasureSection.Markdown(r) + CertifiedProbeSection.Markdown(r));
     }
 
     public static object Metrics(VaeProbeResult r)
@@ -63,6 +63,7 @@ static class VaeProbeReport
             slant = SlantLimits(r),
             encoder_probe = EncoderProbeSection.Metrics(r),
             decoder_erasure = DecoderErasureSection.Metrics(r),
+            dictionary = EncoderDictionarySection.Metrics(r),
             certified_probe = CertifiedProbeSection.Metrics(r),
             concepts_seconds = r.ConceptsSeconds,
             checkpoint_sha256 = r.CheckpointSha256,

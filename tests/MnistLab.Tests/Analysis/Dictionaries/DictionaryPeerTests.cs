@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MnistLab.Analysis.Dictionaries;
+using MnistLab.Common;
+using MnistLab.Export;
+using MnistLab.Tests.Support;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MnistLab.Tests.Analysis.Dictionaries;
+
+/// <summary>MnistLab's TopK dictionary against the same recipe in plain PyTorch (bench/peers/dictionary_peer.py), from the same initial directions.</summary>
+public class DictionaryPeerTests(ITestOutputHelper output)
+{
+    static string Peer => Path.Combine(AppContext.BaseDirectory, "peers", "dictionary_peer.py");
+
+    /// <summary>
+    /// Planted features (40 in 20 dimensions): the two sides shuffle differently, so their dictionaries differ, but by no
+    /// more than a seed moves either side's own: over three seeds, the held-out FVU of each side lies within the other's
+    /// range widened by its spread, and L0 and the dead count agree.
+    /// </summary>
+    [SkippableFact]
+    public void The_peer_reaches_the_same_reconstruction_within_the_spread_of_seeds()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/python3"), "no /usr/bin/python3 here");
+        using var dir = new TempDir();
+        using var threads = TorchSetup.OneLibtorchThread();
+        // Each feature on in 4% to 8% of the rows, so few rows are empty: every empty row meets the same features, and
+        // which of them a dictionary leaves above zero would swing L0 by the share of empty rows.
+        var frequencies = Enumerable.Range(0, 40).Select(i => 0.04 + 0.04 * i / 39).ToArray();
+        using var planted = new PlantedFeatures(dims: 20, frequencies, rows: 6_000, seed: 5);
+        using var train = planted.Rows.narrow(0, 0, 5_000);
+        using var test = planted.Rows.narrow(0, 5_000, 1_000);
+        Write(dir.File("train.npy"), train);
+        Write(dir.File("test.npy"), test);
+        var options = new DictionaryOptions { Kind = DictionaryKinds.TopK, Width = 64, K = 4, Epochs = 8, BatchSize = 128, LearningRate = 1e-2, DeadRows = 2_000, Concepts = [] };
+
+        var ours = new List<DictionaryMetrics>();
+        var theirs = new List<JsonElement>();
+        foreach (long seed in new long[] { 0, 1, 2 })
+        {
+            using (var rows = new MatrixRows(train, test, "planted"))
+                ours.Add(SparseDictionary.Compute(rows, options, seed).Metrics);
+            using (var init = Seeds.Generator(seed, "dictionary/init"))
+            using (var directions = SparseAutoencoder.InitialDirections(options.Width, 20, init))
+                Write(dir.File("init.npy"), directions);
+            var psi = new ProcessStartInfo("/usr/bin/python3", [Peer, "--train", dir.File("train.npy"), "--test", dir.File("test.npy"), "--init", dir.File("init.npy"),
+                "--k", "4", "--epochs", "8", "--batch", "128", "--lr", "0.01", "--dead-rows", "2000", "--seed", $"{seed}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            string said = p.StandardOutput.ReadToEnd(), error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Skip.If(error.Contains("No module named"), $"the peer's Python lacks a module: {error.Trim().Split('\n')[^1]}");
+            Assert.True(p.ExitCode == 0, error);
+            theirs.Add(JsonDocument.Parse(said).RootElement.Clone());
+            output.WriteLine($"seed {seed}: FVU {ours[^1].Fvu:F4} vs {theirs[^1].GetProperty("fvu").GetDouble():F4}, L0 {ours[^1].L0:F3} vs {theirs[^1].GetProperty("l0").GetDouble():F3}, " +
+                             $"dead {ours[^1].Dead} vs {theirs[^1].GetProperty("dead").GetInt32()}");
+        }
+
+        double[] a = [.. ours.Select(m => m.Fvu)], b = [.. theirs.Select(t => t.GetProperty("fvu").GetDouble())];
+        double spread = Math.Max(a.Max() - a.Min(), b.Max() - b.Min());
+        Assert.True(Math.Abs(a.Average() - b.Average()) <= spread + 0.01, $"FVU {string.Join(", ", a.Select(v => v.ToString("F4")))} here, {string.Join(", ", b.Select(v => v.ToString("F4")))} in the peer");
+        Assert.True(a.Max() < 0.5, "the dictionaries must have learned something for the comparison to mean anything");
+        Assert.Equal(ours.Average(m => m.L0), theirs.Average(t => t.GetProperty("l0").GetDouble()), 0.25);
+        Assert.True(Math.Abs(ours.Average(m => m.Dead) - theirs.Average(t => t.GetProperty("dead").GetInt32())) <= 6, "dead features differ");
+    }
+
+    static void Write(string path, Tensor rows)
+    {
+        using var flat = rows.contiguous();
+        using var w = new NpyWriter(path, [flat.shape[0], flat.shape[1]]);
+        w.Append(flat.data<float>().ToArray());
+        w.Complete();
+    }
+}
