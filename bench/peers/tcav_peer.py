@@ -102,6 +102,8 @@ def main():
     parser.add_argument("--lambda", dest="lam", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.weights is None and (args.acts is None or args.grads is None):
+        parser.error("give --acts and --grads, or --weights (with --root)")
     members = np.flatnonzero(np.load(args.members) > 0.5)
 
     if args.weights is None:

@@ -17,8 +17,10 @@ static class BenchMlp
     {
         using var init = Seeds.Generator(0, $"{name}/init");
         var model = new Mlp(new MlpSpec(), init);
-        var (train, _) = Splits.TrainValidation(mnist.Train, 5000, 0);
-        using (train) Trainer.Train(model, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 1 }, progress, $"{name} mlp");
+        var (train, validation) = Splits.TrainValidation(mnist.Train, 5000, 0);
+        using (train)
+        using (validation)
+            Trainer.Train(model, train, null, LossKind.CrossEntropy, new TrainOptions { Epochs = 1 }, progress, $"{name} mlp");
         return model;
     }
 

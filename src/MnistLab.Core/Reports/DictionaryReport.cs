@@ -89,6 +89,7 @@ public static class DictionaryReport
             seconds = r.Seconds,
         },
         feature_frequency = r.Metrics.Frequency,
+        feature_effects = r.Effects?.Select(e => new { feature = e.Feature, images = e.Images, measured = e.Measured, linearised = e.Linearised }),
         concepts = r.Concepts is { } c ? new
         {
             images = c.Images,
@@ -109,9 +110,7 @@ public static class DictionaryReport
     public const string GalleryFile = "features.png";
 
     /// <summary>The features of the report's table: the most frequent that fire on at most the dense share of rows.</summary>
-    static List<int> Tabled(SparseDictionaryResult r) => Enumerable.Range(0, r.Dictionary.Width)
-        .Where(f => r.Metrics.Frequency[f] > 0 && r.Metrics.Frequency[f] <= DictionaryMetrics.DenseFraction)
-        .OrderByDescending(f => r.Metrics.Frequency[f]).Take(FeatureRows).ToList();
+    static IReadOnlyList<int> Tabled(SparseDictionaryResult r) => r.Metrics.Shown();
 
     /// <summary>One row per tabled feature: its top-activating test images (black where it fires on fewer).</summary>
     static void Gallery(SparseDictionaryResult r, ConceptMatch c, LabeledImages test, string path)
@@ -177,9 +176,6 @@ public static class DictionaryReport
         return sb.ToString();
     }
 
-    /// <summary>Rows of the feature table: the most frequent features that fire on at most the dense share of rows.</summary>
-    const int FeatureRows = 20;
-
     static string Score(FeatureConcept m) => m.Kind != Analysis.Concepts.ConceptKind.Discrete ? $"|ρ| {F(m.Score, 3)}"
         : m.Class is null ? $"- (no class of {ConceptMatch.MinClassImages} images)" : $"AUC {F(m.Score, 3)} ({m.Concept} = {m.Class})";
 
@@ -195,8 +191,25 @@ public static class DictionaryReport
             c.BestPerConcept.Select(m => (IReadOnlyList<string>)[m.Concept, $"#{m.Feature}", Score(m), Pct(r.Metrics.Frequency[m.Feature])])));
         var shown = Tabled(r);
         sb.AppendLine($"The {shown.Count} most frequent features that are neither dead nor dense, with the concept each tells best:").AppendLine();
-        sb.AppendLine(Table(["feature", "fires on", "best concept", "score", "rank-biserial / |ρ|"],
-            shown.Select(f => { var m = c.Best[f]; return (IReadOnlyList<string>)[$"#{f}", Pct(r.Metrics.Frequency[f]), m.Concept, Score(m), F(m.Strength, 3)]; })));
+        var effects = r.Effects?.ToDictionary(e => e.Feature);
+        if (effects is not null)
+            sb.AppendLine("Its logit effect is what the feature adds to the logits where it fires: the logits with the reconstruction spliced in " +
+                          "minus those with the same reconstruction less this feature's part (code × direction), averaged over the test images where it " +
+                          "fires; the class it raises most, and beside it the first-order estimate (each logit's gradient at the model's own activation " +
+                          "dotted with the feature's part), which equals the measurement where the rest of the network is linear. The columns sort in the HTML page.").AppendLine();
+        sb.AppendLine(Table(["feature", "fires on", "best concept", "score", "rank-biserial / |ρ|", .. effects is null ? Array.Empty<string>() : ["raises most", "logit effect", "first-order"]],
+            shown.Select(f =>
+            {
+                var m = c.Best[f];
+                IReadOnlyList<string> row = [$"#{f}", Pct(r.Metrics.Frequency[f]), m.Concept, Score(m), F(m.Strength, 3)];
+                if (effects?.GetValueOrDefault(f) is { Images: > 0 } e)
+                {
+                    var (k, v) = e.Strongest;
+                    row = [.. row, $"class {k}", $"{v:+0.000;-0.000}", $"{e.Linearised[k]:+0.000;-0.000}"];
+                }
+                else if (effects is not null) row = [.. row, "–", "–", "–"];
+                return row;
+            })));
         if (gallery)
             sb.AppendLine($"Each of these features' {ConceptMatch.TopCount} test images where it is largest (one row per feature, in the table's order):")
               .AppendLine().AppendLine(Image("top-activating images", GalleryFile)).AppendLine();

@@ -25,6 +25,36 @@ public static class HtmlPage
         code, pre { font-family: ui-monospace, monospace; background: #f6f8fa; border-radius: 4px; }
         pre { padding: 10px; overflow-x: auto; }
         a { color: #0969da; }
+        th { cursor: pointer; user-select: none; }
+        th[aria-sort=ascending]::after { content: " ▲"; }
+        th[aria-sort=descending]::after { content: " ▼"; }
+        """;
+
+    // Every table sorts by a column when its header is clicked (again: the other way): by the cells' first number where
+    // both have one (92.61%, +0.25 pt, #17, class 3), else as text. Inline, so a page opened from disk needs nothing else.
+    const string SortScript = """
+        document.querySelectorAll("table").forEach(table => {
+          const heads = table.querySelectorAll("thead th");
+          heads.forEach((th, col) => th.addEventListener("click", () => {
+            const body = table.tBodies[0];
+            if (!body) return;
+            const down = th.getAttribute("aria-sort") === "ascending";
+            heads.forEach(h => h.removeAttribute("aria-sort"));
+            th.setAttribute("aria-sort", down ? "descending" : "ascending");
+            const key = cell => {
+              const text = cell ? cell.textContent.trim() : "";
+              const m = text.replace(/\u2212/g, "-").match(/[-+]?\d+(\.\d+)?(e[-+]?\d+)?/i);
+              return { n: m ? parseFloat(m[0]) : NaN, t: text };
+            };
+            const rows = Array.from(body.rows);
+            rows.sort((a, b) => {
+              const x = key(a.cells[col]), y = key(b.cells[col]);
+              const c = !isNaN(x.n) && !isNaN(y.n) ? x.n - y.n : x.t.localeCompare(y.t);
+              return down ? -c : c;
+            });
+            rows.forEach(r => body.appendChild(r));
+          }));
+        });
         """;
 
     /// <summary>The page for a report's Markdown; its title is the first level-1 heading.</summary>
@@ -52,6 +82,9 @@ public static class HtmlPage
         <main>
         {bodyHtml}
         </main>
+        <script>
+        {SortScript}
+        </script>
         </body>
         </html>
 

@@ -112,7 +112,7 @@ public static class SweepReport
         foreach (var (x, y) in TradeOffs(r))
         {
             sb.AppendLine($"## {y.Headline.Short} against {x.Headline.Short}").AppendLine();
-            sb.AppendLine($"The two figures trade against each other over the settings: each setting's means, with their {conf}% intervals over seeds.").AppendLine();
+            sb.AppendLine($"How the two figures move together over the settings: each setting's means, with their {conf}% intervals over seeds.").AppendLine();
             sb.AppendLine(Table(["setting", x.Headline.Short, $"{conf}% interval", y.Headline.Short, $"{conf}% interval"],
                 r.Settings.Select(s =>
                 {

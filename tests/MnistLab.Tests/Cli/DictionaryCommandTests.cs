@@ -171,6 +171,19 @@ public class DictionaryCommandTests(RealMnist mnist)
         Assert.True(best.GetProperty("score").GetDouble() > 0.85, $"best class AUC {best.GetProperty("score").GetDouble()}");
         Assert.True(File.Exists(dir.File("out/features.png"))); // the tabled features' top-activating images
         Assert.Contains("![top-activating images](features.png)", File.ReadAllText(dir.File("out/report.md")));
+        // Each tabled feature's logit effect: after relu1 the MLP is linear (fc2), so the first-order estimate is the measurement.
+        var effects = root.GetProperty("feature_effects").EnumerateArray().ToList();
+        Assert.NotEmpty(effects);
+        foreach (var e in effects)
+        {
+            double[] measured = [.. e.GetProperty("measured").EnumerateArray().Select(v => v.GetDouble())];
+            double[] linearised = [.. e.GetProperty("linearised").EnumerateArray().Select(v => v.GetDouble())];
+            Assert.Equal(10, measured.Length);
+            for (int k = 0; k < 10; k++) Assert.Equal(measured[k], linearised[k], 1e-4 * (1 + Math.Abs(measured[k])));
+        }
+        Assert.Contains(effects, e => e.GetProperty("images").GetInt32() > 0 && e.GetProperty("measured").EnumerateArray().Max(v => Math.Abs(v.GetDouble())) > 0.01);
+        Assert.Contains("| raises most | logit effect | first-order |", File.ReadAllText(dir.File("out/report.md")));
+        Assert.Contains("aria-sort", File.ReadAllText(dir.File("out/report.html"))); // the table sorts by any column
     }
 
     [Fact]
@@ -202,5 +215,9 @@ public class DictionaryCommandTests(RealMnist mnist)
         Assert.Equal(10 * 784, r.Metrics.Rows);
         Assert.NotNull(r.Splice);
         Assert.Equal(10, r.Splice!.Images);
+        // A feature fires in an image when it fires at any of its positions; its effect is averaged over those images.
+        Assert.NotNull(r.Effects);
+        Assert.Equal(r.Metrics.Shown(), r.Effects!.Select(e => e.Feature));
+        Assert.All(r.Effects, e => Assert.InRange(e.Images, 1, 10));
     }
 }

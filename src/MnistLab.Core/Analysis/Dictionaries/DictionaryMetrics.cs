@@ -15,6 +15,10 @@ public sealed record DictionaryMetrics(long Rows, double L0, double Fvu, double 
 {
     public const double DenseFraction = 0.1;
 
+    /// <summary>The features a report shows one by one: the most frequent that are neither dead nor dense, at most <paramref name="count"/>.</summary>
+    public IReadOnlyList<int> Shown(int count = 20) => [.. Enumerable.Range(0, Frequency.Length)
+        .Where(f => Frequency[f] > 0 && Frequency[f] <= DenseFraction).OrderByDescending(f => Frequency[f]).Take(count)];
+
     /// <summary>Measures <paramref name="dictionary"/> (a module in the input's units) on every test row of <paramref name="source"/>.</summary>
     public static DictionaryMetrics Compute(SparseAutoencoder dictionary, IActivationRows source, int batchItems, IProgressSink? progress = null)
     {

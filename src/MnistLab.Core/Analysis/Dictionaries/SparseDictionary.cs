@@ -11,7 +11,11 @@ namespace MnistLab.Analysis.Dictionaries;
 /// </summary>
 public sealed record SparseDictionaryResult(
     DictionaryOptions Options, long Seed, string Source, LearnedDictionary Dictionary, RowStatistics Statistics,
-    DictionaryProgress Training, DictionaryMetrics Metrics, SpliceMetrics? Splice, string? SpliceSkipped, ConceptMatch? Concepts, double Seconds);
+    DictionaryProgress Training, DictionaryMetrics Metrics, SpliceMetrics? Splice, string? SpliceSkipped, ConceptMatch? Concepts, double Seconds)
+{
+    /// <summary>What each of the <see cref="DictionaryMetrics.Shown"/> features does to a classifier's logits; null where the model is none.</summary>
+    public IReadOnlyList<FeatureEffect>? Effects { get; init; }
+}
 
 /// <summary>
 /// Learns a sparse dictionary on an activation matrix (<see cref="IActivationRows"/>: a model's named point, or any
@@ -68,6 +72,10 @@ public static class SparseDictionary
         var concepts = source is PointRows images && options.Concepts.Count > 0
             ? ConceptMatch.Compute(sae, images, options.Concepts.Select(c => Concepts.ConceptRegistry.Find(c)!).ToList(), options.ConceptImages, options.ReadBatch, progress)
             : null;
-        return new SparseDictionaryResult(options, seed, source.Description, learned, statistics, curves, metrics, splice, skipped, concepts, clock.Elapsed.TotalSeconds);
+        var effects = splice is not null && source is PointRows classifier
+            ? FeatureEffects.Compute(sae, classifier, metrics.Shown(), options.ConceptImages, options.ReadBatch, progress)
+            : null;
+        return new SparseDictionaryResult(options, seed, source.Description, learned, statistics, curves, metrics, splice, skipped, concepts, clock.Elapsed.TotalSeconds)
+            { Effects = effects };
     }
 }

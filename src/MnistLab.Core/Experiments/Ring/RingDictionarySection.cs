@@ -38,7 +38,7 @@ static class RingDictionarySection
         var o = d.Options;
         var sb = new StringBuilder();
         sb.AppendLine("## Did the pixels-only MLP build a ring feature of its own?").AppendLine();
-        sb.AppendLine($"A TopK sparse dictionary ({o.Width} features, k = {o.KOrDefault}, {o.Epochs} epochs on the 60,000 training images) of the hidden " +
+        sb.AppendLine($"A TopK sparse dictionary ({o.Width} features, k = {o.KOrDefault}, {o.Epochs} epochs on {d.Statistics.Rows:N0} training images) of the hidden " +
                       $"layer: L0 {Num(d.Metrics.L0, 1)}, fraction of variance unexplained {Num(d.Metrics.Fvu, 3)}, {d.Metrics.Dead} dead feature{(d.Metrics.Dead == 1 ? "" : "s")}" +
                       (d.Splice is { } s ? $", the MLP at {Pct(s.Dictionary.Accuracy)} accuracy on {s.Images:N0} test images with the reconstruction in place of the layer ({Pct(s.Model.Accuracy)} without)" : "") +
                       $". Each feature is scored against the concepts on the first {d.Concepts?.Images ?? 0:N0} test images (AUC of its code for its best class; see `mnistlab dictionary`).").AppendLine();

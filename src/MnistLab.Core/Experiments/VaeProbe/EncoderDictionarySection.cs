@@ -36,7 +36,7 @@ static class EncoderDictionarySection
         var o = d.Options;
         var sb = new StringBuilder();
         sb.AppendLine("## Did the encoder build size, thickness and slant as features of its own?").AppendLine();
-        sb.AppendLine($"A TopK sparse dictionary of {Layer} ({o.Width} features, k = {o.KOrDefault}, {o.Epochs} epochs on the 60,000 training images): " +
+        sb.AppendLine($"A TopK sparse dictionary of {Layer} ({o.Width} features, k = {o.KOrDefault}, {o.Epochs} epochs on {d.Statistics.Rows:N0} training images): " +
                       $"L0 {Num(d.Metrics.L0, 1)}, fraction of variance unexplained {Num(d.Metrics.Fvu, 3)}, {d.Metrics.Dead} dead features. Each feature is " +
                       $"scored against each concept by |Spearman ρ| of its code on the first {c.Images:N0} test images; the probe's R² at the same layer " +
                       "(the section above) is the best any linear read-out of all its units does, and ρ² puts a single feature on roughly that scale.").AppendLine();
