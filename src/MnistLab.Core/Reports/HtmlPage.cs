@@ -57,6 +57,16 @@ public static class HtmlPage
         });
         """;
 
+    /// <summary>The script element's text exactly as the page holds it.</summary>
+    static readonly string ScriptBlock = "\n" + SortScript.ReplaceLineEndings("\n") + "\n";
+
+    /// <summary>
+    /// A Content-Security-Policy source that allows the page's own script and nothing else inline: a server that sends
+    /// a report's page with <c>script-src 'self'</c> adds this so its tables still sort.
+    /// </summary>
+    public static string ScriptSource { get; } =
+        $"'sha256-{Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ScriptBlock)))}'";
+
     /// <summary>The page for a report's Markdown; its title is the first level-1 heading.</summary>
     public static string FromMarkdown(string markdown)
     {
@@ -82,9 +92,7 @@ public static class HtmlPage
         <main>
         {bodyHtml}
         </main>
-        <script>
-        {SortScript}
-        </script>
+        <script>{ScriptBlock}</script>
         </body>
         </html>
 

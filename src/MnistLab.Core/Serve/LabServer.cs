@@ -165,8 +165,9 @@ public sealed class LabServer : IAsyncDisposable
         try
         {
             string file = _runs.Find(run, path);
-            // A report's page carries its style sheet inline; it still loads nothing from elsewhere.
-            context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
+            // A report's page carries its style sheet and its table-sorting script inline (the script allowed by its hash
+            // alone); it still loads nothing from elsewhere.
+            context.Response.Headers["Content-Security-Policy"] = $"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' {Reports.HtmlPage.ScriptSource}";
             context.Response.ContentType = RunFolders.Types[Path.GetExtension(file)];
             context.Response.Headers.CacheControl = "no-cache";
             await context.Response.SendFileAsync(file, context.RequestAborted);

@@ -145,4 +145,32 @@ public class HtmlInBrowserTests
         Browser.Screenshot(page, png);
         AssertNotBlank(png);
     }
+
+    [Fact]
+    public void A_table_sorts_by_the_numbers_of_the_column_clicked_and_back()
+    {
+        using var dir = new TempDir();
+        string page = dir.File("table.html");
+        File.WriteAllText(page, HtmlPage.FromMarkdown("# Sorting\n\n| feature | fires on | effect |\n| --- | --- | --- |\n| #7 | 9.50% | +0.580 |\n| #12 | 10.25% | −1.057 |\n| #3 | 2.00% | +0.171 |\n"));
+        const string Script = """
+            <script>
+            window.addEventListener('load', () => {
+              const column = () => [...document.querySelectorAll('tbody tr')].map(r => r.cells[0].textContent).join(' ');
+              const heads = document.querySelectorAll('thead th');
+              heads[1].click(); const up = column();
+              heads[1].click(); const down = column();
+              heads[2].click(); const effect = column();
+              const pre = document.createElement('pre');
+              pre.id = 'probe';
+              pre.textContent = [up, down, effect].join('|');
+              document.body.appendChild(pre);
+            });
+            </script>
+            """;
+        File.WriteAllText(page, File.ReadAllText(page).Replace("</body>", Script + "</body>"));
+        var m = Regex.Match(Browser.DumpDom(page), "<pre id=\"probe\">(.*?)</pre>", RegexOptions.Singleline);
+        Assert.True(m.Success, "the probe did not run");
+        // By "fires on" as numbers (10.25 after 9.50, not before it as text would), then the other way; by effect, −1.057 first.
+        Assert.Equal("#3 #7 #12|#12 #7 #3|#12 #3 #7", WebUtility.HtmlDecode(m.Groups[1].Value));
+    }
 }

@@ -45,6 +45,12 @@ public class ServeRunsTests
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
             Assert.Equal("<h1>linearity</h1><img src=\"figure.png\">", await page.Content.ReadAsStringAsync());
+            // The one inline script a report page carries (its tables' sorting) is allowed by its hash, and no other script.
+            string policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+            string body = MnistLab.Reports.HtmlPage.FromMarkdown("# x");
+            int open = body.IndexOf("<script>") + "<script>".Length;
+            string hash = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body[open..body.IndexOf("</script>")])));
+            Assert.Contains($"script-src 'self' 'sha256-{hash}'", policy);
         }
         using (var figure = await client.GetAsync("/runs/lab/linearity/figure.png"))
         {
