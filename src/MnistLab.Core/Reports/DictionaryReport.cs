@@ -43,8 +43,16 @@ public static class DictionaryReport
             [("objective", r.Training.Loss), ("squared error (scaled inputs)", r.Training.Reconstruction), ("L0", r.Training.L0)]);
         bool gallery = r.Concepts is not null && test is not null && Tabled(r).Count > 0;
         if (gallery) Gallery(r, r.Concepts!, test!, folder.PathOf(GalleryFile));
+        bool maps = r.Maps is { Count: > 0 } m;
+        if (maps)
+        {
+            var shown = Tabled(r);
+            int cols = Math.Min(5, shown.Count);
+            Plots.DivergingGrid(folder.PathOf(MapsFile), r.Maps!, [.. shown.Select(f => $"#{f}")], (shown.Count + cols - 1) / cols, cols);
+            Npy(folder, MapsNpy, [r.Maps!.Count, 28, 28], [.. r.Maps!.SelectMany(v => v)]);
+        }
         folder.WriteJson(ReportFolder.Marker, Metrics(r, data, command));
-        folder.WriteReport(MarkdownText(r, gallery));
+        folder.WriteReport(MarkdownText(r, gallery, maps));
     }
 
     static void Npy(ReportFolder folder, string name, long[] shape, float[] values)
@@ -89,6 +97,7 @@ public static class DictionaryReport
             seconds = r.Seconds,
         },
         feature_frequency = r.Metrics.Frequency,
+        shown_features = r.Metrics.Shown(),
         feature_effects = r.Effects?.Select(e => new { feature = e.Feature, images = e.Images, measured = e.Measured, linearised = e.Linearised }),
         concepts = r.Concepts is { } c ? new
         {
@@ -107,7 +116,7 @@ public static class DictionaryReport
 
     static string F(double v, int decimals = 4) => double.IsFinite(v) ? v.ToString("F" + decimals, CultureInfo.InvariantCulture) : "-";
 
-    public const string GalleryFile = "features.png";
+    public const string GalleryFile = "features.png", MapsFile = "feature_maps.png", MapsNpy = "feature_maps.npy";
 
     /// <summary>The features of the report's table: the most frequent that fire on at most the dense share of rows.</summary>
     static IReadOnlyList<int> Tabled(SparseDictionaryResult r) => r.Metrics.Shown();
@@ -128,7 +137,7 @@ public static class DictionaryReport
         Plots.GrayGrid(path, images, titles, features.Count, ConceptMatch.TopCount);
     }
 
-    static string MarkdownText(SparseDictionaryResult r, bool gallery)
+    static string MarkdownText(SparseDictionaryResult r, bool gallery, bool maps)
     {
         var o = r.Options;
         var m = r.Metrics;
@@ -157,7 +166,7 @@ public static class DictionaryReport
         }
         else sb.AppendLine($"Not measured: {r.SpliceSkipped}.").AppendLine();
 
-        if (r.Concepts is { } concepts) sb.Append(ConceptSection(r, concepts, gallery));
+        if (r.Concepts is { } concepts) sb.Append(ConceptSection(r, concepts, gallery, maps));
 
         sb.AppendLine("## How it was learned").AppendLine();
         sb.AppendLine(Kind(o));
@@ -179,7 +188,7 @@ public static class DictionaryReport
     static string Score(FeatureConcept m) => m.Kind != Analysis.Concepts.ConceptKind.Discrete ? $"|ρ| {F(m.Score, 3)}"
         : m.Class is null ? $"- (no class of {ConceptMatch.MinClassImages} images)" : $"AUC {F(m.Score, 3)} ({m.Concept} = {m.Class})";
 
-    static string ConceptSection(SparseDictionaryResult r, ConceptMatch c, bool gallery)
+    static string ConceptSection(SparseDictionaryResult r, ConceptMatch c, bool gallery, bool maps)
     {
         var sb = new StringBuilder();
         sb.AppendLine("## Features and known concepts").AppendLine();
@@ -213,6 +222,10 @@ public static class DictionaryReport
         if (gallery)
             sb.AppendLine($"Each of these features' {ConceptMatch.TopCount} test images where it is largest (one row per feature, in the table's order):")
               .AppendLine().AppendLine(Image("top-activating images", GalleryFile)).AppendLine();
+        if (maps)
+            sb.AppendLine($"Which pixels drive each of them: Integrated Gradients ({FeatureMaps.Steps} Gauss–Legendre steps, blank baseline) of the " +
+                          "feature's pre-activation with respect to the image, averaged over its top-activating images; red raises the feature, blue " +
+                          $"lowers it, on one colour scale for all of them (the maps themselves in `{MapsNpy}`, shape (features, 28, 28), in the table's order):").AppendLine().AppendLine(Image("feature maps", MapsFile)).AppendLine();
         return sb.ToString();
     }
 

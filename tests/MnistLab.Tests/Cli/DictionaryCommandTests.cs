@@ -184,6 +184,9 @@ public class DictionaryCommandTests(RealMnist mnist)
         Assert.Contains(effects, e => e.GetProperty("images").GetInt32() > 0 && e.GetProperty("measured").EnumerateArray().Max(v => Math.Abs(v.GetDouble())) > 0.01);
         Assert.Contains("| raises most | logit effect | first-order |", File.ReadAllText(dir.File("out/report.md")));
         Assert.Contains("aria-sort", File.ReadAllText(dir.File("out/report.html"))); // the table sorts by any column
+        var maps = MnistLab.Import.NpyReader.Read(dir.File("out/feature_maps.npy"));
+        Assert.Equal([effects.Count, 28L, 28L], maps.Shape);
+        Assert.Contains(maps.Values, v => v != 0);
     }
 
     [Fact]
@@ -219,5 +222,29 @@ public class DictionaryCommandTests(RealMnist mnist)
         Assert.NotNull(r.Effects);
         Assert.Equal(r.Metrics.Shown(), r.Effects!.Select(e => e.Feature));
         Assert.All(r.Effects, e => Assert.InRange(e.Images, 1, 10));
+
+        // Each shown feature's mean IG map over its top images is complete: it sums to the mean, over those images, of the
+        // feature's pre-activation (summed over positions) at the image minus at the blank image.
+        Assert.Equal(r.Effects.Count, r.Maps!.Count);
+        var d = r.Dictionary;
+        using var encoder = tensor(d.Encoder, [d.Features, d.Width]);
+        using var encoderBias = tensor(d.EncoderBias);
+        using var bias = tensor(d.Bias);
+        double PreSum(Tensor images, int f)
+        {
+            using var scope = NewDisposeScope();
+            var rows = point.ToRows(point.Activation(images));
+            return ((rows - bias).matmul(encoder) + encoderBias).select(1, f).sum().item<float>() / images.shape[0];
+        }
+        var shown = r.Metrics.Shown();
+        for (int i = 0; i < shown.Count; i++)
+        {
+            int[] top = r.Concepts!.TopImages[shown[i]];
+            if (top.Length == 0) continue;
+            using var images = test.Images.index_select(0, tensor(top.Select(t => (long)t).ToArray()));
+            using var blank = zeros_like(images);
+            double expected = PreSum(images, shown[i]) - PreSum(blank, shown[i]);
+            Assert.Equal(expected, r.Maps[i].Sum(v => (double)v), 0.02 * Math.Abs(expected) + 1e-3);
+        }
     }
 }

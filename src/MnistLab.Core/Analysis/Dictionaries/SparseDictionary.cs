@@ -15,6 +15,9 @@ public sealed record SparseDictionaryResult(
 {
     /// <summary>What each of the <see cref="DictionaryMetrics.Shown"/> features does to a classifier's logits; null where the model is none.</summary>
     public IReadOnlyList<FeatureEffect>? Effects { get; init; }
+
+    /// <summary>Each of the <see cref="DictionaryMetrics.Shown"/> features' mean Integrated Gradients map over its top images (<see cref="FeatureMaps"/>); null without images.</summary>
+    public IReadOnlyList<float[]>? Maps { get; init; }
 }
 
 /// <summary>
@@ -75,7 +78,8 @@ public static class SparseDictionary
         var effects = splice is not null && source is PointRows classifier
             ? FeatureEffects.Compute(sae, classifier, metrics.Shown(), options.ConceptImages, options.ReadBatch, progress)
             : null;
+        var maps = concepts is not null && source is PointRows shown ? FeatureMaps.Compute(sae, shown, metrics.Shown(), concepts) : null;
         return new SparseDictionaryResult(options, seed, source.Description, learned, statistics, curves, metrics, splice, skipped, concepts, clock.Elapsed.TotalSeconds)
-            { Effects = effects };
+            { Effects = effects, Maps = maps };
     }
 }
