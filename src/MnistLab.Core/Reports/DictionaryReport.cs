@@ -104,6 +104,7 @@ public static class DictionaryReport
             images = c.Images,
             best_feature_per_concept = c.BestPerConcept.Select(Match),
             best_concept_per_feature = c.Best.Select(Match),
+            firing_histograms = c.Histograms.Select(h => new { max = h.Max, counts = h.Counts }),
         } : null,
         files = new { dictionary = DictionaryFile, encoder = EncoderFile, encoder_bias = EncoderBiasFile, bias = BiasFile, threshold = r.Dictionary.Threshold is null ? null : ThresholdFile },
         options = r.Options,
@@ -206,11 +207,13 @@ public static class DictionaryReport
                           "minus those with the same reconstruction less this feature's part (code × direction), averaged over the test images where it " +
                           "fires; the class it raises most, and beside it the first-order estimate (each logit's gradient at the model's own activation " +
                           "dotted with the feature's part), which equals the measurement where the rest of the network is linear. The columns sort in the HTML page.").AppendLine();
-        sb.AppendLine(Table(["feature", "fires on", "best concept", "score", "rank-biserial / |ρ|", .. effects is null ? Array.Empty<string>() : ["raises most", "logit effect", "first-order"]],
+        sb.AppendLine($"Its histogram is that of its values on the test images where it fires, in {FiringHistogram.Bins} bins from 0 to its largest value.").AppendLine();
+        sb.AppendLine(Table(["feature", "fires on", "largest value", "histogram", "best concept", "score", "rank-biserial / |ρ|", .. effects is null ? Array.Empty<string>() : ["raises most", "logit effect", "first-order"]],
             shown.Select(f =>
             {
                 var m = c.Best[f];
-                IReadOnlyList<string> row = [$"#{f}", Pct(r.Metrics.Frequency[f]), m.Concept, Score(m), F(m.Strength, 3)];
+                var h = c.Histograms[f];
+                IReadOnlyList<string> row = [$"#{f}", Pct(r.Metrics.Frequency[f]), F(h.Max, 3), $"`{h.Sparkline()}`", m.Concept, Score(m), F(m.Strength, 3)];
                 if (effects?.GetValueOrDefault(f) is { Images: > 0 } e)
                 {
                     var (k, v) = e.Strongest;

@@ -23,6 +23,9 @@ public sealed record FeatureConcept(int Feature, string Concept, ConceptKind Kin
 public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IReadOnlyList<FeatureConcept> Best, IReadOnlyList<FeatureConcept> BestPerConcept,
     IReadOnlyList<int[]> TopImages)
 {
+    /// <summary>For each feature, the histogram of its values on the test images where it fires.</summary>
+    public IReadOnlyList<FiringHistogram> Histograms { get; init; } = [];
+
     public const int MinClassImages = 50;
 
     /// <summary>Top-activating images kept per feature.</summary>
@@ -48,11 +51,13 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
         var classMembers = concepts.Select(c => c.IsDiscrete ? Enumerable.Range(0, c.Classes).Select(k => c.Codes.Select((code, i) => (code, i)).Where(p => p.code == k).Select(p => p.i).ToArray()).ToArray() : null).ToList();
         var all = new FeatureConcept[width, concepts.Count];
         var top = new int[width][];
+        var histograms = new FiringHistogram[width];
         Parallel.For(0, width, TorchSetup.Parallel, f =>
         {
             var x = new double[images];
             for (int i = 0; i < images; i++) x[i] = perImage[i * width + f];
             top[f] = Enumerable.Range(0, images).Where(i => x[i] > 0).OrderByDescending(i => x[i]).ThenBy(i => i).Take(TopCount).ToArray();
+            histograms[f] = FiringHistogram.Of(x);
             var ranks = Statistics.Ranks(x, RankDefinition.Average);
             for (int c = 0; c < concepts.Count; c++)
             {
@@ -82,7 +87,7 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
         });
         var best = Enumerable.Range(0, width).Select(f => Enumerable.Range(0, concepts.Count).Select(c => all[f, c]).MaxBy(m => m.Strength)!).ToList();
         var perConcept = Enumerable.Range(0, concepts.Count).Select(c => Enumerable.Range(0, width).Select(f => all[f, c]).MaxBy(m => m.Strength)!).ToList();
-        return new ConceptMatch(images, concepts.Select(c => c.Name).ToList(), best, perConcept, top);
+        return new ConceptMatch(images, concepts.Select(c => c.Name).ToList(), best, perConcept, top) { Histograms = histograms };
     }
 
     /// <summary>Each feature's value per test image (images, width): its code, or its largest code over a conv point's positions.</summary>
@@ -101,5 +106,32 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
             task.Advance(n);
         }
         return values;
+    }
+}
+
+/// <summary>
+/// How strongly a feature fires where it fires: <see cref="Counts"/>[b] images with a value in the b-th of
+/// <see cref="Bins"/> equal bins from 0 to <see cref="Max"/> (the last bin closed), images where it is 0 left out.
+/// </summary>
+public sealed record FiringHistogram(double Max, int[] Counts)
+{
+    public const int Bins = 10;
+
+    public static FiringHistogram Of(IReadOnlyList<double> values)
+    {
+        double max = values.DefaultIfEmpty(0).Max();
+        var counts = new int[Bins];
+        if (max > 0)
+            foreach (double v in values)
+                if (v > 0) counts[Math.Min(Bins - 1, (int)(v / max * Bins))]++;
+        return new FiringHistogram(max, counts);
+    }
+
+    /// <summary>The histogram as a line of block characters, one per bin, its height the bin's share of the tallest.</summary>
+    public string Sparkline()
+    {
+        const string Blocks = "▁▂▃▄▅▆▇█";
+        int tallest = Counts.Max();
+        return tallest == 0 ? "" : string.Concat(Counts.Select(c => c == 0 ? ' ' : Blocks[Math.Min(Blocks.Length - 1, (int)Math.Ceiling((double)c / tallest * Blocks.Length) - 1)]));
     }
 }

@@ -42,6 +42,23 @@ public class DictionaryConceptMatchTests
         // A silent feature tells nothing: AUC ½ for every class, ρ 0.
         Assert.Equal(0.0, match.Best[2].Strength, 12);
         Assert.True(match.Best[3].Strength < 0.3, $"noise scored {match.Best[3].Strength}");
+
+        // Where a feature fires, its histogram: the threes' feature takes 1 + noise (100 threes, all firing); the silent one has none.
+        Assert.Equal(100, match.Histograms[1].Counts.Sum());
+        Assert.Equal(1 + noise.Where((_, i) => digit[i] == 3).Max(), match.Histograms[1].Max, 6);
+        Assert.All(match.Histograms[1].Counts.Take(4), c => Assert.Equal(0, c)); // nothing below half of its largest value (about 2)
+        Assert.Equal(0, match.Histograms[2].Counts.Sum());
+        Assert.Equal("", match.Histograms[2].Sparkline());
+    }
+
+    [Fact]
+    public void A_histogram_bins_only_the_values_where_the_feature_fires_and_draws_them_as_blocks()
+    {
+        var h = FiringHistogram.Of([0, 0, 0, 1, 2, 2, 10, 10, 10, 10]);
+        Assert.Equal(10, h.Max);
+        // 1 and 2 fall in bins 1 and 2 of [0, 10) by tenths; 10 is in the last bin, which is closed.
+        Assert.Equal([0, 1, 2, 0, 0, 0, 0, 0, 0, 4], h.Counts);
+        Assert.Equal(" ▂▄      █", h.Sparkline());
     }
 
     [Fact]
