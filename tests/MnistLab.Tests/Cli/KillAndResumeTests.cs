@@ -83,7 +83,8 @@ public class KillAndResumeTests(RealMnist mnist)
     {
         _ = mnist.Data;
         using var dir = new TempDir();
-        string[] common = ["run", "vae-probe", "--epochs", "3", "--threads", "2", "--no-fetch"];
+        // The sections after the training at a small budget: this test is about resuming the VAE's training.
+        string[] common = ["run", "vae-probe", "--epochs", "3", "--threads", "2", "--no-fetch", "--set", "dictionary.epochs=1", "--set", "certified_probe.images=10"];
         string reference = dir.File("reference"), killed = dir.File("killed");
         using (var p = CliProcess.Start([.. common, "--out", reference]))
             Assert.True(p.Wait(Limit) == 0, p.Output);

@@ -101,6 +101,7 @@ public class InformationSectionsTests
             EncoderProbe = EncoderProbeSection.Defaults with { Probe = Small },
             DecoderErasure = new DecoderErasureOptions { Controls = 2 },
             Dictionary = EncoderDictionarySection.Defaults with { Width = 32, K = 4, Epochs = 1, BatchSize = 64 },
+            CertifiedProbe = null, // VaeProbeExperimentTests covers it
         };
         var r = new VaeProbeExperiment().RunInto(options, dir.File("r"), LabData.Of(mnist)).Result;
         Assert.Equal(["pixels", "enc.hidden", "mu", "logvar", "random:enc.hidden", "random:mu", "random:logvar"], r.Encoder!.Layers.Select(l => l.Name));
