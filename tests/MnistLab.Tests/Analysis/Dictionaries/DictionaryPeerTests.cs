@@ -25,14 +25,9 @@ public class DictionaryPeerTests(ITestOutputHelper output)
         Skip.IfNot(File.Exists("/usr/bin/python3"), "no /usr/bin/python3 here");
         using var dir = new TempDir();
         using var threads = TorchSetup.OneLibtorchThread();
-        // Each feature on in 4% to 8% of the rows, so few rows are empty: every empty row meets the same features, and
-        // which of them a dictionary leaves above zero would swing L0 by the share of empty rows.
-        var frequencies = Enumerable.Range(0, 40).Select(i => 0.04 + 0.04 * i / 39).ToArray();
-        using var planted = new PlantedFeatures(dims: 20, frequencies, rows: 6_000, seed: 5);
-        using var train = planted.Rows.narrow(0, 0, 5_000);
-        using var test = planted.Rows.narrow(0, 5_000, 1_000);
-        Write(dir.File("train.npy"), train);
-        Write(dir.File("test.npy"), test);
+        var (train, test) = Planted(dir, 5_000, 1_000, seed: 5);
+        using var _ = train;
+        using var __ = test;
         var options = new DictionaryOptions { Kind = DictionaryKinds.TopK, Width = 64, K = 4, Epochs = 8, BatchSize = 128, LearningRate = 1e-2, DeadRows = 2_000, Concepts = [] };
 
         var ours = new List<DictionaryMetrics>();
@@ -41,9 +36,7 @@ public class DictionaryPeerTests(ITestOutputHelper output)
         {
             using (var rows = new MatrixRows(train, test, "planted"))
                 ours.Add(SparseDictionary.Compute(rows, options, seed).Metrics);
-            using (var init = Seeds.Generator(seed, "dictionary/init"))
-            using (var directions = SparseAutoencoder.InitialDirections(options.Width, 20, init))
-                Write(dir.File("init.npy"), directions);
+            WriteInit(dir, options.Width, seed);
             theirs.Add(RunPeer(dir, "--k", "4", "--epochs", "8", "--batch", "128", "--lr", "0.01", "--dead-rows", "2000", "--seed", $"{seed}"));
             output.WriteLine($"seed {seed}: FVU {ours[^1].Fvu:F4} vs {theirs[^1].GetProperty("fvu").GetDouble():F4}, L0 {ours[^1].L0:F3} vs {theirs[^1].GetProperty("l0").GetDouble():F3}, " +
                              $"dead {ours[^1].Dead} vs {theirs[^1].GetProperty("dead").GetInt32()}");
@@ -67,25 +60,44 @@ public class DictionaryPeerTests(ITestOutputHelper output)
         Skip.IfNot(File.Exists("/usr/bin/python3"), "no /usr/bin/python3 here");
         using var dir = new TempDir();
         using var threads = TorchSetup.OneLibtorchThread();
-        var frequencies = Enumerable.Range(0, 40).Select(i => 0.04 + 0.04 * i / 39).ToArray();
-        using var planted = new PlantedFeatures(dims: 20, frequencies, rows: 2_500, seed: 6);
-        using var train = planted.Rows.narrow(0, 0, 2_000);
-        using var test = planted.Rows.narrow(0, 2_000, 500);
-        Write(dir.File("train.npy"), train);
-        Write(dir.File("test.npy"), test);
+        var (train, test) = Planted(dir, 2_000, 500, seed: 6);
+        using var _ = train;
+        using var __ = test;
         // 40 steps; a feature silent for 2 of them is dead, so the auxiliary loss takes part throughout.
         var options = new DictionaryOptions { Kind = DictionaryKinds.TopK, Width = 128, K = 2, Epochs = 40, BatchSize = 2_000, LearningRate = 1e-2, DeadRows = 4_000, Concepts = [] };
         DictionaryMetrics ours;
         using (var rows = new MatrixRows(train, test, "planted"))
             ours = SparseDictionary.Compute(rows, options, 3).Metrics;
-        using (var init = Seeds.Generator(3, "dictionary/init"))
-        using (var directions = SparseAutoencoder.InitialDirections(options.Width, 20, init))
-            Write(dir.File("init.npy"), directions);
+        WriteInit(dir, options.Width, 3);
         var theirs = RunPeer(dir, "--k", "2", "--epochs", "40", "--batch", "2000", "--lr", "0.01", "--dead-rows", "4000", "--seed", "3");
         output.WriteLine($"FVU {ours.Fvu:G6} vs {theirs.GetProperty("fvu").GetDouble():G6}, L0 {ours.L0:F4} vs {theirs.GetProperty("l0").GetDouble():F4}, dead {ours.Dead} vs {theirs.GetProperty("dead").GetInt32()}");
         Assert.Equal(ours.Fvu, theirs.GetProperty("fvu").GetDouble(), 1e-4 * ours.Fvu);
         Assert.Equal(ours.L0, theirs.GetProperty("l0").GetDouble(), 1e-2);
         Assert.Equal(ours.Dead, theirs.GetProperty("dead").GetInt32());
+    }
+
+    /// <summary>
+    /// Planted features (40 in 20 dimensions), split into training and test rows and written for the peer. Each feature is
+    /// on in 4% to 8% of the rows, so few rows are empty: every empty row meets the same features, and which of them a
+    /// dictionary leaves above zero would swing L0 by the share of empty rows.
+    /// </summary>
+    static (Tensor Train, Tensor Test) Planted(TempDir dir, int trainRows, int testRows, int seed)
+    {
+        var frequencies = Enumerable.Range(0, 40).Select(i => 0.04 + 0.04 * i / 39).ToArray();
+        using var planted = new PlantedFeatures(dims: 20, frequencies, rows: trainRows + testRows, seed: seed);
+        var train = planted.Rows.narrow(0, 0, trainRows).clone();
+        var test = planted.Rows.narrow(0, trainRows, testRows).clone();
+        Write(dir.File("train.npy"), train);
+        Write(dir.File("test.npy"), test);
+        return (train, test);
+    }
+
+    /// <summary>The directions MnistLab starts a dictionary of this width from for <paramref name="seed"/>, written for the peer.</summary>
+    static void WriteInit(TempDir dir, int width, long seed)
+    {
+        using var init = Seeds.Generator(seed, "dictionary/init");
+        using var directions = SparseAutoencoder.InitialDirections(width, 20, init);
+        Write(dir.File("init.npy"), directions);
     }
 
     static JsonElement RunPeer(TempDir dir, params string[] args)
