@@ -61,6 +61,9 @@ public sealed class DictionaryCommand : LabCommand<DictionaryCommand.Settings>
         [CommandOption("--concepts <NAMES>"), OptionPath("concepts", "Comma-separated known concepts each feature is scored against on the test images (AUC for discrete ones, |Spearman ρ| for continuous ones): class, ring, holes, euler, size, thick, slant, width, height, stroke.", typeof(DictionaryOptions))]
         public string? Concepts { get; init; }
 
+        [CommandOption("--explain <BOOL>"), OptionPath("explain", "For a classifier's point, each tabled feature's measured logit effect and mean Integrated Gradients map (default true): about 30 forward and backward passes of the model per test image and 256 per feature; false for a large model.", typeof(DictionaryOptions))]
+        public bool? Explain { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("Seed of the initial weights, the shuffles and the held-out rows of --activations. Default 0.")]
         public long? Seed { get; init; }

@@ -32,7 +32,7 @@ public static class Require
         if (!(value > low && value < high)) throw new InvalidOptionException(option, $"{option} must be in ({low}, {high}), got {value}.");
     }
 
-    public static void That(bool condition, string option, string message)
+    public static void That([System.Diagnostics.CodeAnalysis.DoesNotReturnIf(false)] bool condition, string option, string message)
     {
         if (!condition) throw new InvalidOptionException(option, $"{option} {message}");
     }

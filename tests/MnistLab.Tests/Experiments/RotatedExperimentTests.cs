@@ -35,6 +35,23 @@ public class RotatedExperimentTests
         Assert.True(layer.GetProperty("init").GetProperty("effective_rank").GetDouble() > 1);
         Assert.Equal(10, root.GetProperty("per_class_acc").GetArrayLength());
         Assert.Contains("## Are the filters diverse or redundant?", File.ReadAllText(dir.File("r/report.md")));
+
+        // The blocks' dictionaries: one per default block, each feature placed on the digit masks the generator replays.
+        var dictionaries = root.GetProperty("dictionaries");
+        Assert.StartsWith("the generator replayed", dictionaries.GetProperty("mask").GetString());
+        var blocks = dictionaries.GetProperty("blocks").EnumerateArray().ToList();
+        Assert.Equal(["res2", "res4", "res6"], blocks.Select(b => b.GetProperty("block").GetString()));
+        Assert.Equal([784, 196, 49], blocks.Select(b => b.GetProperty("positions").GetInt32()));
+        foreach (var b in blocks)
+        {
+            int live = b.GetProperty("live").GetInt32();
+            Assert.InRange(b.GetProperty("distinct").GetInt32(), 1, live);
+            Assert.Equal(live, b.GetProperty("digit").GetInt32() + b.GetProperty("texture").GetInt32() + b.GetProperty("mixed").GetInt32());
+            foreach (var share in b.GetProperty("digit_share").EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Number))
+                Assert.InRange(share.GetDouble(), 0, 1);
+        }
+        Assert.Equal(blocks.Sum(b => b.GetProperty("distinct").GetInt32()), run.Figures["distinct_features"]);
+        Assert.Contains("## What do the blocks compute", File.ReadAllText(dir.File("r/report.md")));
     }
 
     [Fact]

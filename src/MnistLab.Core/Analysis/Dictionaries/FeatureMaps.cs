@@ -50,7 +50,7 @@ public static class FeatureMaps
         var remove = p.Module.register_forward_hook((_, _, output) => { act = output; return null!; }).remove;
         try
         {
-            point.Model.Model.call(leaf);
+            Attribution.ModelCalls.InEval(point.Model.Model, () => point.Model.Model.call(leaf));
             if (act is null) throw new InvalidOperationException($"the forward pass never reached point '{point.Point}'.");
             var pre = dictionary.PreActivations(point.ToRows(act)).select(1, f);
             var grad = (autograd.grad([pre.sum()], [leaf], allow_unused: true)[0] ?? zeros_like(leaf)).detach();

@@ -37,10 +37,6 @@ public static class SparseDictionary
         options.Validated();
         progress ??= ProgressSink.None;
         var clock = Stopwatch.StartNew();
-        // The steps are small matrix products, where libtorch's threads mostly wait on each other at every call: on a
-        // busy two-core machine a width-512 TopK dictionary of a 256-unit layer trained at 1,900 rows/s on two threads
-        // and 17,300 on one, with the same numbers.
-        using var threads = TorchSetup.OneLibtorchThread();
         // A model's point is read in its own batches of images; a matrix in blocks of about 16k rows.
         int readItems = source is PointRows ? options.ReadBatch : Math.Max(1, 16_384 / source.RowsPerItem);
         var statistics = RowStatistics.Of(source, readItems, progress);
@@ -54,6 +50,10 @@ public static class SparseDictionary
             sae.Initialize(mean, init);
         DictionaryProgress curves;
         using (var training = new DictionaryTraining(sae, source, options, scale, seed))
+        // The steps are small matrix products, where libtorch's threads mostly wait on each other at every call: on a
+        // busy two-core machine a width-512 TopK dictionary of a 256-unit layer trained at 1,900 rows/s on two threads
+        // and 17,300 on one, with the same numbers. The measurements after it read the model in large batches, on all.
+        using (TorchSetup.OneLibtorchThread())
         {
             TrainingLoop.Run(training, checkpoints, progress, cancel);
             curves = training.State;
@@ -75,10 +75,10 @@ public static class SparseDictionary
         var concepts = source is PointRows images && options.Concepts.Count > 0
             ? ConceptMatch.Compute(sae, images, options.Concepts.Select(c => Concepts.ConceptRegistry.Find(c)!).ToList(), options.ConceptImages, options.ReadBatch, progress)
             : null;
-        var effects = splice is not null && source is PointRows classifier
+        var effects = options.Explain && splice is not null && source is PointRows classifier
             ? FeatureEffects.Compute(sae, classifier, metrics.Shown(), options.ConceptImages, options.ReadBatch, progress)
             : null;
-        var maps = concepts is not null && source is PointRows shown ? FeatureMaps.Compute(sae, shown, metrics.Shown(), concepts) : null;
+        var maps = options.Explain && concepts is not null && source is PointRows shown ? FeatureMaps.Compute(sae, shown, metrics.Shown(), concepts) : null;
         return new SparseDictionaryResult(options, seed, source.Description, learned, statistics, curves, metrics, splice, skipped, concepts, clock.Elapsed.TotalSeconds)
             { Effects = effects, Maps = maps };
     }

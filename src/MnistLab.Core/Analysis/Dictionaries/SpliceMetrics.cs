@@ -60,7 +60,7 @@ public sealed record SpliceMetrics(int Images, SplicedOutputs Model, SplicedOutp
                 var y = labels.narrow(0, start, m);
                 var activation = point.Activation(images.narrow(0, start, m));
                 var reconstruction = point.FromRows(dictionary.forward(point.ToRows(activation))).to_type(activation.dtype);
-                var original = model.call(x);
+                var original = Attribution.ModelCalls.InEval(model, () => model.call(x)); // dropout off, batch norm on its running statistics, as RunWith runs it
                 Tensor[] outputs =
                 [
                     original,

@@ -30,6 +30,9 @@ public sealed record RotatedResult(
 {
     /// <summary>Where the ResNet looks: digit or texture.</summary>
     public RotatedAttributionResult? Attribution { get; init; }
+
+    /// <summary>What the blocks compute: their sparse dictionaries' distinct, digit and texture features.</summary>
+    public RotatedDictionaryResult? Dictionaries { get; init; }
 }
 
 /// <summary>
@@ -62,15 +65,32 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
         new("linear_test_acc", "linear baseline: test accuracy", "rotated: linear"),
         new("diverse_convolutions", "convolutions whose trained filters are diverse (of 12)", "diverse convs", FigureKind.Count),
         new("mean_abs_cos_over_random", "mean |cos| between trained 64-channel filters, over that of random directions", "|cos| / random", FigureKind.Number),
+        new("distinct_features", "distinct features of the blocks' sparse dictionaries (all blocks together)", "distinct features", FigureKind.Count),
+        new("digit_feature_share", "share of the blocks' live dictionary features that fire mostly on the digit", "digit features"),
+        new("texture_feature_share", "share of the blocks' live dictionary features that fire mostly on the texture", "texture features"),
     ];
 
-    public override IReadOnlyDictionary<string, double> Figures(RotatedResult r) => new Dictionary<string, double>
+    public override IReadOnlyDictionary<string, double> Figures(RotatedResult r)
     {
-        ["resnet_test_acc"] = r.TestAcc,
-        ["linear_test_acc"] = r.LinearTestAcc,
-        ["diverse_convolutions"] = r.DiverseConvolutions,
-        ["mean_abs_cos_over_random"] = r.MeanAbsCosOverRandom,
-    };
+        var f = new Dictionary<string, double>
+        {
+            ["resnet_test_acc"] = r.TestAcc,
+            ["linear_test_acc"] = r.LinearTestAcc,
+            ["diverse_convolutions"] = r.DiverseConvolutions,
+            ["mean_abs_cos_over_random"] = r.MeanAbsCosOverRandom,
+        };
+        if (r.Dictionaries is { Blocks: { Count: > 0 } blocks })
+        {
+            f["distinct_features"] = blocks.Sum(b => b.Distinct);
+            int live = blocks.Sum(b => b.Live);
+            if (live > 0 && blocks.All(b => b.Places is not null))
+            {
+                f["digit_feature_share"] = (double)blocks.Sum(b => b.Count(FeaturePlace.Digit)) / live;
+                f["texture_feature_share"] = (double)blocks.Sum(b => b.Count(FeaturePlace.Texture)) / live;
+            }
+        }
+        return f;
+    }
 
     public override string Answer(IReadOnlyDictionary<string, double> f)
     {
@@ -131,9 +151,10 @@ public sealed class RotatedExperiment : Experiment<RotatedOptions, RotatedResult
 
         var (first, samples, activations) = Pictures(model, data.Test);
         var attribution = RotatedAttribution.Compute(model, data, options.Data, () => lab.Mnist);
+        var dictionaries = RotatedDictionarySection.Compute(model, train, data, options, () => lab.Mnist, progress);
         return new RotatedResult(options, data.Source, train.Count, val.Count, data.Test.Count, histogram, history, test.Accuracy, confusion,
             linearAcc, filters, diverse, overRandom, first, samples, data.Test.LabelArray()[..samples.Length], test.Predictions[..samples.Length], activations,
-            given?.Card) { Attribution = attribution };
+            given?.Card) { Attribution = attribution, Dictionaries = dictionaries };
     }
 
     /// <summary>

@@ -36,12 +36,14 @@ static class RotatedReport
         }
 
         RotatedAttribution.WriteFigures(r.Attribution, folder);
+        RotatedDictionarySection.WriteFigures(r.Dictionaries, folder);
         folder.WriteReport(Markdown(r, info));
     }
 
     public static object Metrics(RotatedResult r) => new
     {
         attribution = RotatedAttribution.Metrics(r.Attribution),
+        dictionaries = RotatedDictionarySection.Metrics(r.Dictionaries),
         data = new { source = r.Source, train = r.TrainCount, val = r.ValCount, test = r.TestCount },
         model = r.Given,
         history = new { train_loss = r.History.TrainLoss, train_acc = r.History.TrainAcc, val_loss = r.History.ValLoss, val_acc = r.History.ValAcc, images_per_second = r.History.Epochs.Select(e => e.ImagesPerSecond) },
@@ -112,7 +114,8 @@ static class RotatedReport
         sb.AppendLine(Image("first-layer filters", "filters_first_layer.png")).AppendLine();
         sb.AppendLine("The first 8 channels after each block for the first test image (each map scaled to [0, 1] on its own):").AppendLine();
         sb.AppendLine(Image("activations", "activations.png")).AppendLine();
-        sb.AppendLine("Cosine matrices of every convolution at initialisation and after training: `cos_<layer>_init.png`, `cos_<layer>_trained.png`.");
+        sb.AppendLine("Cosine matrices of every convolution at initialisation and after training: `cos_<layer>_init.png`, `cos_<layer>_trained.png`.").AppendLine();
+        sb.Append(RotatedDictionarySection.Markdown(r));
         return sb.ToString();
     }
 
