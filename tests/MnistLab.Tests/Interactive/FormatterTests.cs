@@ -109,6 +109,36 @@ public class FormatterTests
     }
 
     [Fact]
+    public void A_run_shows_its_question_its_headlines_as_the_reports_print_them_and_its_answer()
+    {
+        var info = new MnistLab.Runs.RunInfo("0", "here", 2, 2, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+        var figures = new Dictionary<string, double> { ["resnet_test_acc"] = 0.5268, ["diverse_convolutions"] = 12, ["extra"] = 0.25 };
+        var run = new MnistLab.Runs.ExperimentRun("rotated", "/tmp/r", figures, "Mostly diverse.", info, new object());
+        string html = RunView.Html(run);
+        Offline(html);
+        Assert.Contains("are a ResNet&#39;s convolution filters diverse or redundant?", html);
+        Assert.Contains("<td>ResNet: test accuracy</td><td>52.68%</td>", html);
+        Assert.Contains("<td>convolutions whose trained filters are diverse (of 12)</td><td>12</td>", html);
+        Assert.Contains("<td>extra</td><td>0.25</td>", html); // a figure the experiment does not name, after its own
+        Assert.True(html.IndexOf("diverse (of 12)", StringComparison.Ordinal) > html.IndexOf("ResNet: test accuracy", StringComparison.Ordinal));
+        Assert.Contains("Mostly diverse.", html);
+    }
+
+    [Fact]
+    public void A_model_shows_its_source_layers_with_parameters_and_points_with_shapes()
+    {
+        using var dir = new MnistLab.Tests.Support.TempDir();
+        using var net = new MnistLab.Models.Mlp(new MnistLab.Models.MlpSpec(784, 16, 10), new Generator(0));
+        using var model = MnistLab.Import.LoadedModel.Borrowed(net, "a small MLP");
+        string html = ModelView.Html(model);
+        Offline(html);
+        Assert.Contains("a small MLP", html);
+        Assert.Contains($"{784 * 16 + 16 + 16 * 10 + 10:N0} parameters", html);
+        Assert.Contains("<td>16</td>", html); // the hidden layer's point, one image: 16 values
+        Assert.Contains("<td>10</td>", html); // the logits
+    }
+
+    [Fact]
     public void Registered_the_kernel_formats_each_object_with_its_view()
     {
         MnistFormatters.Register();
@@ -118,5 +148,7 @@ public class FormatterTests
         Assert.Contains("mnistlab-tensor", other.ToDisplayString(HtmlFormatter.MimeType));
         var mi = new MiResult("ksg", 0.5, 0, 0, 1, 10, 0, 0);
         Assert.Contains("mnistlab-mi", mi.ToDisplayString(HtmlFormatter.MimeType));
+        var run = new MnistLab.Runs.ExperimentRun<int>("ring", "/tmp/r", new Dictionary<string, double>(), "an answer", new MnistLab.Runs.RunInfo("0", "here", 2, 2, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch), 0);
+        Assert.Contains("mnistlab-run", run.ToDisplayString(HtmlFormatter.MimeType)); // the typed run a notebook holds, by its base type
     }
 }

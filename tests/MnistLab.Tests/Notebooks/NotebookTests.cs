@@ -96,6 +96,171 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         Assert.Contains(own.Answer, notebook.Text);
     }
 
+    /// <summary>
+    /// Seed 001's notebook runs a budget of its own (the ResNet's reduced budget takes minutes, twice over here), stated
+    /// in its budget cell as these options; the library's run with them must print the same figures.
+    /// </summary>
+    [SkippableFact]
+    public void The_rotated_notebook_runs_its_budget_and_prints_the_librarys_figures()
+    {
+        Skip.If(runner.Unavailable is not null, runner.Unavailable);
+        var (notebook, run) = runner.Execute("001-rotated.ipynb", Budget);
+        log.WriteLine($"001-rotated.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
+        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+        Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("2,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
+        Assert.Contains(notebook.Html, h => h.Cell == "answer" && h.Html.Contains("mnistlab-run") && h.Html.Contains("ResNet: test accuracy"));
+
+        var rotated = new MnistLab.Experiments.Rotated.RotatedExperiment();
+        var options = rotated.Quick with
+        {
+            Train = rotated.Quick.Train with { Epochs = 1 },
+            Data = new RotatedData { Generate = new RotBackOptions { TrainValidCount = 2000, TestCount = 2000 } },
+            DictionaryBlocks = ["res4"],
+            DictionaryRows = 20_000,
+        };
+        var own = WithThreads(2, () =>
+        {
+            using var dir = new TempDir();
+            using var data = LabData.From(new MnistSource());
+            return rotated.RunInto(options, dir.File("rotated"), data);
+        });
+        var printed = notebook.Figures();
+        Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var (key, value) in own.Figures)
+            Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
+        // The run's own view states the answer (and the report's headlines) in the answer cell.
+        Assert.Contains(notebook.Html, h => h.Cell == "answer" && h.Html.Contains(System.Net.WebUtility.HtmlEncode(own.Answer)));
+    }
+
+    [SkippableFact]
+    public void The_attribution_tour_runs_and_prints_the_librarys_figures()
+    {
+        Skip.If(runner.Unavailable is not null, runner.Unavailable);
+        var (notebook, run) = runner.Execute("tour-attribution.ipynb", Budget);
+        log.WriteLine($"tour-attribution.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        log.WriteLine(notebook.Text);
+        AssertRan(notebook);
+        AssertFigures(notebook.Figures(), AttributionTourFigures());
+        Assert.Contains(notebook.Html, h => h.Cell == "import" && h.Html.Contains("mnistlab-model") && h.Html.Contains("<td>32</td>"));
+        Assert.Contains(notebook.Html, h => h.Cell == "methods" && h.Html.Contains("ig-exact: 1 map; completeness") && h.Html.Contains("data:image/png;base64,"));
+    }
+
+    [SkippableFact]
+    public void The_probes_tour_runs_and_prints_the_librarys_figures()
+    {
+        Skip.If(runner.Unavailable is not null, runner.Unavailable);
+        var (notebook, run) = runner.Execute("tour-probes.ipynb", Budget);
+        log.WriteLine($"tour-probes.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        log.WriteLine(notebook.Text);
+        AssertRan(notebook);
+        var expected = ProbesTourFigures();
+        AssertFigures(notebook.Figures(), expected);
+        Assert.Equal(expected["entropy_class"], expected["mi_class_class"], 9); // I(X; X) = H(X), the known answer the tour shows
+        Assert.Contains(notebook.Html, h => h.Cell == "probe" && h.Html.Contains("mnistlab-probes") && h.Html.Contains("<th>slant</th>"));
+        Assert.Contains(notebook.Html, h => h.Cell == "mi" && h.Html.Contains("mnistlab-mi"));
+    }
+
+    /// <summary>The probes tour's calls, as the notebook makes them.</summary>
+    static Dictionary<string, double> ProbesTourFigures()
+    {
+        using var dir = new TempDir();
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
+        using var data = LabData.From(new MnistSource());
+        ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), data.Mnist.Test);
+        using var model = LoadedModel.FromFolder(dir.File("mlp"));
+        var test = data.Mnist.Test;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var images = test.Images.narrow(0, 0, 2000);
+        var concepts = new ConceptImages(images, test.LabelArray()[..2000], Enumerable.Range(0, 2000).ToArray());
+        var probeOptions = new ProbeTableOptions
+        {
+            Layers = ["1"], Concepts = ["ring", "holes", "size", "thick", "slant"], Images = 2000, Probe = new ProbeOptions { Fast = true },
+        };
+        var table = ProbeTable.Compute(model.Model, model.Input, concepts, probeOptions, seed: 0);
+
+        var ringBit = ConceptRegistry.Find("ring")!.Compute(concepts);
+        var ring = MnistLab.Analysis.Information.Variable.Discrete(ringBit.Codes, ringBit.Classes);
+        var digit = MnistLab.Analysis.Information.Variable.Labels(concepts.Labels);
+        var mi = MnistLab.Analysis.Information.MiEstimate.Compute(ring, digit, new MnistLab.Analysis.Information.MiOptions());
+        var self = MnistLab.Analysis.Information.MiEstimate.Compute(digit, digit, new MnistLab.Analysis.Information.MiOptions { Bootstrap = 0, Null = 0 });
+        double entropy = -concepts.Labels.GroupBy(l => l).Sum(g => { double p = (double)g.Count() / concepts.Labels.Length; return p * Math.Log(p); });
+
+        var fit = new ConceptImages(images.narrow(0, 0, 1000), concepts.Labels[..1000], Enumerable.Range(0, 1000).ToArray());
+        var eval = new ConceptImages(images.narrow(0, 1000, 1000), concepts.Labels[1000..], Enumerable.Range(1000, 1000).ToArray());
+        var erasure = MnistLab.Analysis.Causal.Erasure.Compute(model.Model, model.Input, fit, eval,
+            new MnistLab.Analysis.Causal.ErasureOptions { Layers = ["1"], Concepts = ["ring"], FitImages = 1000, Controls = 5 }, ProgressSink.None, seed: 0);
+        var row = erasure.Get("1", "ring");
+        return new()
+        {
+            ["ring_score"] = table.Get("1", "ring").Score,
+            ["ring_selectivity"] = table.Get("1", "ring").Selectivity,
+            ["ring_pixels_score"] = table.Get(ProbeTable.Pixels, "ring").Score,
+            ["size_score"] = table.Get("1", "size").Score,
+            ["mi_ring_class"] = mi.Estimate,
+            ["mi_ring_class_low"] = mi.Low,
+            ["mi_class_class"] = self.Estimate,
+            ["entropy_class"] = entropy,
+            ["erased_probe"] = row.ProbeAfter,
+            ["erased_accuracy"] = row.AccAfter,
+            ["control_accuracy"] = row.ControlAccAfter.Mean,
+        };
+    }
+
+    static void AssertRan(ExecutedNotebook notebook)
+    {
+        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
+        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+    }
+
+    /// <summary>The notebook printed exactly these figures, each within <see cref="Tolerance"/> of the library's.</summary>
+    static void AssertFigures(JsonElement printed, IReadOnlyDictionary<string, double> expected)
+    {
+        Assert.Equal(expected.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var (key, value) in expected)
+            Assert.True(Math.Abs(printed.GetProperty(key).GetDouble() - value) <= Tolerance * Math.Max(1, Math.Abs(value)),
+                $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
+    }
+
+    /// <summary>The attribution tour's calls, as the notebook makes them.</summary>
+    static Dictionary<string, double> AttributionTourFigures()
+    {
+        using var dir = new TempDir();
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
+        using var data = LabData.From(new MnistSource());
+        ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), data.Mnist.Test);
+        using var model = LoadedModel.FromFolder(dir.File("mlp"));
+        var test = data.Mnist.Test;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var image = test.Images.narrow(0, 0, 1);
+        long label = test.Labels[0].item<long>();
+        var one = new AttributionInput(model.Model, model.Input(image), [label]);
+        var settings = new AttributionSettings();
+        var maps = AttributionMethods.All.ToDictionary(m => m.Name, m => m.Compute(one, settings));
+
+        using var linear = new MnistLab.Models.LinearClassifier(new MnistLab.Models.LinearSpec(), new TorchSharp.torch.Generator(0));
+        var linearIg = IntegratedGradients.Compute(new AttributionInput(linear, image, [label]), new IntegratedGradientsOptions { Steps = 8 });
+        var w = linear.get_parameter("fc.weight")[label];
+        double linearGap = (linearIg.ToTensor().reshape(-1) - image.reshape(-1) * w).abs().max().item<float>();
+
+        var batch = new AttributionInput(model.Model, model.Input(test.Images.narrow(0, 0, 32)), test.LabelArray()[..32]);
+        Func<AttributionInput, AttributionResult> ig = input => IntegratedGradients.Compute(input, settings.IntegratedGradients);
+        var checks = MnistLab.Attribution.Checks.AttributionChecks.Compute(batch, ig(batch), ig, new MnistLab.Attribution.Checks.ChecksOptions { Images = 8 });
+        return new()
+        {
+            ["ig_completeness_error"] = maps["ig"].MaxAbsCompletenessError!.Value,
+            ["exact_ig_completeness_error"] = maps["ig-exact"].MaxAbsCompletenessError!.Value,
+            ["lrp_sum"] = maps["lrp"].Map(0).Sum(v => (double)v),
+            ["linear_ig_gap"] = linearGap,
+            ["deletion_most_first"] = checks.Curves!.DeletionMostFirst.Area,
+            ["deletion_random"] = checks.Curves.DeletionRandom.Area,
+            ["randomised_all_spearman"] = checks.Randomisation.Cascade[^1].Spearman,
+            ["random_logit_spearman"] = checks.Randomisation.RandomLogit.Spearman,
+            ["infidelity"] = checks.MeanInfidelity,
+            ["max_sensitivity"] = checks.MeanMaxSensitivity,
+        };
+    }
+
     /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> libtorch threads, then gives the process its own count back.</summary>
     static T WithThreads<T>(int threads, Func<T> work)
     {
