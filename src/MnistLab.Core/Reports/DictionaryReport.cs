@@ -105,6 +105,9 @@ public static class DictionaryReport
             best_feature_per_concept = c.BestPerConcept.Select(Match),
             best_concept_per_feature = c.Best.Select(Match),
             firing_histograms = c.Histograms.Select(h => new { max = h.Max, counts = h.Counts }),
+            top_images = c.TopImages,
+            top_positions = c.TopPositions,
+            grid = c.Grid is { } g ? new[] { g.Height, g.Width } : null,
         } : null,
         files = new { dictionary = DictionaryFile, encoder = EncoderFile, encoder_bias = EncoderBiasFile, bias = BiasFile, threshold = r.Dictionary.Threshold is null ? null : ThresholdFile },
         options = r.Options,
@@ -122,20 +125,39 @@ public static class DictionaryReport
     /// <summary>The features of the report's table: the most frequent that fire on at most the dense share of rows.</summary>
     static IReadOnlyList<int> Tabled(SparseDictionaryResult r) => r.Metrics.Shown();
 
-    /// <summary>One row per tabled feature: its top-activating test images (black where it fires on fewer).</summary>
+    /// <summary>
+    /// Each tabled feature's top test images in a row (black where it fires on fewer); for a conv point, the <see cref="PatchSide"/>-pixel patch of each
+    /// image around the position where the feature is largest (the position's cell at its centre, the patch kept inside the image).
+    /// </summary>
     static void Gallery(SparseDictionaryResult r, ConceptMatch c, LabeledImages test, string path)
     {
         var features = Tabled(r);
+        int side = c.Grid is { } g ? PatchSide(g) : LabeledImages.Side;
         var images = new List<float[]>();
         var titles = new List<string>();
         foreach (int f in features)
             for (int j = 0; j < ConceptMatch.TopCount; j++)
             {
                 int[] top = c.TopImages[f];
-                images.Add(j < top.Length ? test.Images[top[j]].reshape(-1).data<float>().ToArray() : new float[LabeledImages.Pixels]);
+                images.Add(j >= top.Length ? new float[side * side]
+                    : c.Grid is { } grid ? Patch(test.Images[top[j]], grid, c.TopPositions![f][j], side)
+                    : test.Images[top[j]].reshape(-1).data<float>().ToArray());
                 titles.Add(j == 0 ? $"#{f}" : "");
             }
-        Plots.GrayGrid(path, images, titles, features.Count, ConceptMatch.TopCount);
+        Plots.GrayGrid(path, images, titles, features.Count, ConceptMatch.TopCount, side);
+    }
+
+    /// <summary>Three cells of the point's grid a side (at least 10 pixels, at most the image).</summary>
+    public static int PatchSide((int Height, int Width) grid) =>
+        Math.Min(LabeledImages.Side, Math.Max(10, (int)Math.Ceiling(3.0 * LabeledImages.Side / Math.Min(grid.Height, grid.Width))));
+
+    /// <summary>The <paramref name="side"/> x <paramref name="side"/> pixels of <paramref name="image"/> (1, 28, 28) centred on the cell of <paramref name="position"/>, shifted to stay inside.</summary>
+    public static float[] Patch(TorchSharp.torch.Tensor image, (int Height, int Width) grid, int position, int side)
+    {
+        double cy = (position / grid.Width + 0.5) * LabeledImages.Side / grid.Height, cx = (position % grid.Width + 0.5) * LabeledImages.Side / grid.Width;
+        int top = Math.Clamp((int)Math.Round(cy - side / 2.0), 0, LabeledImages.Side - side), left = Math.Clamp((int)Math.Round(cx - side / 2.0), 0, LabeledImages.Side - side);
+        using var patch = image.reshape(LabeledImages.Side, LabeledImages.Side).narrow(0, top, side).narrow(1, left, side).contiguous();
+        return patch.reshape(-1).data<float>().ToArray();
     }
 
     static string MarkdownText(SparseDictionaryResult r, bool gallery, bool maps)
@@ -223,7 +245,8 @@ public static class DictionaryReport
                 return row;
             })));
         if (gallery)
-            sb.AppendLine($"Each of these features' {ConceptMatch.TopCount} test images where it is largest (one row per feature, in the table's order):")
+            sb.AppendLine($"Each of these features' {ConceptMatch.TopCount} test images where it is largest (one row per feature, in the table's order)" +
+                          (r.Concepts?.Grid is { } grid ? $"; of each, the {PatchSide(grid)} x {PatchSide(grid)} pixels around the position where the feature is largest (of the point's {grid.Height} x {grid.Width}):" : ":"))
               .AppendLine().AppendLine(Image("top-activating images", GalleryFile)).AppendLine();
         if (maps)
             sb.AppendLine($"Which pixels drive each of them: Integrated Gradients ({FeatureMaps.Steps} Gauss–Legendre steps, blank baseline) of the " +

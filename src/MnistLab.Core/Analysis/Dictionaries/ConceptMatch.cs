@@ -26,6 +26,15 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
     /// <summary>For each feature, the histogram of its values on the test images where it fires.</summary>
     public IReadOnlyList<FiringHistogram> Histograms { get; init; } = [];
 
+    /// <summary>
+    /// A conv point's positions: for each feature, the position (row-major in <see cref="Grid"/>) where it is largest
+    /// in each of its <see cref="TopImages"/>; null for a point read per image.
+    /// </summary>
+    public IReadOnlyList<int[]>? TopPositions { get; init; }
+
+    /// <summary>A conv point's positions per image as (height, width); null for a point read per image.</summary>
+    public (int Height, int Width)? Grid { get; init; }
+
     public const int MinClassImages = 50;
 
     /// <summary>Top-activating images kept per feature.</summary>
@@ -37,11 +46,18 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
     {
         progress ??= ProgressSink.None;
         int n = Math.Min(images, point.TestItems);
-        var perImage = PerImage(dictionary, point, n, batchImages, progress);
+        var (perImage, where) = PerImage(dictionary, point, n, batchImages, progress);
         using var scope = NewDisposeScope();
         var conceptImages = new ConceptImages(point.Test.Images.narrow(0, 0, n), point.Test.LabelArray()[..n]);
         var values = concepts.Select(c => c.Compute(conceptImages)).ToList();
-        return Score(perImage, n, dictionary.Width, values);
+        var match = Score(perImage, n, dictionary.Width, values);
+        if (!point.IsConv) return match;
+        int width = dictionary.Width;
+        return match with
+        {
+            TopPositions = [.. match.TopImages.Select((top, f) => top.Select(i => where[(long)i * width + f]).ToArray())],
+            Grid = ((int)point.Shape[1], (int)point.Shape[2]),
+        };
     }
 
     /// <summary>Scores features given as (images, width) values in row-major order against concept values of the same images.</summary>
@@ -90,22 +106,28 @@ public sealed record ConceptMatch(int Images, IReadOnlyList<string> Concepts, IR
         return new ConceptMatch(images, concepts.Select(c => c.Name).ToList(), best, perConcept, top) { Histograms = histograms };
     }
 
-    /// <summary>Each feature's value per test image (images, width): its code, or its largest code over a conv point's positions.</summary>
-    static float[] PerImage(SparseAutoencoder dictionary, PointRows point, int images, int batchImages, IProgressSink progress)
+    /// <summary>
+    /// Each feature's value per test image (images, width): its code, or its largest code over a conv point's positions;
+    /// and, for a conv point, the position where it is largest (images, width), row-major.
+    /// </summary>
+    static (float[] Values, int[] Positions) PerImage(SparseAutoencoder dictionary, PointRows point, int images, int batchImages, IProgressSink progress)
     {
         var values = new float[images * dictionary.Width];
+        var positions = new int[point.IsConv ? images * dictionary.Width : 0];
         using var _ = no_grad();
         using var task = progress.Start("features on the test images", images);
         for (int start = 0; start < images; start += batchImages)
         {
             using var scope = NewDisposeScope();
             int n = Math.Min(batchImages, images - start);
-            var codes = dictionary.Encode(point.TestRows(start, n)).reshape(n, point.RowsPerItem, dictionary.Width).amax([1]);
+            var (codes, at) = dictionary.Encode(point.TestRows(start, n)).reshape(n, point.RowsPerItem, dictionary.Width).max(1);
             var block = codes.contiguous().data<float>().ToArray();
             Array.Copy(block, 0, values, start * dictionary.Width, block.Length);
+            if (point.IsConv)
+                Array.Copy(at.to_type(ScalarType.Int32).contiguous().data<int>().ToArray(), 0, positions, start * dictionary.Width, block.Length);
             task.Advance(n);
         }
-        return values;
+        return (values, positions);
     }
 }
 

@@ -1,5 +1,10 @@
 using MnistLab.Analysis.Concepts;
 using MnistLab.Analysis.Dictionaries;
+using MnistLab.Data;
+using MnistLab.Import;
+using MnistLab.Models;
+using MnistLab.Reports;
+using static TorchSharp.torch;
 
 namespace MnistLab.Tests.Analysis.Dictionaries;
 
@@ -49,6 +54,37 @@ public class DictionaryConceptMatchTests
         Assert.All(match.Histograms[1].Counts.Take(4), c => Assert.Equal(0, c)); // nothing below half of its largest value (about 2)
         Assert.Equal(0, match.Histograms[2].Counts.Sum());
         Assert.Equal("", match.Histograms[2].Sparkline());
+    }
+
+    [Fact]
+    public void A_conv_points_top_images_come_with_the_position_where_the_feature_is_largest_and_its_patch()
+    {
+        // The ResNet's input is a conv point of one channel, one row per pixel; feature 0 codes the pixel, and each image
+        // has its one bright pixel at a known place among dim ones: that pixel is where the feature is largest.
+        using var scope = NewDisposeScope();
+        int[] bright = [100, 137, 174, 211, 248, 785 - 2];
+        var images = rand(6, 1, 28, 28, generator: new Generator(4)).mul(0.3);
+        for (int i = 0; i < 6; i++) images[i, 0, bright[i] / 28, bright[i] % 28] = tensor(1f - 0.1f * i); // image 0 largest, then 1, ...
+        using var set = new LabeledImages(images, zeros(6, dtype: ScalarType.Int64), "test");
+        using var net = new RotResNet(new Generator(0));
+        using var model = LoadedModel.Borrowed(net, "a ResNet");
+        var rows = new PointRows(model, "input", set, set);
+        using var sae = new LearnedDictionary(new DictionaryOptions { Width = 2, K = 1, Concepts = [] }, 1, [1f, -1f], [1f, -1f], [0f, 1f], [0f], null, 1).ToModule();
+
+        var match = ConceptMatch.Compute(sae, rows, [ConceptRegistry.Find("class")!], 6, 4);
+
+        Assert.Equal((28, 28), match.Grid);
+        Assert.Equal([0, 1, 2, 3, 4, 5], match.TopImages[0]);
+        Assert.Equal(bright, match.TopPositions![0]);
+        // Its patch: 10 pixels a side around the cell (row 3, column 16 for pixel 100), kept inside the image: rows 0–9, columns 12–21.
+        Assert.Equal(10, DictionaryReport.PatchSide((28, 28)));
+        Assert.Equal(12, DictionaryReport.PatchSide((7, 7)));
+        var patch = DictionaryReport.Patch(images[0], (28, 28), bright[0], 10);
+        Assert.Equal(100, patch.Length);
+        Assert.Equal(1f, patch[3 * 10 + 4]);
+        Assert.Equal(images[0, 0, 9, 21].item<float>(), patch[99]);
+        var corner = DictionaryReport.Patch(images[5], (28, 28), bright[5], 10); // pixel 783: the bottom-right corner of the patch
+        Assert.Equal(0.5f, corner[99], 6);
     }
 
     [Fact]
