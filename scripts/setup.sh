@@ -9,6 +9,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Headless Chromium renders the HTML reports in the tests, as a reader's browser would.
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+# Firefox ESR runs the live lab's page too (its test drives it through WebDriver BiDi).
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || missing+=(firefox-esr)
 # numpy reads the .npy files MnistLab writes, as a user's Python would (a test checks it).
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || missing+=(python3-numpy)
 # A one-node Slurm cluster (started and stopped by the sweep tests themselves) runs a sweep's job array.

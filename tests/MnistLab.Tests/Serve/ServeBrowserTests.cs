@@ -30,30 +30,7 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         Skip.If(chromium is null, "no Chromium on PATH (scripts/setup.sh installs Debian's chromium): the browser test did not run.");
 
         using var dir = new TempDir();
-        string checkpoints = Path.Combine(dir.File("runs"), "browser", "checkpoints");
-        Directory.CreateDirectory(checkpoints);
-        using (var g = Seeds.Generator(0, "serve-browser/init"))
-        using (var model = new Mlp(new MlpSpec(Hidden: 128), g))
-        {
-            var history = Trainer.Train(model, mnist.Data.Train, mnist.Data.Test, LossKind.CrossEntropy, new TrainOptions { Epochs = 1, BatchSize = 128 }, name: "mlp");
-            Assert.True(history.Epochs[^1].ValAcc > 0.9, $"the model reached only {history.Epochs[^1].ValAcc:P1}");
-            Checkpoint.Write(Path.Combine(checkpoints, "mlp.ckpt"), null, new TrainingState("mlp", 1, 1, new TrainOptions(), history.Epochs.ToList()), model, null, new Dictionary<string, Generator>());
-        }
-        // A second model to compare with: untrained, so its probabilities differ from the first's.
-        using (var g = Seeds.Generator(0, "serve-browser/untrained"))
-        using (var model = new Mlp(new MlpSpec(Hidden: 32), g))
-            Checkpoint.Write(Path.Combine(checkpoints, "untrained.ckpt"), null, new TrainingState("untrained", 1, 1, new TrainOptions(), new List<EpochMetrics>()), model, null, new Dictionary<string, Generator>());
-        // A report in the run folder, with a figure it links to relatively.
-        string reportFolder = Path.Combine(dir.File("runs"), "browser", "demo");
-        Directory.CreateDirectory(reportFolder);
-        File.WriteAllText(Path.Combine(reportFolder, "report.html"), MnistLab.Reports.HtmlPage.FromMarkdown("# A demo report\n\n![a red square](figure.png)\n"));
-        using (var square = new SkiaSharp.SKBitmap(20, 20))
-        {
-            square.Erase(SkiaSharp.SKColors.Red);
-            using var squareImage = SkiaSharp.SKImage.FromBitmap(square);
-            using var squarePng = squareImage.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(Path.Combine(reportFolder, "figure.png"), squarePng.ToArray());
-        }
+        WriteRuns(dir.File("runs"));
         // The server in its own process, as a user runs it: nothing of this test's (or the browser driver's) runs beside it.
         using var server = ServeProcess.Start("--runs", dir.File("runs"));
         string origin = server.Address.GetLeftPart(UriPartial.Authority);
@@ -212,6 +189,109 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
 
         Assert.Empty(problems);
         Assert.Equal(0, server.Stop());
+    }
+
+    /// <summary>
+    /// The same page in Debian's Firefox ESR, through WebDriver BiDi: a 1 and a 0 drawn with the mouse and read, the map
+    /// drawn for two methods, the most active unit ablated, a test image loaded by index, the projector drawn. Without
+    /// Firefox it is skipped, and says so.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_page_draws_reads_explains_and_ablates_in_firefox()
+    {
+        string? firefox = Chromium.TryFirefox;
+        Skip.If(firefox is null, "no Firefox on PATH (scripts/setup.sh installs Debian's firefox-esr): the Firefox test did not run.");
+        using var dir = new TempDir();
+        WriteRuns(dir.File("runs"));
+        using var server = ServeProcess.Start("--runs", dir.File("runs"));
+        await using var page = await FirefoxPage.Launch(firefox, dir.File("firefox-profile"));
+        string Screenshots(string name)
+        {
+            string folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(folder);
+            output.WriteLine($"screenshot: {Path.Combine(folder, name)}");
+            return Path.Combine(folder, name);
+        }
+        async Task Update(Func<Task> act)
+        {
+            int before = await page.Eval<int>("Number(document.body.dataset.updates)");
+            await act();
+            await page.WaitFor($"Number(document.body.dataset.updates) > {before} && document.body.dataset.state === 'ready'");
+        }
+        async Task Draw((double X, double Y)[] stroke)
+        {
+            var box = await page.Eval<double[]>("(() => { const r = document.getElementById('draw').getBoundingClientRect(); return [r.left, r.top]; })()");
+            await Update(() => page.Drag([.. stroke.Select(p => (box[0] + p.X, box[1] + p.Y))]));
+        }
+        Task<string> Shown() => page.Eval<string>("document.getElementById('predicted').dataset.predicted");
+        Task<int> Coloured(string canvas = "map") => page.Eval<int>($$"""
+            (() => { const c = document.getElementById('{{canvas}}'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 30) n++; return n; })()
+            """);
+
+        await page.GoTo(server.Address.ToString());
+        await page.WaitFor("document.body.dataset.state === 'ready' && document.getElementById('model').options.length === 2");
+
+        await Draw([(140, 40), (138, 140), (136, 240)]);
+        Assert.Equal("1", await Shown());
+        await Update(() => page.Eval<bool>("(document.getElementById('clear').click(), true)"));
+        await Draw([.. Enumerable.Range(0, 41).Select(i => (140 + 65 * Math.Sin(i * Math.PI / 20), 140 - 95 * Math.Cos(i * Math.PI / 20)))]);
+        Assert.Equal("0", await Shown());
+        Assert.True(await Coloured() > 20, "the attribution map of ig is blank in Firefox");
+        string igMap = await page.Eval<string>("document.getElementById('map').toDataURL()");
+        await Update(() => page.Eval<bool>("(() => { const s = document.getElementById('method'); s.value = 'saliency'; s.dispatchEvent(new Event('change')); return true; })()"));
+        Assert.True(await Coloured() > 20, "the attribution map of saliency is blank in Firefox");
+        Assert.NotEqual(igMap, await page.Eval<string>("document.getElementById('map').toDataURL()"));
+        await page.Screenshot(Screenshots("firefox-serve-draw-0.png"));
+
+        string unit = await page.Eval<string>("document.getElementById('most-active').dataset.unit");
+        await Update(() => page.Eval<bool>($"(document.querySelector(\"#units [data-unit='{unit}']\").click(), true)"));
+        var rows = await page.Eval<double[][]>("[...document.querySelectorAll('#probs tbody tr')].map(r => [Number(r.dataset.before), Number(r.dataset.after)])");
+        Assert.Equal(10, rows.Length);
+        Assert.True(rows.Max(r => Math.Abs(r[0] - r[1])) > 1e-4, $"ablating unit {unit} changed no probability in Firefox");
+
+        await page.Eval<bool>("(document.getElementById('test-index').value = '3', true)");
+        await Update(() => page.Eval<bool>("(document.getElementById('load-test').click(), true)"));
+        var image = await server.Client.GetFromJsonAsync<JsonElement>("/api/images/test/3");
+        Assert.Equal($"true class: {image.GetProperty("label").GetInt32()}", await page.Eval<string>("document.getElementById('label').textContent"));
+
+        await page.Eval<bool>("(() => { const s = document.getElementById('projector-point'); s.value = 'relu1'; s.dispatchEvent(new Event('change')); return true; })()");
+        await page.Eval<bool>("(document.getElementById('open-projector').click(), true)");
+        await page.WaitFor("document.getElementById('projector-panel').dataset.point === 'relu1' && document.getElementById('projector-panel').dataset.state === 'ready'", 60);
+        Assert.True(await Coloured("projector") > 1000, "the projector drew no points in Firefox");
+        await page.Screenshot(Screenshots("firefox-serve-projector.png"));
+
+        Assert.Empty(page.Errors);
+        Assert.Equal(0, server.Stop());
+    }
+
+    /// <summary>The run folder both browsers are served: an MLP trained for one epoch, an untrained one to compare with, a report with a figure.</summary>
+    void WriteRuns(string runs)
+    {
+        string checkpoints = Path.Combine(runs, "browser", "checkpoints");
+        Directory.CreateDirectory(checkpoints);
+        using (var g = Seeds.Generator(0, "serve-browser/init"))
+        using (var model = new Mlp(new MlpSpec(Hidden: 128), g))
+        {
+            var history = Trainer.Train(model, mnist.Data.Train, mnist.Data.Test, LossKind.CrossEntropy, new TrainOptions { Epochs = 1, BatchSize = 128 }, name: "mlp");
+            Assert.True(history.Epochs[^1].ValAcc > 0.9, $"the model reached only {history.Epochs[^1].ValAcc:P1}");
+            Checkpoint.Write(Path.Combine(checkpoints, "mlp.ckpt"), null, new TrainingState("mlp", 1, 1, new TrainOptions(), history.Epochs.ToList()), model, null, new Dictionary<string, Generator>());
+        }
+        // A second model to compare with: untrained, so its probabilities differ from the first's.
+        using (var g = Seeds.Generator(0, "serve-browser/untrained"))
+        using (var model = new Mlp(new MlpSpec(Hidden: 32), g))
+            Checkpoint.Write(Path.Combine(checkpoints, "untrained.ckpt"), null, new TrainingState("untrained", 1, 1, new TrainOptions(), new List<EpochMetrics>()), model, null, new Dictionary<string, Generator>());
+        // A report in the run folder, with a figure it links to relatively.
+        string reportFolder = Path.Combine(runs, "browser", "demo");
+        Directory.CreateDirectory(reportFolder);
+        File.WriteAllText(Path.Combine(reportFolder, "report.html"), MnistLab.Reports.HtmlPage.FromMarkdown("# A demo report\n\n![a red square](figure.png)\n"));
+        using (var square = new SkiaSharp.SKBitmap(20, 20))
+        {
+            square.Erase(SkiaSharp.SKColors.Red);
+            using var squareImage = SkiaSharp.SKImage.FromBitmap(square);
+            using var squarePng = squareImage.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(reportFolder, "figure.png"), squarePng.ToArray());
+        }
     }
 
     /// <summary>The page counts finished updates; each action waits for the next one to finish.</summary>

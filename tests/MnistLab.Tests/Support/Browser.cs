@@ -16,6 +16,9 @@ public static class Browser
     /// <summary>The first Chromium on PATH, or null where none is installed.</summary>
     public static string? TryExecutable => Candidates.Select(Find).FirstOrDefault(p => p is not null);
 
+    /// <summary>Debian's Firefox ESR (scripts/setup.sh installs it), or null where none is installed.</summary>
+    public static string? TryFirefox => new[] { "firefox-esr", "firefox" }.Select(Find).FirstOrDefault(p => p is not null);
+
     static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
