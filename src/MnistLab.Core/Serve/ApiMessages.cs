@@ -63,6 +63,12 @@ public sealed record ConceptValue(string Name, double Value, string Description)
 
 public sealed record ConceptsAnswer(IReadOnlyList<ConceptValue> Concepts);
 
+/// <summary>One concept over the whole test set, in test-set order.</summary>
+/// <param name="Classes">A discrete concept's class names (each value is an index into them); null for a continuous one.</param>
+public sealed record TestSetConcept(string Name, string Description, string[]? Classes, float[] Values);
+
+public sealed record TestSetConceptsAnswer(IReadOnlyList<TestSetConcept> Concepts, double Seconds);
+
 /// <param name="Explained">The share of the point's total variance over the test images on each of the two components.</param>
 /// <param name="X">Each test image's coordinate on the first component, in test-set order; <paramref name="Y"/> on the second.</param>
 /// <param name="Seconds">How long this request took on the server (the first for a point computes it; later ones read it back).</param>

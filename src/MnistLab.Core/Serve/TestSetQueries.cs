@@ -85,6 +85,27 @@ public static class TestSetQueries
         return new ConceptsAnswer(values);
     }
 
+    /// <summary>
+    /// The built-in concepts of every test image (all but the class, which the projection already carries), to colour the
+    /// projector by: computed once per server (they belong to the images, not to a model), then read back.
+    /// </summary>
+    public static TestSetConceptsAnswer TestConcepts(LabeledImages? test, ref IReadOnlyList<TestSetConcept>? cache)
+    {
+        var set = Require(test, "their concepts");
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        if (cache is null)
+        {
+            using var scope = NewDisposeScope();
+            var images = new ConceptImages(set.Images, set.LabelArray());
+            cache = ConceptRegistry.All.Where(c => c is not ClassConcept).Select(c =>
+            {
+                var v = c.Compute(images);
+                return new TestSetConcept(c.Name, c.Description, v.IsDiscrete ? [.. v.ClassNames] : null, v.Values.Select(x => (float)x).ToArray());
+            }).ToList();
+        }
+        return new TestSetConceptsAnswer(cache, stopwatch.Elapsed.TotalSeconds);
+    }
+
     static LabeledImages Require(LabeledImages? test, string what) =>
         test ?? throw new NotFoundException($"this server has not loaded MNIST, so it has no test images for {what}.");
 }

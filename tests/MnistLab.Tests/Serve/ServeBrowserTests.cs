@@ -171,6 +171,17 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         var box = await (await page.QuerySelectorAsync("#projector")).BoundingBoxAsync();
         await page.Mouse.MoveAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]);
         Assert.StartsWith("test image ", await page.EvaluateExpressionAsync<string>("document.getElementById('projector-hover').textContent"));
+        // Coloured by a concept of the test images: a discrete one by its classes, a continuous one on a ramp by rank.
+        await page.SelectAsync("#projector-colour", "concept:ring");
+        Assert.Equal("concept:ring", await page.EvaluateExpressionAsync<string>("document.getElementById('projector-panel').dataset.colour"));
+        Assert.Equal(["ring 0", "ring 1"], await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#projector-legend span')].map(s => s.textContent)"));
+        Assert.True(await Coloured(page, "projector") > 1000, "the projector drew no points coloured by the ring");
+        await page.SelectAsync("#projector-colour", "concept:slant");
+        var ramp = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#projector-legend span')].map(s => s.textContent)");
+        Assert.Equal(3, ramp.Length);
+        Assert.EndsWith("(median)", ramp[1]);
+        await Screenshot(page, "serve-projector-slant.png");
+        await page.SelectAsync("#projector-colour", "label");
         await Screenshot(page, "serve-projector.png");
         await Updated(page, async () => { await page.Mouse.ClickAsync(box.X + 1 + (decimal)chosen[1], box.Y + 1 + (decimal)chosen[2]); return 0; });
         int read = int.Parse(await page.EvaluateExpressionAsync<string>("document.getElementById('test-index').value"));

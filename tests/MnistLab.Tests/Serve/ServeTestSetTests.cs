@@ -144,6 +144,32 @@ public class ServeTestSetTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task The_test_sets_concepts_are_the_librarys_for_every_image_and_asked_again_are_read_back()
+    {
+        var (status, body) = await f.Get("/api/concepts/test");
+        f.Ok((status, body));
+        var concepts = body.GetProperty("concepts").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.Equal(["ring", "holes", "euler", "size", "thick", "slant", "width", "height", "stroke"], concepts.Keys);
+        using var scope = NewDisposeScope();
+        var images = new ConceptImages(f.Mnist.Test.Images, f.Mnist.Test.LabelArray());
+        foreach (var name in new[] { "ring", "holes", "slant" })
+        {
+            var expected = ConceptRegistry.Find(name)!.Compute(images);
+            var served = concepts[name];
+            Assert.Equal(f.Mnist.Test.Count, served.GetProperty("values").GetArrayLength());
+            Assert.Equal(expected.Values.Select(v => (float)v), ServeFixture.Floats(served.GetProperty("values")));
+            Assert.Equal(expected.IsDiscrete, served.GetProperty("classes").ValueKind == System.Text.Json.JsonValueKind.Array);
+            if (expected.IsDiscrete) Assert.Equal(expected.ClassNames, served.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        }
+        // A discrete concept's values index its classes.
+        Assert.All(ServeFixture.Floats(concepts["ring"].GetProperty("values")), v => Assert.True(v is 0 or 1, $"ring value {v}"));
+
+        var again = await f.Get("/api/concepts/test");
+        f.Ok(again);
+        Assert.True(again.Body.GetProperty("seconds").GetDouble() < body.GetProperty("seconds").GetDouble());
+    }
+
+    [Fact]
     public async Task Concepts_of_an_image_that_is_not_one_are_refused()
     {
         var (status, body) = await f.Post("/api/concepts", new { image = new float[10] });

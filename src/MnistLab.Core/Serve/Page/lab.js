@@ -7,7 +7,7 @@
 'use strict';
 
 const $ = id => document.getElementById(id);
-const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null, projection: null };
+const state = { models: [], image: null, label: null, ablations: new Map(), busy: 0, pending: null, projection: null, testConcepts: null };
 
 async function api(path, body) {
   const response = await fetch(path, body === undefined ? {} : {
@@ -334,6 +334,7 @@ async function openProjector() {
     $('projector-summary').textContent = `${answer.x.length.toLocaleString('en')} test images at ${answer.point} on its first two principal ` +
       `components (${(100 * answer.explained[0]).toFixed(1)}% and ${(100 * answer.explained[1]).toFixed(1)}% of the variance; ` +
       `${answer.seconds.toFixed(2)} s on the server).`;
+    await loadTestConcepts();
     panel.dataset.point = answer.point;
     drawProjection();
     showError(null);
@@ -341,20 +342,64 @@ async function openProjector() {
   panel.dataset.state = 'ready';
 }
 
+// A continuous concept runs from dark blue through green to yellow (five stops, interpolated), by each image's rank: the
+// colours then spread evenly however skewed the values are.
+const rampStops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+function ramp(t) {
+  const x = Math.min(Math.max(t, 0), 1) * (rampStops.length - 1), i = Math.min(Math.floor(x), rampStops.length - 2), f = x - i;
+  const [a, b] = [rampStops[i], rampStops[i + 1]];
+  return `rgb(${a.map((v, k) => Math.round(v + f * (b[k] - v))).join(',')})`;
+}
+
+/** The test images' concepts, asked for once, listed under "colour by". */
+async function loadTestConcepts() {
+  if (state.testConcepts) return;
+  const answer = await api('/api/concepts/test');
+  state.testConcepts = new Map(answer.concepts.map(c => [c.name, c]));
+  const group = $('projector-concepts');
+  for (const c of answer.concepts) {
+    const option = document.createElement('option');
+    option.value = `concept:${c.name}`;
+    option.textContent = c.name;
+    option.title = c.description;
+    group.appendChild(option);
+  }
+}
+
+/** How to colour image i, and the legend's entries, for the choice in "colour by". */
+function projectionColours(by, labels, predicted) {
+  if (by === 'label') return { colour: i => classColours[labels[i] % 10], legend: classColours.map((k, i) => [k, String(i)]) };
+  if (by === 'predicted') return { colour: i => classColours[predicted[i] % 10], legend: classColours.map((k, i) => [k, String(i)]) };
+  if (by === 'correct') return { colour: i => labels[i] === predicted[i] ? '#73d216' : '#cc0000', legend: [['#73d216', 'right'], ['#cc0000', 'wrong']] };
+  const concept = state.testConcepts.get(by.slice('concept:'.length));
+  if (concept.classes && concept.classes.length <= classColours.length) {
+    return { colour: i => classColours[concept.values[i]], legend: concept.classes.map((name, k) => [classColours[k], `${concept.name} ${name}`]) };
+  }
+  // More classes than colours (the Euler number's): their names are numbers, drawn on the ramp as a continuous concept's values.
+  const values = concept.classes ? concept.values.map(v => Number(concept.classes[v])) : concept.values;
+  const order = [...values.keys()].sort((a, b) => values[a] - values[b]), rank = new Float32Array(values.length);
+  order.forEach((image, r) => { rank[image] = r / Math.max(order.length - 1, 1); });
+  const at = q => values[order[Math.round(q * (order.length - 1))]];
+  const number = v => Number(v.toPrecision(3)).toString();
+  return {
+    colour: i => ramp(rank[i]),
+    legend: [[ramp(0), `${concept.name} ${number(at(0))} (lowest)`], [ramp(0.5), `${number(at(0.5))} (median)`], [ramp(1), `${number(at(1))} (highest)`]],
+  };
+}
+
 function drawProjection() {
   const p = state.projection;
   if (!p) return;
   const canvas = $('projector'), c = canvas.getContext('2d'), by = $('projector-colour').value, { labels, predicted } = p.answer;
   c.clearRect(0, 0, canvas.width, canvas.height);
-  const colour = i => by === 'label' ? classColours[labels[i] % 10] : by === 'predicted' ? classColours[predicted[i] % 10]
-    : labels[i] === predicted[i] ? '#73d216' : '#cc0000';
+  const { colour, legend: entries } = projectionColours(by, labels, predicted);
   // Wrong ones last when colouring by correctness, so the few are not hidden under the many.
   const order = [...labels.keys()];
   if (by === 'correct') order.sort((a, b) => (labels[a] !== predicted[a]) - (labels[b] !== predicted[b]));
   for (const i of order) { c.fillStyle = colour(i); c.fillRect(p.px[i] - 1.5, p.py[i] - 1.5, 3, 3); }
+  $('projector-panel').dataset.colour = by;
   const legend = $('projector-legend');
   legend.textContent = '';
-  const entries = by === 'correct' ? [['#73d216', 'right'], ['#cc0000', 'wrong']] : classColours.map((k, i) => [k, String(i)]);
   for (const [k, text] of entries) {
     const item = document.createElement('span'), swatch = document.createElement('i');
     swatch.style.background = k;
