@@ -48,6 +48,8 @@ public sealed record StatusAnswer(int Models, long LiveTensors, double WorkingSe
 
 public sealed record ConceptsRequest(float[]? Image);
 
+public sealed record ProbeReadingsRequest(string? Model, float[]? Image, string? Point);
+
 /// <param name="Activation">The unit's activation on the image (a channel's mean over its positions).</param>
 public sealed record UnitImage(int Index, float Activation);
 
@@ -68,6 +70,15 @@ public sealed record ConceptsAnswer(IReadOnlyList<ConceptValue> Concepts);
 public sealed record TestSetConcept(string Name, string Description, string[]? Classes, float[] Values);
 
 public sealed record TestSetConceptsAnswer(IReadOnlyList<TestSetConcept> Concepts, double Seconds);
+
+/// <param name="Value">What a continuous concept's probe reads; null for a discrete one.</param>
+/// <param name="Class">The class a discrete concept's probe reads, with its <paramref name="Probability"/>; null for a continuous one.</param>
+/// <param name="Score">The probe's score on the held-out test images: accuracy (discrete) or R² (continuous); null where
+/// it has none (a concept constant on the held-out images has no R²).</param>
+public sealed record ProbeReadingAnswer(string Concept, double? Value, string? Class, double? Probability, double? Score);
+
+/// <param name="Fitted">Test images the probes were fitted on; <paramref name="HeldOut"/> those they were scored on.</param>
+public sealed record ProbeReadingsAnswer(string Point, int Features, int Fitted, int HeldOut, IReadOnlyList<ProbeReadingAnswer> Readings, double Seconds);
 
 /// <param name="Explained">The share of the point's total variance over the test images on each of the two components.</param>
 /// <param name="X">Each test image's coordinate on the first component, in test-set order; <paramref name="Y"/> on the second.</param>

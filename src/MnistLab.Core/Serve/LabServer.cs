@@ -37,7 +37,7 @@ public sealed class LabServer : IAsyncDisposable
     readonly RunFolders _runs;
 
     /// <summary>The test images' concepts, once asked for (only the worker thread reads or writes it).</summary>
-    IReadOnlyList<TestSetConcept>? _testConcepts;
+    IReadOnlyList<Analysis.Concepts.ConceptValues>? _testConcepts;
 
     LabServer(WebApplication app, TorchWorker worker, ModelCatalogue catalogue, Mnist? mnist, Action<string> log, long maxRequestBytes, RunFolders runs)
         => (_app, _worker, _catalogue, _mnist, _log, _maxRequestBytes, _runs) = (app, worker, catalogue, mnist, log, maxRequestBytes, runs);
@@ -128,6 +128,8 @@ public sealed class LabServer : IAsyncDisposable
             LabQueries.Ablate(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Ablations, _mnist?.Test.Images)));
         app.MapPost("/api/concepts", context => Answer<ConceptsRequest>(context, r => TestSetQueries.Concepts(ImageInput.Pixels(r.Image))));
         app.MapGet("/api/concepts/test", context => Answer(context, () => TestSetQueries.TestConcepts(_mnist?.Test, ref _testConcepts)));
+        app.MapPost("/api/probe-readings", context => Answer<ProbeReadingsRequest>(context, r =>
+            TestSetQueries.ProbeReadings(_catalogue.Get(r.Model), ImageInput.Pixels(r.Image), r.Point, _mnist?.Test, ref _testConcepts)));
         // A model's id holds slashes (runs/all/mlp), sent as they are or as %2F: the path is read segment by segment from its end.
         app.MapGet("/api/units/{**rest}", context =>
         {
@@ -155,7 +157,7 @@ public sealed class LabServer : IAsyncDisposable
             return Answer(context, () => throw new NotFoundException(
                 $"no endpoint {request}; the API has GET /api/models, GET /api/status, GET /api/images/{{test|train}}/{{index}}, " +
                 "GET /api/runs, GET /api/units/{model}/{point}/{unit}, GET /api/projection/{model}/{point}, GET /api/mistakes/{model}, GET /api/concepts/test, " +
-                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/digitize, /api/png (see docs/SERVE.md)."));
+                "POST /api/predict, /api/explain, /api/activations, /api/ablate, /api/concepts, /api/probe-readings, /api/digitize, /api/png (see docs/SERVE.md)."));
         });
     }
 

@@ -1,3 +1,4 @@
+using MnistLab.Analysis.Probes;
 using MnistLab.Attribution;
 using MnistLab.Common;
 using MnistLab.Import;
@@ -30,6 +31,7 @@ public sealed class ServedModel : IDisposable
     readonly Dictionary<string, Tensor> _means = [];
     readonly Dictionary<string, UnitTopImages> _top = [];
     readonly Dictionary<string, TestSetProjection> _projections = [];
+    readonly Dictionary<string, ProbeReadout> _probes = [];
     long[]? _testPredictions;
 
     internal ServedModel(LoadedModel loaded, ModelDescription description) => (Loaded, Description) = (loaded, description);
@@ -67,6 +69,26 @@ public sealed class ServedModel : IDisposable
         _means[point] = mean;
         return mean;
     }
+
+    /// <summary>
+    /// Probes of every concept at <paramref name="point"/>, fitted on the activations of <paramref name="images"/> (the test
+    /// set, with <paramref name="concepts"/> its concepts) on first use and kept for the model's lifetime. A point wider than
+    /// <see cref="MaxProbeFeatures"/> values is refused: its probes would take minutes to fit.
+    /// </summary>
+    public ProbeReadout ProbesAt(string point, Tensor images, IReadOnlyList<Analysis.Concepts.ConceptValues> concepts)
+    {
+        if (_probes.TryGetValue(point, out var known)) return known;
+        long features = Point(point).Shape.Aggregate(1L, (a, b) => a * b);
+        if (features > MaxProbeFeatures)
+            throw new BadRequestException($"point '{point}' of '{Id}' holds {features:N0} values per image; probes are fitted at points of at most {MaxProbeFeatures:N0}.");
+        using var scope = NewDisposeScope();
+        var x = Activations.Collect(Loaded.Model, Loaded.Input, images, point, a => a.to_type(ScalarType.Float32).reshape(a.shape[0], -1));
+        var readout = ProbeReadout.Fit(x, concepts, new ProbeOptions { Fast = true });
+        _probes[point] = readout;
+        return readout;
+    }
+
+    public const int MaxProbeFeatures = 4096;
 
     /// <summary>
     /// Each unit's top <see cref="TestSetQueries.TopCount"/> images at <paramref name="point"/> among <paramref name="images"/>,

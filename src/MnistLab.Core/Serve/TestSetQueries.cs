@@ -1,3 +1,4 @@
+using MnistLab.Analysis.Probes;
 using MnistLab.Analysis.Concepts;
 using MnistLab.Data;
 using static TorchSharp.torch;
@@ -86,24 +87,43 @@ public static class TestSetQueries
     }
 
     /// <summary>
-    /// The built-in concepts of every test image (all but the class, which the projection already carries), to colour the
-    /// projector by: computed once per server (they belong to the images, not to a model), then read back.
+    /// The built-in concepts of every test image (all but the class, which the projection already carries): computed once
+    /// per server into <paramref name="cache"/> (they belong to the images, not to a model), then read back.
     /// </summary>
-    public static TestSetConceptsAnswer TestConcepts(LabeledImages? test, ref IReadOnlyList<TestSetConcept>? cache)
+    public static IReadOnlyList<ConceptValues> TestConceptValues(LabeledImages? test, ref IReadOnlyList<ConceptValues>? cache)
     {
         var set = Require(test, "their concepts");
+        if (cache is not null) return cache;
+        using var scope = NewDisposeScope();
+        var images = new ConceptImages(set.Images, set.LabelArray());
+        return cache = ConceptRegistry.All.Where(c => c is not ClassConcept).Select(c => c.Compute(images)).ToList();
+    }
+
+    /// <summary>The test images' concepts, to colour the projector by.</summary>
+    public static TestSetConceptsAnswer TestConcepts(LabeledImages? test, ref IReadOnlyList<ConceptValues>? cache)
+    {
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        if (cache is null)
-        {
-            using var scope = NewDisposeScope();
-            var images = new ConceptImages(set.Images, set.LabelArray());
-            cache = ConceptRegistry.All.Where(c => c is not ClassConcept).Select(c =>
-            {
-                var v = c.Compute(images);
-                return new TestSetConcept(c.Name, c.Description, v.IsDiscrete ? [.. v.ClassNames] : null, v.Values.Select(x => (float)x).ToArray());
-            }).ToList();
-        }
-        return new TestSetConceptsAnswer(cache, stopwatch.Elapsed.TotalSeconds);
+        var concepts = TestConceptValues(test, ref cache).Select(v =>
+            new TestSetConcept(v.Name, ConceptRegistry.Find(v.Name)!.Description, v.IsDiscrete ? [.. v.ClassNames] : null, v.Values.Select(x => (float)x).ToArray()));
+        return new TestSetConceptsAnswer(concepts.ToList(), stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// What each concept's probe at <paramref name="point"/> reads off the image's activation there: the probes are fitted on
+    /// the first four fifths of the test images and scored on the last fifth, once per model and point (<see cref="ServedModel.ProbesAt"/>).
+    /// </summary>
+    public static ProbeReadingsAnswer ProbeReadings(ServedModel model, float[] pixels, string? point, LabeledImages? test, ref IReadOnlyList<ConceptValues>? cache)
+    {
+        if (string.IsNullOrEmpty(point)) throw new BadRequestException("'point' is missing: name the point whose probes read the image.");
+        model.Point(point);
+        var set = Require(test, "the probes");
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var probes = model.ProbesAt(point, set.Images, TestConceptValues(set, ref cache));
+        using var scope = NewDisposeScope();
+        using var activation = Models.Activations.Run(model.Loaded.Model, model.Loaded.Input(tensor(pixels, [1, 1, 28, 28])), [point]);
+        var readings = probes.Read(activation[point]).Select(r => new ProbeReadingAnswer(r.Concept, r.Value, r.Class, r.Probability, double.IsFinite(r.Score) ? r.Score : null)).ToList();
+        int held = (int)Math.Round(set.Count * ProbeReadout.HeldOutFraction);
+        return new ProbeReadingsAnswer(point, probes.Features, set.Count - held, held, readings, stopwatch.Elapsed.TotalSeconds);
     }
 
     static LabeledImages Require(LabeledImages? test, string what) =>

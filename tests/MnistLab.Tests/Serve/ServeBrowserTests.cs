@@ -123,6 +123,14 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         // Its concepts, as the library names them.
         Assert.Equal(["ring", "holes", "euler", "size", "thick", "slant", "width", "height", "stroke"],
             await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#concepts tr')].map(r => r.dataset.concept)"));
+        // What each concept's probe at relu1 reads off it, beside the concept itself.
+        await Change(page, "#probe-point", "relu1");
+        var readings = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#concepts tr')].map(r => r.dataset.reading)");
+        Assert.Equal(9, readings.Length);
+        Assert.All(readings, r => Assert.False(string.IsNullOrEmpty(r)));
+        Assert.StartsWith("Probes at relu1 (128 values), fitted on 8,000 test images", await page.EvaluateExpressionAsync<string>("document.getElementById('probe-note').textContent"));
+        await Screenshot(page, "serve-probes.png");
+        await Change(page, "#probe-point", "");
 
         // A click that shows a unit's top test images: the 16 the API gives, a map drawn, and a click reads one.
         await page.SelectAsync("#click", "top");

@@ -170,6 +170,47 @@ public class ServeTestSetTests(ServeFixture f) : IClassFixture<ServeFixture>
     }
 
     [Fact]
+    public async Task Probe_readings_are_the_librarys_probes_fitted_on_the_test_set_reading_the_images_activation()
+    {
+        var image = f.TestImage(3);
+        var (status, body) = await f.Post("/api/probe-readings", new { model = ServeFixture.Mlp, image, point = "relu1" });
+        f.Ok((status, body));
+        Assert.Equal(16, body.GetProperty("features").GetInt32());
+        Assert.Equal((24, 6), (body.GetProperty("fitted").GetInt32(), body.GetProperty("held_out").GetInt32()));
+
+        // The library's own: probes fitted on the test set's relu1 activations and its concepts, reading image 3's.
+        using var scope = NewDisposeScope();
+        var x = Activations.Collect(f.LocalMlp.Model, f.LocalMlp.Input, f.Mnist.Test.Images, "relu1", a => a.reshape(a.shape[0], -1));
+        var images = new ConceptImages(f.Mnist.Test.Images, f.Mnist.Test.LabelArray());
+        var concepts = ConceptRegistry.All.Where(c => c is not ClassConcept).Select(c => c.Compute(images)).ToList();
+        var readout = MnistLab.Analysis.Probes.ProbeReadout.Fit(x, concepts, new MnistLab.Analysis.Probes.ProbeOptions { Fast = true });
+        var expected = readout.Read(x[3]);
+        var served = body.GetProperty("readings").EnumerateArray().ToList();
+        Assert.Equal(expected.Select(r => r.Concept), served.Select(r => r.GetProperty("concept").GetString()));
+        foreach (var (e, s) in expected.Zip(served))
+        {
+            if (double.IsFinite(e.Score)) Assert.Equal(e.Score, s.GetProperty("score").GetDouble(), 9);
+            else Assert.Equal(System.Text.Json.JsonValueKind.Null, s.GetProperty("score").ValueKind); // no R² on constant held-out values
+            if (e.Class is not null) Assert.Equal(e.Class, s.GetProperty("class").GetString());
+            else Assert.Equal(e.Value!.Value, s.GetProperty("value").GetDouble(), 6);
+        }
+    }
+
+    [Fact]
+    public async Task Probe_readings_at_a_point_too_wide_or_none_are_refused_with_the_reason()
+    {
+        var image = f.TestImage(0);
+        var (status, body) = await f.Post("/api/probe-readings", new { model = ServeFixture.Cnn, image, point = "conv1" });
+        Assert.Equal(400, status);
+        Assert.Contains("values per image; probes are fitted at points of at most 4,096", body.GetProperty("error").GetString());
+        (status, body) = await f.Post("/api/probe-readings", new { model = ServeFixture.Mlp, image });
+        Assert.Equal(400, status);
+        Assert.Contains("'point' is missing", body.GetProperty("error").GetString());
+        (status, _) = await f.Post("/api/probe-readings", new { model = ServeFixture.Mlp, image, point = "nowhere" });
+        Assert.Equal(404, status);
+    }
+
+    [Fact]
     public async Task Concepts_of_an_image_that_is_not_one_are_refused()
     {
         var (status, body) = await f.Post("/api/concepts", new { image = new float[10] });

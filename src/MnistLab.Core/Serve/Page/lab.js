@@ -424,8 +424,9 @@ function projectedAt(e) {
   return best;
 }
 
-function showConcepts(answer) {
-  const body = $('concepts').tBodies[0];
+/** The image's concepts and, when a point is chosen for probes, what each concept's probe there reads off it. */
+function showConcepts(answer, probes) {
+  const body = $('concepts').tBodies[0], readings = new Map((probes ? probes.readings : []).map(r => [r.concept, r]));
   body.textContent = '';
   for (const c of answer.concepts) {
     const row = body.insertRow();
@@ -433,7 +434,16 @@ function showConcepts(answer) {
     row.title = c.description;
     row.insertCell().textContent = c.name;
     row.insertCell().textContent = Number.isInteger(c.value) ? c.value : c.value.toFixed(2);
+    const r = readings.get(c.name);
+    if (!r) continue;
+    const read = r.class !== null ? `${r.class} (${(100 * r.probability).toFixed(0)}%)` : r.value.toFixed(2);
+    row.dataset.reading = r.class !== null ? r.class : String(r.value);
+    row.insertCell().textContent = `probe: ${read}`;
+    row.insertCell().textContent = r.score === null ? '' : r.class !== null ? `accuracy ${r.score.toFixed(2)}` : `R² ${r.score.toFixed(2)}`;
   }
+  $('probe-note').textContent = probes ? `Probes at ${probes.point} (${probes.features.toLocaleString('en')} values), fitted on ` +
+    `${probes.fitted.toLocaleString('en')} test images and scored on the other ${probes.held_out.toLocaleString('en')} (accuracy or R² beside each; ` +
+    `${probes.seconds.toFixed(2)} s on the server: the first request for a point fits them).` : '';
 }
 
 // ---- one update: every panel for the current image, model, method, point and ablations ----
@@ -449,14 +459,16 @@ async function update() {
   const other = compared(), method = $('method').value;
   // The second model's map only for a method that applies to it (exact IG and LRP do not to every model).
   const otherMethod = other && other.methods.includes(method) ? method : null;
+  const probePoint = $('probe-point').value;
   try {
-    const [explained, activations, ablated, concepts, otherPrediction, otherExplained] = await Promise.all([
+    const [explained, activations, ablated, concepts, otherPrediction, otherExplained, probes] = await Promise.all([
       api('/api/explain', { model: m, image, method: $('method').value, target }),
       api('/api/activations', { model: m, image, points: [point] }),
       ablations.length ? api('/api/ablate', { model: m, image, ablations }) : Promise.resolve(null),
       api('/api/concepts', { image }),
       other ? api('/api/predict', { model: other.id, image }) : Promise.resolve(null),
       otherMethod ? api('/api/explain', { model: other.id, image, method: otherMethod, target }) : Promise.resolve(null),
+      probePoint ? api('/api/probe-readings', { model: m, image, point: probePoint }) : Promise.resolve(null),
     ]);
     if (state.pending !== ticket) return; // a newer update started meanwhile; it draws instead
     showError(null);
@@ -466,7 +478,7 @@ async function update() {
     $('completeness').textContent = `${explained.method} for class ${explained.target}` + (explained.completeness_error === null ? ''
       : `; completeness error ${Number(explained.completeness_error).toExponential(2)}`) + ` (${(1000 * explained.seconds).toFixed(0)} ms)`;
     showUnits(point, activations.points[point]);
-    showConcepts(concepts);
+    showConcepts(concepts, probes);
     $('ablations').textContent = ablations.length ? ablations.map(a => `${a.point}: ${a.units.join(', ')} (${a.mode})`).join('; ') : 'none';
     $('status').textContent = '';
   } catch (e) {
@@ -521,6 +533,9 @@ function chooseModel() {
   $('mistakes').textContent = '';
   $('mistakes-summary').textContent = '';
   fill($('projector-point'), m.points.map(p => p.name), $('point').value);
+  const probePoint = $('probe-point').value;
+  fill($('probe-point'), ['', ...points.filter(p => p !== 'output')], probePoint);
+  $('probe-point').options[0].textContent = 'none';
   state.projection = null;
   $('projector').getContext('2d').clearRect(0, 0, $('projector').width, $('projector').height);
   $('projector-summary').textContent = '';
@@ -556,7 +571,7 @@ async function start() {
   $('png').addEventListener('change', uploadPng);
   $('model').addEventListener('change', chooseModel);
   $('compare').addEventListener('change', update);
-  for (const id of ['method', 'target', 'point', 'mode']) $(id).addEventListener('change', update);
+  for (const id of ['method', 'target', 'point', 'mode', 'probe-point']) $(id).addEventListener('change', update);
   $('reset').addEventListener('click', () => { state.ablations.clear(); update(); });
   $('open-mistakes').addEventListener('click', openMistakes);
   $('open-projector').addEventListener('click', openProjector);
