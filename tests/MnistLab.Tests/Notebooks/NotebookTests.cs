@@ -97,19 +97,20 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     }
 
     /// <summary>
-    /// Seed 001's notebook runs a budget of its own (the ResNet's reduced budget takes minutes, twice over here), stated
-    /// in its budget cell as these options; the library's run with them must print the same figures.
+    /// Seed 001's notebook takes the experiment's steps cell by cell on a budget of its own (the ResNet's reduced budget
+    /// takes minutes, twice over here), stated in its budget cell as these options; the library's run of the experiment
+    /// with them must give the same figures, every one, exactly.
     /// </summary>
     [SkippableFact]
-    public void The_rotated_notebook_runs_its_budget_and_prints_the_librarys_figures()
+    public void The_rotated_notebook_takes_the_experiments_steps_and_prints_the_librarys_figures()
     {
         Skip.If(runner.Unavailable is not null, runner.Unavailable);
         var (notebook, run) = runner.Execute("001-rotated.ipynb", Budget);
         log.WriteLine($"001-rotated.ipynb executed in {run.Took.TotalSeconds:F1} s");
+        log.WriteLine(notebook.Text);
         Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
         Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
         Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("2,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
-        Assert.Contains(notebook.Html, h => h.Cell == "answer" && h.Html.Contains("mnistlab-run") && h.Html.Contains("ResNet: test accuracy"));
 
         var rotated = new MnistLab.Experiments.Rotated.RotatedExperiment();
         var options = rotated.Quick with
@@ -129,8 +130,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
         foreach (var (key, value) in own.Figures)
             Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
-        // The run's own view states the answer (and the report's headlines) in the answer cell.
-        Assert.Contains(notebook.Html, h => h.Cell == "answer" && h.Html.Contains(System.Net.WebUtility.HtmlEncode(own.Answer)));
+        Assert.Contains(own.Answer, notebook.Text);
     }
 
     [SkippableFact]
