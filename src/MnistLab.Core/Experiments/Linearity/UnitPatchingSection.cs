@@ -34,7 +34,7 @@ public sealed record ClassUnits(int Class, int Pairs, double[] Shares, int Units
 /// hidden unit is patched alone from the clean run into the corrupted one. After relu1 the MLP is linear, so the units'
 /// shares add up to exactly the whole and the number of units that carry 90% of a class is read off the sorted shares.
 /// </summary>
-static class UnitPatchingSection
+public static class UnitPatchingSection
 {
     const string Point = "relu1";
 
