@@ -41,11 +41,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     [SkippableFact]
     public void The_own_model_tour_runs_and_prints_the_librarys_figures()
     {
-        Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute("tour-own-model.ipynb", Budget);
-        log.WriteLine($"tour-own-model.ipynb executed in {run.Took.TotalSeconds:F1} s");
-        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
-        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+        var notebook = Executed("tour-own-model.ipynb");
 
         var printed = notebook.Figures();
         var expected = TourFigures();
@@ -74,11 +70,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     [InlineData("004-vae-probe.ipynb", "vae-probe")]
     public void A_seed_notebook_runs_and_prints_the_librarys_figures(string name, string experiment)
     {
-        Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute(name, Budget);
-        log.WriteLine($"{name} executed in {run.Took.TotalSeconds:F1} s");
-        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
-        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+        var notebook = Executed(name);
         Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("10,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
 
         var own = WithThreads(2, () =>
@@ -89,11 +81,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
             return e.RunInto(e.QuickOptions, dir.File(experiment), data);
         });
 
-        var printed = notebook.Figures();
-        Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
-        foreach (var (key, value) in own.Figures)
-            Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
-        Assert.Contains(own.Answer, notebook.Text);
+        AssertRunsFigures(notebook, own);
     }
 
     /// <summary>
@@ -104,12 +92,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     [SkippableFact]
     public void The_rotated_notebook_takes_the_experiments_steps_and_prints_the_librarys_figures()
     {
-        Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute("001-rotated.ipynb", Budget);
-        log.WriteLine($"001-rotated.ipynb executed in {run.Took.TotalSeconds:F1} s");
-        log.WriteLine(notebook.Text);
-        Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
-        Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+        var notebook = Executed("001-rotated.ipynb");
         Assert.Contains(notebook.Html, h => h.Cell == "data" && h.Html.Contains("2,000 labelled images") && h.Html.Contains("data:image/png;base64,"));
 
         var rotated = new MnistLab.Experiments.Rotated.RotatedExperiment();
@@ -126,21 +109,13 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
             using var data = LabData.From(new MnistSource());
             return rotated.RunInto(options, dir.File("rotated"), data);
         });
-        var printed = notebook.Figures();
-        Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
-        foreach (var (key, value) in own.Figures)
-            Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
-        Assert.Contains(own.Answer, notebook.Text);
+        AssertRunsFigures(notebook, own);
     }
 
     [SkippableFact]
     public void The_attribution_tour_runs_and_prints_the_librarys_figures()
     {
-        Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute("tour-attribution.ipynb", Budget);
-        log.WriteLine($"tour-attribution.ipynb executed in {run.Took.TotalSeconds:F1} s");
-        log.WriteLine(notebook.Text);
-        AssertRan(notebook);
+        var notebook = Executed("tour-attribution.ipynb");
         AssertFigures(notebook.Figures(), AttributionTourFigures());
         Assert.Contains(notebook.Html, h => h.Cell == "import" && h.Html.Contains("mnistlab-model") && h.Html.Contains("<td>32</td>"));
         Assert.Contains(notebook.Html, h => h.Cell == "methods" && h.Html.Contains("ig-exact: 1 map; completeness") && h.Html.Contains("data:image/png;base64,"));
@@ -149,11 +124,7 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     [SkippableFact]
     public void The_probes_tour_runs_and_prints_the_librarys_figures()
     {
-        Skip.If(runner.Unavailable is not null, runner.Unavailable);
-        var (notebook, run) = runner.Execute("tour-probes.ipynb", Budget);
-        log.WriteLine($"tour-probes.ipynb executed in {run.Took.TotalSeconds:F1} s");
-        log.WriteLine(notebook.Text);
-        AssertRan(notebook);
+        var notebook = Executed("tour-probes.ipynb");
         var expected = ProbesTourFigures();
         AssertFigures(notebook.Figures(), expected);
         Assert.Equal(expected["entropy_class"], expected["mi_class_class"], 9); // I(X; X) = H(X), the known answer the tour shows
@@ -164,12 +135,8 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     /// <summary>The probes tour's calls, as the notebook makes them.</summary>
     static Dictionary<string, double> ProbesTourFigures()
     {
-        using var dir = new TempDir();
-        string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
-        using var data = LabData.From(new MnistSource());
-        ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), data.Mnist.Test);
-        using var model = LoadedModel.FromFolder(dir.File("mlp"));
-        var test = data.Mnist.Test;
+        using var fixture = new ImportedMlp();
+        var (model, test) = (fixture.Model, fixture.Data.Mnist.Test);
         using var scope = TorchSharp.torch.NewDisposeScope();
         var images = test.Images.narrow(0, 0, 2000);
         var concepts = new ConceptImages(images, test.LabelArray()[..2000], Enumerable.Range(0, 2000).ToArray());
@@ -207,10 +174,34 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         };
     }
 
+    /// <summary>
+    /// Executes <paramref name="name"/> (skipped, saying why, where Jupyter or the kernel is missing), puts its time and what
+    /// it printed into the test's output, and checks that every code cell ran without an error.
+    /// </summary>
+    ExecutedNotebook Executed(string name)
+    {
+        Skip.If(runner.Unavailable is not null, runner.Unavailable);
+        var (notebook, run) = runner.Execute(name, Budget);
+        log.WriteLine($"{name} executed in {run.Took.TotalSeconds:F1} s");
+        log.WriteLine(notebook.Text);
+        AssertRan(notebook);
+        return notebook;
+    }
+
     static void AssertRan(ExecutedNotebook notebook)
     {
         Assert.True(notebook.Errors.Count == 0, "error cells:\n" + string.Join("\n", notebook.Errors) + "\nprinted:\n" + notebook.Text);
         Assert.True(notebook.CodeCells > 0 && notebook.ExecutedCells == notebook.CodeCells, $"{notebook.ExecutedCells} of {notebook.CodeCells} code cells ran");
+    }
+
+    /// <summary>The notebook printed exactly the run's figures, bit for bit, and the answer they give.</summary>
+    static void AssertRunsFigures(ExecutedNotebook notebook, MnistLab.Runs.ExperimentRun own)
+    {
+        var printed = notebook.Figures();
+        Assert.Equal(own.Figures.Keys.Order(), printed.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var (key, value) in own.Figures)
+            Assert.True(printed.GetProperty(key).GetDouble() == value, $"{key}: the notebook printed {printed.GetProperty(key).GetDouble():R}, the library gives {value:R}");
+        Assert.Contains(own.Answer, notebook.Text);
     }
 
     /// <summary>The notebook printed exactly these figures, each within <see cref="Tolerance"/> of the library's.</summary>
@@ -225,12 +216,8 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     /// <summary>The attribution tour's calls, as the notebook makes them.</summary>
     static Dictionary<string, double> AttributionTourFigures()
     {
-        using var dir = new TempDir();
-        string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
-        using var data = LabData.From(new MnistSource());
-        ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), data.Mnist.Test);
-        using var model = LoadedModel.FromFolder(dir.File("mlp"));
-        var test = data.Mnist.Test;
+        using var fixture = new ImportedMlp();
+        var (model, test) = (fixture.Model, fixture.Data.Mnist.Test);
         using var scope = TorchSharp.torch.NewDisposeScope();
         var image = test.Images.narrow(0, 0, 1);
         long label = test.Labels[0].item<long>();
@@ -270,15 +257,36 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
         finally { TorchSetup.SetThreads(before); }
     }
 
+    /// <summary>The tours' model: the PyTorch MLP fixture imported (and checked on the test set) into a temporary folder, as the tours do.</summary>
+    sealed class ImportedMlp : IDisposable
+    {
+        readonly TempDir _dir = new();
+
+        public ImportedMlp()
+        {
+            string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
+            Data = LabData.From(new MnistSource());
+            Imported = ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), _dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), Data.Mnist.Test);
+            Model = LoadedModel.FromFolder(_dir.File("mlp"));
+        }
+
+        public LabData Data { get; }
+        public ModelImportResult Imported { get; }
+        public LoadedModel Model { get; }
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            Data.Dispose();
+            _dir.Dispose();
+        }
+    }
+
     /// <summary>The tour's calls, as the notebook makes them (its cells are the documentation of these lines).</summary>
     static Dictionary<string, double> TourFigures()
     {
-        using var dir = new TempDir();
-        string fixtures = Path.Combine(AppContext.BaseDirectory, "fixtures", "models");
-        using var data = LabData.From(new MnistSource());
-        var imported = ModelImport.Run(new ModelImportOptions(Path.Combine(fixtures, "mlp.pt"), dir.File("mlp"), Arch: Path.Combine(fixtures, "mlp.json")), data.Mnist.Test);
-        using var model = LoadedModel.FromFolder(dir.File("mlp"));
-        var test = data.Mnist.Test;
+        using var fixture = new ImportedMlp();
+        var (imported, model, test) = (fixture.Imported, fixture.Model, fixture.Data.Mnist.Test);
 
         long label = test.Labels[0].item<long>();
         using var image = test.Images.narrow(0, 0, 1);
