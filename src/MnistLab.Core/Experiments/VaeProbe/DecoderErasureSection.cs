@@ -41,7 +41,7 @@ public sealed record DecoderErasureRow(string Concept, int Rank, double Before, 
 /// concept measured on the reconstructions is compared with the concept of the inputs (Pearson's r), against erasing
 /// random directions of the same rank. A decoder that draws the concept from that direction loses it from its pictures.
 /// </summary>
-static class DecoderErasureSection
+public static class DecoderErasureSection
 {
     public static IReadOnlyList<DecoderErasureRow>? Compute(Vae vae, Mnist mnist, VaeProbeOptions options, IProgressSink progress)
     {
