@@ -60,8 +60,9 @@ public class NotebookTests(NotebookRunner runner, ITestOutputHelper log)
     }
 
     /// <summary>
-    /// A seed's notebook runs its experiment on the reduced budget (<c>Quick</c>) on two threads and prints its headline
-    /// figures; the library's run of the same experiment, options and threads must give the same numbers exactly.
+    /// A seed's notebook takes its experiment's steps cell by cell with the library's calls, on the reduced budget
+    /// (<c>Quick</c>) and two threads, and prints its headline figures; the library's run of the whole experiment with
+    /// the same options and threads must give the same numbers exactly (a step left out or taken differently shows).
     /// </summary>
     [SkippableTheory]
     [InlineData("000-ring.ipynb", "ring")]

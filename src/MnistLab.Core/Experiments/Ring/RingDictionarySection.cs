@@ -13,7 +13,7 @@ namespace MnistLab.Experiments.Ring;
 /// against the ring bit on the test images (the AUC of the feature's code for ring against no ring); the best single
 /// feature beside the probe, which may combine many directions.
 /// </summary>
-static class RingDictionarySection
+public static class RingDictionarySection
 {
     public static readonly DictionaryOptions Defaults = new()
     {

@@ -14,7 +14,7 @@ namespace MnistLab.Experiments.Ring;
 /// it: the ring (and, for scale, the class) erased from the hidden layer by LEACE, the test accuracy with the erased
 /// layer against erasing random subspaces of the same rank.
 /// </summary>
-static class RingErasureSection
+public static class RingErasureSection
 {
     public static readonly ErasureOptions Defaults = new() { Layers = ["relu1"], Concepts = ["ring", "class"], FitImages = 5000, Controls = 10 };
 
