@@ -224,13 +224,6 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         WriteRuns(dir.File("runs"));
         using var server = ServeProcess.Start("--runs", dir.File("runs"));
         await using var page = await FirefoxPage.Launch(firefox, dir.File("firefox-profile"));
-        string Screenshots(string name)
-        {
-            string folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
-            Directory.CreateDirectory(folder);
-            output.WriteLine($"screenshot: {Path.Combine(folder, name)}");
-            return Path.Combine(folder, name);
-        }
         async Task Update(Func<Task> act)
         {
             int before = await page.Eval<int>("Number(document.body.dataset.updates)");
@@ -261,7 +254,7 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         await Update(() => page.Eval<bool>("(() => { const s = document.getElementById('method'); s.value = 'saliency'; s.dispatchEvent(new Event('change')); return true; })()"));
         Assert.True(await Coloured() > 20, "the attribution map of saliency is blank in Firefox");
         Assert.NotEqual(igMap, await page.Eval<string>("document.getElementById('map').toDataURL()"));
-        await page.Screenshot(Screenshots("firefox-serve-draw-0.png"));
+        await page.Screenshot(ScreenshotPath("firefox-serve-draw-0.png"));
 
         string unit = await page.Eval<string>("document.getElementById('most-active').dataset.unit");
         await Update(() => page.Eval<bool>($"(document.querySelector(\"#units [data-unit='{unit}']\").click(), true)"));
@@ -278,7 +271,7 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
         await page.Eval<bool>("(document.getElementById('open-projector').click(), true)");
         await page.WaitFor("document.getElementById('projector-panel').dataset.point === 'relu1' && document.getElementById('projector-panel').dataset.state === 'ready'", 60);
         Assert.True(await Coloured("projector") > 1000, "the projector drew no points in Firefox");
-        await page.Screenshot(Screenshots("firefox-serve-projector.png"));
+        await page.Screenshot(ScreenshotPath("firefox-serve-projector.png"));
 
         Assert.Empty(page.Errors);
         Assert.Equal(0, server.Stop());
@@ -350,13 +343,15 @@ public class ServeBrowserTests(RealMnist mnist, ITestOutputHelper output)
           let n = 0; for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[i + 2]) > 30) n++; return n; })()
         """);
 
-    async Task Screenshot(IPage page, string name)
+    async Task Screenshot(IPage page, string name) =>
+        AtomicFile.WriteAllBytes(ScreenshotPath(name), await page.ScreenshotDataAsync(new ScreenshotOptions { FullPage = true }));
+
+    /// <summary>Where a screenshot goes (screenshots/ beside the test assembly), named in the test's output.</summary>
+    string ScreenshotPath(string name)
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
-        byte[] png = await page.ScreenshotDataAsync(new ScreenshotOptions { FullPage = true });
-        string path = Path.Combine(folder, name);
-        AtomicFile.WriteAllBytes(path, png);
-        output.WriteLine($"screenshot: {path}");
+        output.WriteLine($"screenshot: {Path.Combine(folder, name)}");
+        return Path.Combine(folder, name);
     }
 }

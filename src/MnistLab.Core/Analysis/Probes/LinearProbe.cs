@@ -112,7 +112,8 @@ public static class LinearProbe
         return RidgeProbe.Evaluate(new RidgeProbeResult(new double[,] { { 1 }, { 0 } }, 0), z, c);
     }
 
-    static double Accuracy(double[,] logp, int[] labels) =>
+    /// <summary>The share of rows whose most probable class is their label.</summary>
+    internal static double Accuracy(double[,] logp, int[] labels) =>
         Enumerable.Range(0, labels.Length).Count(i => Enumerable.Range(0, logp.GetLength(1)).MaxBy(k => logp[i, k]) == labels[i]) / (double)labels.Length;
 
     static double Entropy(int[] labels, int classes)

@@ -54,9 +54,7 @@ public sealed class ProbeReadout
         int[] train = codes[..fit], test = codes[fit..];
         var (lambda, _) = LogisticRegression.Select(xs, train, c.Classes, o.LogisticLambdas, o.Folds);
         var model = LogisticRegression.Fit(xs, train, c.Classes, lambda);
-        var logp = model.LogProbabilities(hs);
-        double accuracy = Enumerable.Range(0, test.Length).Count(i => ArgMax(logp, i) == test[i]) / (double)test.Length;
-        return new ConceptProbe(c.Name, LinearProbe.Logistic, accuracy, lambda, c.ClassNames, null, model);
+        return new ConceptProbe(c.Name, LinearProbe.Logistic, LinearProbe.Accuracy(model.LogProbabilities(hs), test), lambda, c.ClassNames, null, model);
     }
 
     static ConceptProbe Continuous(ConceptValues c, Tensor xs, Tensor hs, int fit, ProbeOptions o)
